@@ -1,0 +1,62 @@
+"""Tiefen (铁粉): the backend of a WeChat Official Account that runs a membership programme.
+
+`create_app(config)` builds the Flask app; `python app.py demo` runs the demo.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy.orm import Session, sessionmaker
+
+from config import Settings
+from tasks import runtime as task_runtime
+
+
+@dataclass
+class Tiefen:
+    """Everything the app's requests share, kept in `app.extensions["tiefen"]`."""
+
+    settings: Settings
+    runtime: task_runtime.Runtime
+    accounts: Any  # bot.accounts.AccountDirectory
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        return self.runtime.sessions
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from the environment; keys in `config` win over it."""
+    app = Flask(__name__, instance_relative_config=True)
+    settings = Settings.from_env(os.environ, Path(app.instance_path)).override(config or {})
+    if settings.database_url.startswith("sqlite"):
+        os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(SECRET_KEY=settings.secret_key, TESTING=settings.testing, TIEFEN_SETTINGS=settings)
+
+    from bot import bp as bot_bp
+    from bot.accounts import AccountDirectory
+
+    runtime = task_runtime.install(task_runtime.build(settings))
+    app.extensions["tiefen"] = Tiefen(settings, runtime, AccountDirectory(settings, runtime.sessions))
+    app.register_blueprint(bot_bp)
+
+    import commands
+
+    commands.init_app(app)
+    return app
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["demo"]:
+        from demo import main
+
+        sys.exit(main(sys.argv[2:]))
+    print("usage: python app.py demo   (the server: flask --app app run)", file=sys.stderr)
+    sys.exit(2)

@@ -1,0 +1,7 @@
+"""The door: WeChat's webhook, thin over `services`."""
+
+from flask import Blueprint
+
+bp = Blueprint("bot", __name__)
+
+from bot import handlers, views  # noqa: E402, F401  (registers routes and handlers)

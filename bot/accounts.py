@@ -1,0 +1,56 @@
+"""Which account a webhook URL serves, cached briefly per process."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from config import Settings
+from services.accounts import AccountRef, find_account, save_account
+
+CACHE_SECONDS = 30.0  # an `account add` reaches every web process within this
+
+
+class AccountDirectory:
+    """Look accounts up by appid; `None` names the account configured in the environment."""
+
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session]) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self._cache: dict[str | None, tuple[float, AccountRef | None]] = {}
+
+    def get(self, appid: str | None) -> AccountRef | None:
+        hit = self._cache.get(appid)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        account = self._load(appid)
+        self._cache[appid] = (time.monotonic() + CACHE_SECONDS, account)
+        return account
+
+    def forget(self) -> None:
+        self._cache.clear()
+
+    def _load(self, appid: str | None) -> AccountRef | None:
+        with self.sessions.begin() as session:
+            if appid is not None:
+                return find_account(session, appid)
+            return self._sync_env_account(session)
+
+    def _sync_env_account(self, session: Session) -> AccountRef | None:
+        """Keep the environment's account (WECHAT_APPID, …) stored, so its events have an owner."""
+        s = self.settings
+        if not (s.wechat_appid and s.wechat_token):
+            return None
+        stored = find_account(session, s.wechat_appid)
+        wanted: dict[str, Any] = {
+            "token": s.wechat_token,
+            "aes_key": s.wechat_aes_key,
+            "secret": s.wechat_secret,
+        }
+        if stored and all(getattr(stored, k) == v for k, v in wanted.items()):
+            return stored
+        name = stored.name if stored else s.wechat_name
+        tz = stored.timezone if stored else s.wechat_timezone
+        return save_account(session, s.wechat_appid, name, timezone=tz, **wanted)[0]

@@ -1,0 +1,3 @@
+"""Importing this package registers every handler."""
+
+from bot.handlers import follow, menu  # noqa: F401

@@ -1,0 +1,138 @@
+"""WeChat's callback protocol: signatures, replay window, size, safe XML, decryption.
+
+wechatpy does the parsing and the cryptography; this module adds what it leaves out:
+constant-time signature checks, the timestamp window, and refusing DTDs and entities
+before any parser could expand them.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from typing import Any
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+from wechatpy import parse_message
+from wechatpy.crypto import PrpCrypto, WeChatCrypto
+from wechatpy.exceptions import InvalidAppIdException
+from wechatpy.messages import UnknownMessage
+from wechatpy.utils import WeChatSigner
+
+from rules.clock import timestamp_fresh
+from rules.messages import Inbound
+
+OPENID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class ProtocolError(Exception):
+    """A callback WeChat would never send; `status` is the HTTP answer."""
+
+    status = 400
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class SignatureMismatch(ProtocolError):
+    status = 403
+
+
+class StaleTimestamp(ProtocolError):
+    status = 403
+
+
+class BodyTooLarge(ProtocolError):
+    status = 413
+
+
+def sign(*parts: str) -> str:
+    signer = WeChatSigner()
+    signer.add_data(*parts)
+    return signer.signature
+
+
+def verify_signature(token: str, args: dict[str, str]) -> None:
+    """Check `signature` = sha1(sorted token, timestamp, nonce) in constant time."""
+    expected = sign(token, args.get("timestamp", ""), args.get("nonce", ""))
+    if not hmac.compare_digest(expected, args.get("signature", "")):
+        raise SignatureMismatch("bad signature")
+
+
+def verify_timestamp(args: dict[str, str], now: float, window: int) -> None:
+    try:
+        timestamp = int(args.get("timestamp", ""))
+    except ValueError:
+        raise StaleTimestamp("timestamp is not a number") from None
+    if not timestamp_fresh(timestamp, now, window):
+        raise StaleTimestamp("timestamp outside the replay window")
+
+
+def check_size(content_length: int | None, limit: int) -> None:
+    if content_length is not None and content_length > limit:
+        raise BodyTooLarge(f"body over {limit} bytes")
+
+
+def safe_fields(body: bytes | str) -> dict[str, str]:
+    """Parse flat WeChat XML into its top-level fields, refusing DTDs and entities."""
+    try:
+        root = SafeET.fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise ProtocolError(f"forbidden XML construct: {type(exc).__name__}") from None
+    except SafeET.ParseError as exc:
+        raise ProtocolError(f"malformed XML: {exc}") from None
+    if root.tag != "xml":
+        raise ProtocolError("root element is not <xml>")
+    return {child.tag: (child.text or "") for child in root}
+
+
+def decrypt(body: bytes, args: dict[str, str], token: str, aes_key: str | None, appid: str) -> str:
+    """Open a safe-mode (encrypt_type=aes) envelope: check msg_signature, then decrypt."""
+    if not aes_key:
+        raise ProtocolError("encrypted callback but no AES key is configured")
+    encrypted = safe_fields(body).get("Encrypt")
+    if not encrypted:
+        raise ProtocolError("encrypted callback without <Encrypt>")
+    expected = sign(token, args.get("timestamp", ""), args.get("nonce", ""), encrypted)
+    if not hmac.compare_digest(expected, args.get("msg_signature", "")):
+        raise SignatureMismatch("bad msg_signature")
+    try:
+        return str(PrpCrypto(WeChatCrypto(token, aes_key, appid).key).decrypt(encrypted, appid))
+    except InvalidAppIdException:
+        raise ProtocolError("payload encrypted for another appid") from None
+    except Exception as exc:  # bad base64, padding or length: all mean "not from WeChat"
+        raise ProtocolError(f"undecryptable payload: {type(exc).__name__}") from None
+
+
+def encrypt_reply(xml: str, token: str, aes_key: str, appid: str, nonce: str, timestamp: str) -> str:
+    return str(WeChatCrypto(token, aes_key, appid).encrypt_message(xml, nonce, timestamp))
+
+
+def parse(xml: str) -> Inbound:
+    """Turn plaintext callback XML into an `Inbound`; 400 for anything malformed."""
+    fields = safe_fields(xml)
+    if not OPENID.match(fields.get("FromUserName", "")):
+        raise ProtocolError("FromUserName missing or not an openid")
+    if "MsgType" not in fields:
+        raise ProtocolError("MsgType missing")
+    try:
+        msg: Any = parse_message(xml)
+        create_time = int(fields["CreateTime"])
+        msg_id = int(fields["MsgId"]) if fields.get("MsgId") else None
+    except (KeyError, ValueError, TypeError) as exc:
+        raise ProtocolError(f"bad field: {exc}") from None
+    msg_type = fields["MsgType"].lower()
+    event = (msg._data.get("Event") or "").lower() or None if msg_type == "event" else None
+    return Inbound(
+        openid=fields["FromUserName"],
+        to_user=fields.get("ToUserName", ""),
+        msg_type=msg_type,
+        event=event,
+        event_key=msg._data.get("EventKey") or None,
+        content=fields.get("Content") if msg.type == "text" else None,
+        msg_id=msg_id,
+        create_time=create_time,
+        xml=xml,
+        known=not isinstance(msg, UnknownMessage),
+    )

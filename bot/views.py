@@ -1,0 +1,90 @@
+"""GET/POST /wechat and /wechat/<appid>: verify, store, reply, then enqueue."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Response, abort, current_app, request
+from sqlalchemy.orm import Session, sessionmaker
+from wechatpy.replies import TextReply
+
+from bot import bp, protocol
+from bot.dispatch import Ctx, Reply, reply_for
+from rules.messages import Inbound
+from services import inbound
+from services.accounts import AccountRef
+from tasks import enqueue_inbound
+
+log = logging.getLogger(__name__)
+
+
+@bp.route("/wechat", methods=["GET", "POST"])
+@bp.route("/wechat/<appid>", methods=["GET", "POST"])
+def webhook(appid: str | None = None) -> Response:
+    tiefen = current_app.extensions["tiefen"]
+    account = tiefen.accounts.get(appid)
+    if account is None:
+        abort(404)
+    args = request.args.to_dict()
+    protocol.verify_signature(account.token, args)
+    if request.method == "GET":
+        return Response(args.get("echostr", ""), mimetype="text/plain")
+    settings = tiefen.settings
+    protocol.verify_timestamp(args, time.time(), settings.timestamp_window)
+    protocol.check_size(request.content_length, settings.max_body_bytes)
+    body = request.stream.read(settings.max_body_bytes + 1)
+    protocol.check_size(len(body), settings.max_body_bytes)
+    encrypted = args.get("encrypt_type") == "aes"
+    xml = (
+        protocol.decrypt(body, args, account.token, account.aes_key, account.appid)
+        if encrypted
+        else _text(body)
+    )
+    msg = protocol.parse(xml)
+    reply_xml, event_id = store_and_reply(tiefen.sessions, account, msg)
+    if event_id is not None:
+        enqueue_inbound(event_id)  # after commit: the job must find the row
+    return _respond(reply_xml, account, args, encrypted)
+
+
+def store_and_reply(
+    sessions: sessionmaker[Session], account: AccountRef, msg: Inbound
+) -> tuple[str | None, int | None]:
+    """One transaction: store the event (or find the first delivery's reply) and do what the reply needs."""
+    with sessions.begin() as session:
+        event_id = inbound.record_inbound(session, account.id, msg)
+        if event_id is None:
+            return inbound.first_reply(session, account.id, msg), None
+        reply = reply_for(msg, Ctx(session, account, event_id)) if msg.known else None
+        xml = _render(reply, msg)
+        inbound.save_reply(session, event_id, xml)
+    return xml, event_id
+
+
+def _text(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise protocol.ProtocolError("body is not UTF-8") from None
+
+
+def _render(reply: Reply | None, msg: Inbound) -> str | None:
+    if reply is None:
+        return None
+    return str(TextReply(source=msg.to_user, target=msg.openid, content=reply.content).render())
+
+
+def _respond(xml: str | None, account: AccountRef, args: dict[str, str], encrypted: bool) -> Response:
+    if xml is None:
+        return Response("success", mimetype="text/plain")
+    if encrypted and account.aes_key:
+        nonce, timestamp = args.get("nonce", ""), str(int(time.time()))
+        xml = protocol.encrypt_reply(xml, account.token, account.aes_key, account.appid, nonce, timestamp)
+    return Response(xml, mimetype="application/xml")
+
+
+@bp.errorhandler(protocol.ProtocolError)
+def refuse(exc: protocol.ProtocolError) -> tuple[Response, int]:
+    log.info("refused callback: %s", exc.reason)
+    return Response(exc.reason, mimetype="text/plain"), exc.status

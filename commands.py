@@ -1,0 +1,91 @@
+"""The command line: `flask --app app db upgrade | account add | menu push | outbox sweep`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from models import migrate
+from rules.menu import default_menu
+from services import accounts as account_service
+from wechat.client import client_for
+
+db_cli = AppGroup("db", help="The database schema.")
+account_cli = AppGroup("account", help="Official accounts served by this Tiefen.")
+menu_cli = AppGroup("menu", help="The account's custom menu in WeChat.")
+outbox_cli = AppGroup("outbox", help="Stored callbacks and their jobs.")
+
+
+def init_app(app: Flask) -> None:
+    for group in (db_cli, account_cli, menu_cli, outbox_cli):
+        app.cli.add_command(group)
+
+
+def _tiefen():  # type: ignore[no-untyped-def]
+    return current_app.extensions["tiefen"]
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Bring DATABASE_URL to the latest schema (Alembic)."""
+    migrate.upgrade(_tiefen().settings.database_url)
+    click.echo("database is at the latest schema")
+
+
+@account_cli.command("add")
+@click.option("--appid", required=True)
+@click.option("--secret", required=True, help="AppSecret, for the WeChat API")
+@click.option("--token", required=True, help="the Token set in the account's server configuration")
+@click.option("--aes-key", default=None, help="EncodingAESKey (43 characters), for safe mode")
+@click.option("--name", required=True, help="display name, used in replies")
+@click.option("--timezone", default="Asia/Shanghai", show_default=True)
+@click.option("--welcome", default=None, help="welcome text sent on follow")
+def account_add(
+    appid: str, secret: str, token: str, aes_key: str | None, name: str, timezone: str, welcome: str | None
+) -> None:
+    """Store an account (or update the one with this appid)."""
+    try:
+        with _tiefen().sessions.begin() as session:
+            ref, created = account_service.save_account(
+                session, appid, name, token, aes_key, secret, timezone, welcome
+            )
+    except account_service.InvalidAccount as exc:
+        raise click.BadParameter(str(exc)) from None
+    base = _tiefen().settings.public_base_url.rstrip("/")
+    click.echo(
+        f"{'added' if created else 'updated'} account {ref.appid} ({ref.name}); "
+        f"set its server URL to {base}/wechat/{ref.appid}"
+    )
+
+
+@account_cli.command("list")
+def account_list() -> None:
+    """List stored accounts."""
+    with _tiefen().sessions.begin() as session:
+        for ref in account_service.list_accounts(session):
+            mode = "safe mode" if ref.aes_key else "plaintext"
+            click.echo(f"{ref.appid}\t{ref.name}\t{ref.timezone}\t{mode}")
+
+
+@menu_cli.command("push")
+@click.option("--appid", default=None, help="default: the account in WECHAT_APPID")
+def menu_push(appid: str | None) -> None:
+    """Create the account's menu in WeChat: 签到, 我的积分, 会员中心, 邀请好友."""
+    tiefen = _tiefen()
+    ref = tiefen.accounts.get(appid)
+    if ref is None or not ref.secret:
+        raise click.ClickException(f"no account {appid or '(WECHAT_APPID)'} with a secret; add it first")
+    settings = tiefen.settings
+    client = client_for(ref.appid, ref.secret, settings.wechat_api_base, tiefen.runtime.redis)
+    client.menu.create(default_menu(settings.public_base_url))
+    click.echo(f"menu pushed to {ref.appid}")
+
+
+@outbox_cli.command("sweep")
+@click.option("--grace", default=60, show_default=True, help="seconds an event may wait before it is re-sent")
+def outbox_sweep(grace: int) -> None:
+    """Re-enqueue events that were stored but never processed."""
+    from tasks.sweeper import sweep_outbox
+
+    click.echo(f"re-enqueued {sweep_outbox(grace_seconds=grace)} events")

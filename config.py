@@ -1,0 +1,73 @@
+"""Settings from the environment: a pure function of a mapping, no I/O at import."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEV_SECRET_KEY = "dev-only-not-secret"
+REAL_WECHAT_API = "https://api.weixin.qq.com"
+
+
+def parse_bool(value: str | bool | None) -> bool:
+    """Read "1", "true", "yes", "on" (any case) as true; anything else as false."""
+    if isinstance(value, bool):
+        return value
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Tiefen reads from its environment."""
+
+    database_url: str
+    redis_url: str | None = None  # None: the embedded in-process queue
+    wechat_appid: str | None = None
+    wechat_secret: str | None = None
+    wechat_token: str | None = None
+    wechat_aes_key: str | None = None
+    wechat_name: str = "铁粉小店"
+    wechat_timezone: str = "Asia/Shanghai"
+    wechat_api_base: str = REAL_WECHAT_API
+    admin_token: str | None = None
+    secret_key: str = DEV_SECRET_KEY
+    public_base_url: str = "http://127.0.0.1:5000"
+    timestamp_window: int = 300  # seconds a callback's timestamp may stray from now
+    max_body_bytes: int = 64 * 1024
+    testing: bool = False
+
+    @property
+    def embedded_queue(self) -> bool:
+        return not self.redis_url
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], instance_path: Path) -> Settings:
+        """Build settings from environment variables named like the fields, upper-cased."""
+        default_db = f"sqlite:///{instance_path / 'tiefen.sqlite'}"
+        values: dict[str, Any] = {"database_url": environ.get("DATABASE_URL") or default_db}
+        for f in fields(cls):
+            raw = environ.get(f.name.upper())
+            if f.name == "database_url" or raw in (None, ""):
+                continue
+            values[f.name] = _coerce(f.type, raw)
+        return cls(**values)
+
+    def override(self, config: Mapping[str, Any]) -> Settings:
+        """Return a copy with the given keys (upper or lower case) replacing ours."""
+        names = {f.name: f for f in fields(self)}
+        changes: dict[str, Any] = {}
+        for key, value in config.items():
+            f = names.get(key.lower())
+            if f is not None:
+                changes[f.name] = _coerce(f.type, value) if isinstance(value, str) else value
+        return replace(self, **changes)
+
+
+def _coerce(type_name: object, raw: str) -> Any:
+    if type_name in (int, "int"):
+        return int(raw)
+    if type_name in (bool, "bool"):
+        return parse_bool(raw)
+    return raw

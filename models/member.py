@@ -1,0 +1,28 @@
+"""A member: one follower (openid) of one account, kept after unfollowing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, UTCDateTime, utcnow
+
+
+class Member(Base):
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("account_id", "openid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    openid: Mapped[str] = mapped_column(String(64))
+    following: Mapped[bool] = mapped_column(default=True)
+    first_followed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_followed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unfollowed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    follow_count: Mapped[int] = mapped_column(default=0)
+    first_scene: Mapped[str | None] = mapped_column(String(64))
+    last_interaction_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

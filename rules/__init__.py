@@ -1,0 +1,1 @@
+"""The pure room: business rules over plain data. Imports the standard library only."""

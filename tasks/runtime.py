@@ -1,0 +1,71 @@
+"""What jobs run with: one Redis connection, the queues, a session factory; built once per process."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from redis import Redis
+from rq import Queue
+from sqlalchemy.orm import Session, sessionmaker
+
+from config import Settings
+from models import make_engine, make_session_factory
+
+INSTANCE_PATH = Path(__file__).resolve().parent.parent / "instance"
+QUEUES = ("events", "campaigns", "scheduled")  # by purpose; workers listen in this order
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    redis: Redis
+    sessions: sessionmaker[Session]
+    _queues: dict[str, Queue] = field(default_factory=dict)
+
+    @property
+    def embedded(self) -> bool:
+        """No REDIS_URL: an in-process Redis stand-in, and jobs run right away in this process."""
+        return self.settings.embedded_queue
+
+    def queue(self, name: str) -> Queue:
+        if name not in QUEUES:
+            raise ValueError(f"unknown queue {name!r}; queues are {QUEUES}")
+        if name not in self._queues:
+            self._queues[name] = Queue(name, connection=self.redis, is_async=not self.embedded)
+        return self._queues[name]
+
+
+_current: Runtime | None = None
+
+
+def build(settings: Settings) -> Runtime:
+    return Runtime(
+        settings, connect_redis(settings.redis_url), make_session_factory(make_engine(settings.database_url))
+    )
+
+
+def connect_redis(url: str | None) -> Redis:
+    if url:
+        return Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
+    import fakeredis  # the embedded default: one in-process server per runtime
+
+    fake: Any = fakeredis.FakeRedis(server=fakeredis.FakeServer())
+    return fake  # type: ignore[no-any-return]
+
+
+def install(runtime: Runtime) -> Runtime:
+    """Make `runtime` the one jobs in this process use (the app does this for the embedded mode)."""
+    global _current
+    _current = runtime
+    return runtime
+
+
+def current() -> Runtime:
+    """The installed runtime, or one built from the environment (an `rq` worker process)."""
+    if _current is None:
+        install(build(Settings.from_env(os.environ, INSTANCE_PATH)))
+    assert _current is not None
+    return _current

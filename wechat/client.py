@@ -1,0 +1,43 @@
+"""wechatpy's WeChatClient with a configurable base URL and its access token shared in Redis."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redis import Redis
+from wechatpy import WeChatClient
+from wechatpy.session.redisstorage import RedisStorage
+
+REAL_HOSTS = ("https://api.weixin.qq.com", "https://mp.weixin.qq.com")
+
+
+class TiefenClient(WeChatClient):  # type: ignore[misc]
+    """Every URL wechatpy builds for api.weixin.qq.com goes to `api_base` instead.
+
+    Production leaves `api_base` at the real host; development and tests set the simulator's.
+    """
+
+    def __init__(self, appid: str, secret: str, api_base: str, storage: Any, timeout: float = 5.0) -> None:
+        super().__init__(appid, secret, session=storage, timeout=timeout)
+        self.api_base = api_base.rstrip("/")
+        self.API_BASE_URL = self._rebase(WeChatClient.API_BASE_URL)
+
+    def _rebase(self, url: str) -> str:
+        for host in REAL_HOSTS:
+            if url.startswith(host):
+                return self.api_base + url[len(host) :]
+        return url
+
+    def _request(self, method: str, url_or_endpoint: str, **kwargs: Any) -> Any:
+        if "api_base_url" in kwargs:
+            kwargs["api_base_url"] = self._rebase(kwargs["api_base_url"])
+        return super()._request(method, self._rebase(url_or_endpoint), **kwargs)
+
+    def fetch_access_token(self) -> Any:
+        params = {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret}
+        return self._fetch_access_token(url=f"{self.api_base}/cgi-bin/token", params=params)
+
+
+def client_for(appid: str, secret: str, api_base: str, redis: Redis) -> TiefenClient:
+    """A client whose access token lives in Redis, shared by every web and worker process."""
+    return TiefenClient(appid, secret, api_base, RedisStorage(redis, prefix="tiefen:wechat"))
