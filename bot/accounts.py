@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
-from services.accounts import AccountRef, find_account, save_account
+from services.accounts import AccountRef, find_account, sync_account
 
 CACHE_SECONDS = 30.0  # an `account add` reaches every web process within this
 
@@ -43,14 +42,12 @@ class AccountDirectory:
         s = self.settings
         if not (s.wechat_appid and s.wechat_token):
             return None
-        stored = find_account(session, s.wechat_appid)
-        wanted: dict[str, Any] = {
-            "token": s.wechat_token,
-            "aes_key": s.wechat_aes_key,
-            "secret": s.wechat_secret,
-        }
-        if stored and all(getattr(stored, k) == v for k, v in wanted.items()):
-            return stored
-        name = stored.name if stored else s.wechat_name
-        tz = stored.timezone if stored else s.wechat_timezone
-        return save_account(session, s.wechat_appid, name, timezone=tz, **wanted)[0]
+        return sync_account(
+            session,
+            s.wechat_appid,
+            s.wechat_token,
+            s.wechat_aes_key,
+            s.wechat_secret,
+            s.wechat_name,
+            s.wechat_timezone,
+        )

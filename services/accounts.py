@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Account
+from models import Account, utcnow
+from models.sql import upsert
 
 
 class InvalidAccount(ValueError):
@@ -78,3 +79,34 @@ def find_account(session: Session, appid: str) -> AccountRef | None:
 
 def list_accounts(session: Session) -> list[AccountRef]:
     return [AccountRef.of(a) for a in session.scalars(select(Account).order_by(Account.id))]
+
+
+def sync_account(
+    session: Session,
+    appid: str,
+    token: str,
+    aes_key: str | None,
+    secret: str | None,
+    name: str,
+    timezone: str,
+) -> AccountRef:
+    """Make the stored account match configured credentials; name and zone only set on insert.
+
+    One statement, so web processes starting together cannot both insert it.
+    """
+    validate(appid, token, aes_key, timezone)
+    stmt = upsert(session, Account).values(
+        appid=appid,
+        token=token,
+        aes_key=aes_key,
+        secret=secret,
+        name=name,
+        timezone=timezone,
+        created_at=utcnow(),
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Account.appid],
+        set_={"token": stmt.excluded.token, "aes_key": stmt.excluded.aes_key, "secret": stmt.excluded.secret},
+    ).returning(Account)
+    account = session.scalars(stmt).one()
+    return AccountRef.of(account)

@@ -1,0 +1,59 @@
+# The README's commands. Each target does its own set-up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+REDIS_URL ?=
+QUEUES := events campaigns scheduled
+
+.PHONY: demo test test-embedded test-real serve worker cron bench lint fmt clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-* && touch $@
+
+demo: $(STAMP)
+	$(PY) app.py demo
+
+test: test-embedded test-real
+
+test-embedded: $(STAMP)
+	@echo "== tests on the embedded default (SQLite + in-process queue)"
+	TIEFEN_TEST_BACKEND=embedded $(PY) -m pytest -q
+
+test-real: $(STAMP)
+	@if [ -n "$$TEST_DATABASE_URL" ] && [ -n "$$TEST_REDIS_URL" ]; then \
+		echo "== tests on PostgreSQL + Redis + RQ workers ($$TEST_DATABASE_URL, $$TEST_REDIS_URL)"; \
+		TIEFEN_TEST_BACKEND=real $(PY) -m pytest -q; \
+	elif [ -n "$$TIEFEN_REQUIRE_REAL" ]; then \
+		echo "TEST_DATABASE_URL and TEST_REDIS_URL must be set: the real-services run is required"; exit 1; \
+	else \
+		echo "== SKIPPED the PostgreSQL + Redis run: set TEST_DATABASE_URL and TEST_REDIS_URL to run it"; \
+	fi
+
+serve: $(STAMP)
+	$(VENV)/bin/flask --app app db upgrade
+	$(VENV)/bin/flask --app app run --debug
+
+worker: $(STAMP)
+	@test -n "$(REDIS_URL)" || (echo "set REDIS_URL (and DATABASE_URL) for workers"; exit 1)
+	$(VENV)/bin/rq worker-pool -n 2 -w rq.worker.SimpleWorker -u "$(REDIS_URL)" $(QUEUES)
+
+cron: $(STAMP)
+	@test -n "$(REDIS_URL)" || (echo "set REDIS_URL (and DATABASE_URL) for rq cron"; exit 1)
+	$(VENV)/bin/rq cron -u "$(REDIS_URL)" tasks/cron.py
+
+bench: $(STAMP)
+	$(PY) -m bench.webhook
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

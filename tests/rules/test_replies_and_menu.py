@@ -1,0 +1,27 @@
+from rules import replies
+from rules.menu import CLICK_COMMANDS, default_menu
+
+
+def test_welcome_uses_the_accounts_own_text_for_new_followers():
+    assert replies.welcome("小店", "欢迎来到小店!", returning=False) == "欢迎来到小店!"
+    assert "欢迎关注小店" in replies.welcome("小店", None, returning=False)
+
+
+def test_returning_followers_are_welcomed_back():
+    assert replies.welcome("小店", "欢迎来到小店!", returning=True).startswith("欢迎回来")
+
+
+def test_help_lists_the_commands():
+    for word in ("签到", "积分", "邀请", "评价"):
+        assert word in replies.help_text()
+
+
+def test_default_menu_has_the_four_entries_and_fits_wechats_limits():
+    menu = default_menu("https://shop.example.com/")
+    buttons = menu["button"]
+    assert 1 <= len(buttons) <= 3
+    leaves = [b for top in buttons for b in top.get("sub_button", [top])]
+    assert {b["name"] for b in leaves} == {"签到", "我的积分", "邀请好友", "会员中心"}
+    clicks = {b["key"] for b in leaves if b["type"] == "click"}
+    assert clicks == set(CLICK_COMMANDS)
+    assert [b["url"] for b in leaves if b["type"] == "view"] == ["https://shop.example.com/h5/member"]

@@ -1,0 +1,46 @@
+from pathlib import Path
+
+import pytest
+
+from config import Settings, parse_bool
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"), [("1", True), ("YES", True), ("on", True), ("0", False), ("", False)]
+)
+def test_parse_bool(raw, value):
+    assert parse_bool(raw) is value
+
+
+def test_defaults_are_the_embedded_mode(tmp_path: Path):
+    s = Settings.from_env({}, tmp_path)
+    assert s.database_url == f"sqlite:///{tmp_path / 'tiefen.sqlite'}"
+    assert s.redis_url is None and s.embedded_queue
+    assert s.wechat_api_base == "https://api.weixin.qq.com"
+    assert s.timestamp_window == 300 and s.max_body_bytes == 65536
+
+
+def test_environment_is_read_and_typed(tmp_path: Path):
+    env = {
+        "DATABASE_URL": "postgresql+psycopg://x/y",
+        "REDIS_URL": "redis://r:6379/1",
+        "TIMESTAMP_WINDOW": "60",
+    }
+    s = Settings.from_env(env, tmp_path)
+    assert (s.database_url, s.redis_url, s.timestamp_window) == (
+        "postgresql+psycopg://x/y",
+        "redis://r:6379/1",
+        60,
+    )
+    assert not s.embedded_queue
+
+
+def test_the_callers_dict_wins_over_the_environment(tmp_path: Path):
+    s = Settings.from_env({"WECHAT_TOKEN": "fromenv"}, tmp_path).override(
+        {"WECHAT_TOKEN": "fromdict", "testing": True}
+    )
+    assert s.wechat_token == "fromdict" and s.testing is True
+
+
+def test_an_empty_redis_url_means_embedded(tmp_path: Path):
+    assert Settings.from_env({}, tmp_path).override({"REDIS_URL": ""}).embedded_queue
