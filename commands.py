@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from wechatpy.exceptions import WeChatClientException
 
 from models import migrate
 from rules.menu import default_menu
@@ -78,7 +79,10 @@ def menu_push(appid: str | None) -> None:
         raise click.ClickException(f"no account {appid or '(WECHAT_APPID)'} with a secret; add it first")
     settings = tiefen.settings
     client = client_for(ref.appid, ref.secret, settings.wechat_api_base, tiefen.runtime.redis)
-    client.menu.create(default_menu(settings.public_base_url))
+    try:
+        client.menu.create(default_menu(settings.public_base_url))
+    except WeChatClientException as exc:
+        raise click.ClickException(f"WeChat refused the menu: {exc.errcode} {exc.errmsg}") from None
     click.echo(f"menu pushed to {ref.appid}")
 
 

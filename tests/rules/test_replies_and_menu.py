@@ -20,7 +20,7 @@ def test_default_menu_has_the_four_entries_and_fits_wechats_limits():
     menu = default_menu("https://shop.example.com/")
     buttons = menu["button"]
     assert 1 <= len(buttons) <= 3
-    leaves = [b for top in buttons for b in top.get("sub_button", [top])]
+    leaves = [b for top in buttons for b in top.get("sub_button") or [top]]
     assert {b["name"] for b in leaves} == {"签到", "我的积分", "邀请好友", "会员中心"}
     clicks = {b["key"] for b in leaves if b["type"] == "click"}
     assert clicks == set(CLICK_COMMANDS)
