@@ -64,18 +64,19 @@ def ensure_member(session: Session, account_id: int, openid: str) -> int:
     return int(session.execute(stmt).scalar_one())
 
 
-def unfollow(session: Session, member_id: int, at: datetime) -> bool:
-    """Mark the member unfollowed at `at`, unless a later follow already happened."""
-    result = session.execute(
+def unfollow(session: Session, member_id: int, at: datetime) -> None:
+    """Record an unfollow at `at`; the member stays following if a later follow already came in."""
+    session.execute(
         update(Member)
-        .where(
-            Member.id == member_id,
-            or_(Member.last_followed_at.is_(None), Member.last_followed_at <= at),
-            or_(Member.unfollowed_at.is_(None), Member.unfollowed_at < at),
+        .where(Member.id == member_id)
+        .values(
+            unfollowed_at=_later(Member.unfollowed_at, at),
+            following=case(
+                (or_(Member.last_followed_at.is_(None), Member.last_followed_at <= at), False),
+                else_=Member.following,
+            ),
         )
-        .values(following=False, unfollowed_at=at)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def touch(session: Session, member_id: int, at: datetime, message: bool) -> None:

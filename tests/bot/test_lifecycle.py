@@ -61,7 +61,8 @@ def test_an_unfollow_delivered_after_a_later_follow_does_not_undo_it(wechat, ses
     wechat.send(wechat.subscribe("oOrder1", create_time=t))  # the re-follow arrives first
     wechat.send(wechat.unsubscribe("oOrder1", create_time=t - 50))
     run_jobs()
-    assert member(session, "oOrder1").following
+    m = member(session, "oOrder1")
+    assert m.following and m.unfollowed_at.timestamp() == t - 50  # still in the history
 
 
 def test_a_follow_through_a_qr_code_records_the_scene(wechat, session, run_jobs):

@@ -1,0 +1,95 @@
+"""The simulator's own control API under /_sim (not part of WeChat)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Blueprint, Response, request
+
+from simulator.errors import error_body, ok
+from simulator.routing import current_state, json_response
+
+T = TypeVar("T")
+
+admin = Blueprint("wechat_sim_admin", __name__, url_prefix="/_sim")
+
+
+def _body() -> dict[str, Any]:
+    """Return the JSON object posted to a control endpoint (empty when absent)."""
+    body = request.get_json(force=True, silent=True)
+    return body if isinstance(body, dict) else {}
+
+
+def _bad_request(message: str) -> Response:
+    """Answer a malformed control request."""
+    return json_response(error_body(47001, message), status=400)
+
+
+def _optional(kind: Callable[[Any], T], value: Any) -> T | None:
+    """Convert a value that may be absent."""
+    return None if value is None else kind(value)
+
+
+@admin.post("/apps")
+def register_app() -> Response:
+    """Register an official account: {"appid", "secret"}."""
+    body = _body()
+    if not isinstance(body.get("appid"), str) or not isinstance(body.get("secret"), str):
+        return _bad_request("appid and secret are required")
+    current_state().register_app(body["appid"], body["secret"])
+    return json_response(ok())
+
+
+@admin.get("/calls")
+def list_calls() -> Response:
+    """List logged API calls, optionally filtered with ?path=."""
+    calls = current_state().calls(request.args.get("path"))
+    return json_response({"calls": [call.to_dict() for call in calls]})
+
+
+@admin.post("/faults")
+def inject_fault() -> Response:
+    """Inject a fault: {"path", "errcode"?, "delay"?, "times"?}."""
+    body = _body()
+    if not isinstance(body.get("path"), str):
+        return _bad_request("path is required")
+    try:
+        errcode, delay = _optional(int, body.get("errcode")), _optional(float, body.get("delay"))
+        current_state().inject(body["path"], errcode, delay, int(body.get("times", 1)))
+    except (TypeError, ValueError) as exc:
+        return _bad_request(str(exc))
+    return json_response(ok())
+
+
+@admin.post("/expire-tokens")
+def expire_tokens() -> Response:
+    """Expire every issued access token."""
+    current_state().expire_tokens()
+    return json_response(ok())
+
+
+@admin.post("/reset")
+def reset() -> Response:
+    """Forget everything."""
+    current_state().reset()
+    return json_response(ok())
+
+
+@admin.get("/menus/<appid>")
+def show_menu(appid: str) -> Response:
+    """Show an account's current menu."""
+    menu = current_state().menu(appid)
+    if menu is None:
+        return json_response(error_body(46003), status=404)
+    return json_response({"menu": menu})
+
+
+@admin.post("/users")
+def put_user() -> Response:
+    """Override a follower's info: {"appid", "openid", ...fields}."""
+    fields = _body()
+    appid, openid = fields.pop("appid", None), fields.pop("openid", None)
+    if not isinstance(appid, str) or not isinstance(openid, str):
+        return _bad_request("appid and openid are required")
+    return json_response(current_state().put_user(appid, openid, **fields))
