@@ -134,8 +134,9 @@ def test_customers_follow_talk_leave_and_return_through_the_real_stack(gunicorn,
 
 
 def test_rq_cron_sweeps_an_event_that_was_stored_but_never_enqueued(env, workers, session, app, tmp_path):
+    """A web process died between commit and enqueue: the row is there, no job is."""
     lost = InboundEvent(
-        account_id=1,
+        account_id=app.extensions["tiefen"].accounts.get(None).id,
         dedup_key="msg:1",
         openid="oLost1",
         msg_type="text",
@@ -144,11 +145,6 @@ def test_rq_cron_sweeps_an_event_that_was_stored_but_never_enqueued(env, workers
         create_time=utcnow(),
         payload="<xml/>",
         received_at=utcnow() - timedelta(minutes=5),
-    )
-    from bot.accounts import AccountDirectory
-
-    lost.account_id = (
-        AccountDirectory(app.extensions["tiefen"].settings, app.extensions["tiefen"].sessions).get(None).id
     )
     session.add(lost)
     session.commit()
