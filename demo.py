@@ -32,11 +32,12 @@ THREADS = 2  # customers at a time; SQLite takes one writer at a time anyway
 SCENES = ("shop-counter", "poster-spring", "staff-xiaowang")
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], db_file: Path | None = None) -> int:
+    """Run the demo with `argv[0]` customers (default 300) on a fresh SQLite file."""
     customers = int(argv[0]) if argv else CUSTOMERS
-    db_file = Path(__file__).resolve().parent / "instance" / "demo.sqlite"
+    db_file = db_file or Path(__file__).resolve().parent / "instance" / "demo.sqlite"
     db_file.parent.mkdir(exist_ok=True)
-    for stale in db_file.parent.glob("demo.sqlite*"):
+    for stale in db_file.parent.glob(f"{db_file.name}*"):
         stale.unlink()
     url = f"sqlite:///{db_file}"
     migrate.upgrade(url)

@@ -1,0 +1,20 @@
+"""`make demo` keeps working: a small run of the same scenario, and its report."""
+
+import re
+
+import demo
+
+
+def test_the_demo_runs_and_reports(tmp_path, capsys):
+    assert demo.main(["12"], db_file=tmp_path / "demo.sqlite") == 0
+    out = capsys.readouterr().out
+    assert "added account wxdemo0000000001" in out and "menu pushed" in out
+
+    def figure(label: str) -> int:
+        return int(re.search(rf"{re.escape(label)}\s+(\d+)", out).group(1))
+
+    assert figure("members") == 12
+    assert figure("events stored") == figure("events processed by jobs")
+    assert figure("events still pending") == 0
+    delivered, stored = figure("callbacks delivered (with WeChat's retries)"), figure("events stored")
+    assert figure("duplicates rejected (same reply returned)") == delivered - stored
