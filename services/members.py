@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, case, func, or_, update
 from sqlalchemy.orm import Session
@@ -93,6 +94,6 @@ def record_first_scene(session: Session, member_id: int, scene: str) -> None:
     )
 
 
-def _later(column: object, value: object) -> object:
+def _later(column: Any, value: Any) -> Any:
     """SQL for the later of a nullable column and a value (GREATEST that ignores NULL)."""
-    return case((or_(column.is_(None), column < value), value), else_=column)  # type: ignore[attr-defined]
+    return case((or_(column.is_(None), column < value), value), else_=column)
