@@ -87,9 +87,11 @@ def gunicorn(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
         except requests.RequestException:
             return False
 
-    wait_until(answers, what="gunicorn")
-    yield url
-    stop([proc])
+    try:
+        wait_until(answers, what="gunicorn")
+        yield url
+    finally:
+        stop([proc])
 
 
 @pytest.fixture
