@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from rules import replies
 from rules.messages import USER_MESSAGES, Inbound
@@ -22,11 +22,15 @@ class Reply:
 
 @dataclass(frozen=True)
 class Ctx:
-    """What a handler may use: the open transaction, the account, the stored event's id."""
+    """What a handler may use: the request's open transaction (a Core connection) and the account.
 
-    session: Session
+    Handlers run before the event is stored, in the same transaction, and must be idempotent:
+    a retried delivery runs its handler again, then finds the stored event and gets the first
+    reply. Their writes are keyed so that running twice changes nothing (see `members.follow`).
+    """
+
+    db: Connection
     account: AccountRef
-    event_id: int
 
 
 Handler = Callable[[Inbound, Ctx], Reply | None]

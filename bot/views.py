@@ -6,7 +6,7 @@ import logging
 import time
 
 from flask import Response, abort, current_app, request
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine
 from wechatpy.replies import TextReply
 
 from bot import bp, protocol
@@ -14,7 +14,7 @@ from bot.dispatch import Ctx, Reply, reply_for
 from rules.messages import Inbound
 from services import inbound
 from services.accounts import AccountRef
-from tasks import enqueue_inbound
+from tasks import wake_drainer
 
 log = logging.getLogger(__name__)
 
@@ -42,24 +42,21 @@ def webhook(appid: str | None = None) -> Response:
         else _text(body)
     )
     msg = protocol.parse(xml)
-    reply_xml, event_id = store_and_reply(tiefen.sessions, account, msg)
-    if event_id is not None:
-        enqueue_inbound(event_id)  # after commit: the job must find the row
+    reply_xml, stored = store_and_reply(tiefen.runtime.engine, account, msg)
+    if stored:
+        wake_drainer()  # after commit: the job must find the row
     return _respond(reply_xml, account, args, encrypted)
 
 
-def store_and_reply(
-    sessions: sessionmaker[Session], account: AccountRef, msg: Inbound
-) -> tuple[str | None, int | None]:
-    """One transaction: store the event (or find the first delivery's reply) and do what the reply needs."""
-    with sessions.begin() as session:
-        event_id = inbound.record_inbound(session, account.id, msg)
-        if event_id is None:
-            return inbound.first_reply(session, account.id, msg), None
-        reply = reply_for(msg, Ctx(session, account, event_id)) if msg.known else None
+def store_and_reply(engine: Engine, account: AccountRef, msg: Inbound) -> tuple[str | None, bool]:
+    """One transaction: do what the reply needs, store the event with its reply; or, for a
+    retried delivery, find the reply the first one got. Returns (reply, newly stored)."""
+    with engine.begin() as conn:
+        reply = reply_for(msg, Ctx(conn, account)) if msg.known else None
         xml = _render(reply, msg)
-        inbound.save_reply(session, event_id, xml)
-    return xml, event_id
+        if inbound.record_inbound(conn, account.id, msg, xml) is None:
+            return inbound.first_reply(conn, account.id, msg), False
+    return xml, True
 
 
 def _text(body: bytes) -> str:

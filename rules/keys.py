@@ -1,4 +1,4 @@
-"""Deterministic keys: deduplication of WeChat deliveries, job ids."""
+"""Deterministic keys: the deduplication of WeChat deliveries."""
 
 from __future__ import annotations
 
@@ -17,7 +17,3 @@ def dedup_key(
         return f"msg:{msg_id}"
     raw = f"{openid}\x1f{create_time}\x1f{event or ''}\x1f{event_key or ''}"
     return "evt:" + hashlib.sha1(raw.encode()).hexdigest()
-
-
-def inbound_job_id(event_id: int) -> str:
-    return f"inbound-{event_id}"  # RQ ids: letters, digits, _ and - only

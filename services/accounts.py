@@ -107,6 +107,6 @@ def sync_account(
     stmt = stmt.on_conflict_do_update(
         index_elements=[Account.appid],
         set_={"token": stmt.excluded.token, "aes_key": stmt.excluded.aes_key, "secret": stmt.excluded.secret},
-    ).returning(Account)
-    account = session.scalars(stmt).one()
-    return AccountRef.of(account)
+    ).returning(*Account.__table__.c)
+    row = session.execute(stmt).mappings().one()
+    return AccountRef(**{f: row[f] for f in AccountRef.__dataclass_fields__})

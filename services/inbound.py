@@ -1,10 +1,11 @@
-"""The outbox of inbound callbacks: store once, replay the reply, process, sweep."""
+"""The outbox of inbound callbacks: store once with its reply, then drain in batches."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.orm import Session
 
 from models import EventStatus, InboundEvent, Scan, utcnow
@@ -16,10 +17,12 @@ from services import members
 MAX_ATTEMPTS = 5
 
 
-def record_inbound(session: Session, account_id: int, msg: Inbound) -> int | None:
-    """Store the callback; return its new id, or None when this delivery was seen before."""
+def record_inbound(
+    conn: Connection | Session, account_id: int, msg: Inbound, reply: str | None
+) -> int | None:
+    """Store the callback and the reply it gets; None when this delivery was seen before."""
     stmt = (
-        upsert(session, InboundEvent)
+        upsert(conn, InboundEvent)
         .values(
             account_id=account_id,
             dedup_key=msg.dedup_key,
@@ -31,6 +34,7 @@ def record_inbound(session: Session, account_id: int, msg: Inbound) -> int | Non
             msg_id=msg.msg_id,
             create_time=from_create_time(msg.create_time),
             payload=msg.xml,
+            reply=reply,
             status=EventStatus.PENDING.value,
             attempts=0,
             received_at=utcnow(),
@@ -38,68 +42,82 @@ def record_inbound(session: Session, account_id: int, msg: Inbound) -> int | Non
         .on_conflict_do_nothing(index_elements=[InboundEvent.account_id, InboundEvent.dedup_key])
         .returning(InboundEvent.id)
     )
-    return session.execute(stmt).scalar_one_or_none()
+    return conn.execute(stmt).scalar_one_or_none()
 
 
-def first_reply(session: Session, account_id: int, msg: Inbound) -> str | None:
+def first_reply(conn: Connection | Session, account_id: int, msg: Inbound) -> str | None:
     """The reply the first delivery of this callback got (a retry gets the same)."""
-    return session.scalar(
+    return conn.execute(
         select(InboundEvent.reply).where(
             InboundEvent.account_id == account_id, InboundEvent.dedup_key == msg.dedup_key
         )
+    ).scalar_one_or_none()
+
+
+def claim(session: Session, limit: int, only: int | None = None) -> list[InboundEvent]:
+    """Lock up to `limit` pending events, oldest first, skipping rows another worker holds."""
+    stmt = select(InboundEvent).where(InboundEvent.status == EventStatus.PENDING.value)
+    if only is not None:
+        stmt = stmt.where(InboundEvent.id == only)
+    stmt = stmt.order_by(InboundEvent.id).limit(limit).with_for_update(skip_locked=True)
+    return list(session.scalars(stmt))
+
+
+def apply_batch(session: Session, events: list[InboundEvent]) -> None:
+    """Apply what the replies did not, set-based: unfollows, scans, interaction times; mark done."""
+    by_account: dict[int, set[str]] = defaultdict(set)
+    for e in events:
+        by_account[e.account_id].add(e.openid)
+    member_ids = {
+        (account_id, openid): member_id
+        for account_id, openids in by_account.items()
+        for openid, member_id in members.ensure_members(session, account_id, openids).items()
+    }
+    unfollows: list[tuple[int, datetime]] = []
+    interactions: dict[int, datetime] = {}
+    messages: dict[int, datetime] = {}
+    scans: list[dict[str, object]] = []
+    first_scenes: dict[int, str] = {}
+    for e in events:
+        member_id = member_ids[(e.account_id, e.openid)]
+        at = e.create_time
+        if e.event == "unsubscribe":
+            unfollows.append((member_id, at))
+            continue
+        if e.event in ("subscribe_scan", "scan") and valid_scene(e.event_key):
+            kind = "subscribe" if e.event == "subscribe_scan" else "scan"
+            scans.append(_scan_row(e, member_id, kind))
+            if kind == "subscribe":
+                first_scenes.setdefault(member_id, e.event_key or "")
+        if e.msg_type != "event":
+            messages[member_id] = max(at, messages.get(member_id, at))
+        if e.msg_type != "event" or e.event in INTERACTIONS:
+            interactions[member_id] = max(at, interactions.get(member_id, at))
+    members.unfollow_many(session, unfollows)
+    members.touch_many(session, interactions, messages)
+    members.record_first_scenes(session, first_scenes)
+    if scans:
+        session.execute(upsert(session, Scan).on_conflict_do_nothing(index_elements=[Scan.event_id]), scans)
+    _mark_done(session, [e.id for e in events])
+
+
+def _scan_row(e: InboundEvent, member_id: int, kind: str) -> dict[str, object]:
+    return {
+        "account_id": e.account_id,
+        "member_id": member_id,
+        "event_id": e.id,
+        "scene": e.event_key,
+        "kind": kind,
+        "scanned_at": e.create_time,
+    }
+
+
+def _mark_done(session: Session, ids: list[int]) -> None:
+    session.execute(
+        update(InboundEvent.__table__)
+        .where(InboundEvent.id.in_(ids))
+        .values(status=EventStatus.DONE.value, processed_at=utcnow())
     )
-
-
-def save_reply(session: Session, event_id: int, reply: str | None) -> None:
-    if reply is not None:
-        session.execute(update(InboundEvent).where(InboundEvent.id == event_id).values(reply=reply))
-
-
-def process_inbound(session: Session, event_id: int) -> str:
-    """Apply what the reply did not: unfollows, scans, interaction times. Safe to run twice.
-
-    The row is locked for the transaction; a second worker skips it, and a crash rolls
-    everything back so the sweeper can hand it out again.
-    """
-    event = session.scalar(
-        select(InboundEvent)
-        .where(InboundEvent.id == event_id, InboundEvent.status == EventStatus.PENDING.value)
-        .with_for_update(skip_locked=True)
-    )
-    if event is None:
-        return "skipped"
-    member_id = members.ensure_member(session, event.account_id, event.openid)
-    _apply(session, event, member_id)
-    event.status, event.processed_at = EventStatus.DONE.value, utcnow()
-    return "done"
-
-
-def _apply(session: Session, event: InboundEvent, member_id: int) -> None:
-    at = event.create_time
-    if event.event == "unsubscribe":
-        members.unfollow(session, member_id, at)
-        return
-    if event.event in ("subscribe_scan", "scan") and valid_scene(event.event_key):
-        _record_scan(session, event, member_id)
-    is_message = event.msg_type != "event"
-    if is_message or event.event in INTERACTIONS:
-        members.touch(session, member_id, at, message=is_message)
-
-
-def _record_scan(session: Session, event: InboundEvent, member_id: int) -> None:
-    scene = event.event_key or ""
-    kind = "subscribe" if event.event == "subscribe_scan" else "scan"
-    stmt = upsert(session, Scan).values(
-        account_id=event.account_id,
-        member_id=member_id,
-        event_id=event.id,
-        scene=scene,
-        kind=kind,
-        scanned_at=event.create_time,
-    )
-    session.execute(stmt.on_conflict_do_nothing(index_elements=[Scan.event_id]))
-    if kind == "subscribe":
-        members.record_first_scene(session, member_id, scene)
 
 
 def note_failure(session: Session, event_id: int, error: str) -> int:
@@ -114,16 +132,20 @@ def note_failure(session: Session, event_id: int, error: str) -> int:
     return event.attempts
 
 
-def claim_stale(
-    session: Session, older_than: timedelta, limit: int = 500, now: datetime | None = None
-) -> list[int]:
-    """Ids of events stored but still unprocessed after `older_than`, skipping rows being worked on."""
-    cutoff = (now or utcnow()) - older_than
+def pending_ids(session: Session, limit: int) -> list[int]:
     stmt = (
         select(InboundEvent.id)
-        .where(InboundEvent.status == EventStatus.PENDING.value, InboundEvent.received_at < cutoff)
+        .where(InboundEvent.status == EventStatus.PENDING.value)
         .order_by(InboundEvent.id)
         .limit(limit)
-        .with_for_update(skip_locked=True)
     )
     return list(session.scalars(stmt))
+
+
+def count_stale(session: Session, older_than: timedelta, now: datetime | None = None) -> int:
+    """How many events wait unprocessed for longer than `older_than` (a drain was lost)."""
+    cutoff = (now or utcnow()) - older_than
+    stmt = select(func.count()).where(
+        InboundEvent.status == EventStatus.PENDING.value, InboundEvent.received_at < cutoff
+    )
+    return int(session.scalar(stmt) or 0)

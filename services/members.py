@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, update
+from sqlalchemy import Connection, and_, bindparam, case, func, or_, update
 from sqlalchemy.orm import Session
 
 from models import Member, utcnow
 from models.sql import upsert
+
+Executor = Session | Connection
 
 
 @dataclass(frozen=True)
@@ -19,13 +22,14 @@ class Followed:
     returning: bool  # followed before: no second welcome bonus, a 欢迎回来 reply
 
 
-def follow(session: Session, account_id: int, openid: str, at: datetime) -> Followed:
+def follow(db: Executor, account_id: int, openid: str, at: datetime) -> Followed:
     """Create the member on a first follow, or restore one who had unfollowed; one statement.
 
-    A follow older than the member's latest unfollow (deliveries out of order) counts
-    but leaves them unfollowed.
+    Idempotent per follow: a follow counts only if it is later than the last one seen, so
+    WeChat's retries of the same callback (same CreateTime) change nothing. A follow older
+    than the member's latest unfollow (deliveries out of order) leaves them unfollowed.
     """
-    stmt = upsert(session, Member).values(
+    stmt = upsert(db, Member).values(
         account_id=account_id,
         openid=openid,
         following=True,
@@ -35,10 +39,11 @@ def follow(session: Session, account_id: int, openid: str, at: datetime) -> Foll
         created_at=utcnow(),
     )
     new = stmt.excluded
+    newer = or_(Member.last_followed_at.is_(None), Member.last_followed_at < new.last_followed_at)
     stmt = stmt.on_conflict_do_update(
         index_elements=[Member.account_id, Member.openid],
         set_={
-            "follow_count": Member.follow_count + 1,
+            "follow_count": Member.follow_count + case((newer, 1), else_=0),
             "first_followed_at": func.coalesce(Member.first_followed_at, new.first_followed_at),
             "last_followed_at": _later(Member.last_followed_at, new.last_followed_at),
             "following": case(
@@ -47,29 +52,38 @@ def follow(session: Session, account_id: int, openid: str, at: datetime) -> Foll
             ),
         },
     ).returning(Member.id, Member.follow_count)
-    member_id, follow_count = session.execute(stmt).one()
+    member_id, follow_count = db.execute(stmt).one()
     return Followed(member_id, returning=follow_count > 1)
 
 
-def ensure_member(session: Session, account_id: int, openid: str) -> int:
-    """Return the member's id, creating them (as following) if this openid is new to us.
+def ensure_members(db: Executor, account_id: int, openids: Iterable[str]) -> dict[str, int]:
+    """Map openids to member ids, creating (as following) any we never saw; one statement.
 
     Followers from before Tiefen served the account first show up this way.
     """
-    stmt = upsert(session, Member).values(
-        account_id=account_id, openid=openid, following=True, follow_count=0, created_at=utcnow()
-    )
+    wanted = sorted(set(openids))
+    if not wanted:
+        return {}
+    now = utcnow()
+    rows = [
+        {"account_id": account_id, "openid": o, "following": True, "follow_count": 0, "created_at": now}
+        for o in wanted
+    ]
+    stmt = upsert(db, Member).values(rows)
     stmt = stmt.on_conflict_do_update(
         index_elements=[Member.account_id, Member.openid], set_={"openid": stmt.excluded.openid}
-    ).returning(Member.id)
-    return int(session.execute(stmt).scalar_one())
+    ).returning(Member.openid, Member.id)
+    return {openid: member_id for openid, member_id in db.execute(stmt)}
 
 
-def unfollow(session: Session, member_id: int, at: datetime) -> None:
-    """Record an unfollow at `at`; the member stays following if a later follow already came in."""
-    session.execute(
-        update(Member)
-        .where(Member.id == member_id)
+def unfollow_many(db: Executor, unfollows: list[tuple[int, datetime]]) -> None:
+    """Record unfollows; a member stays following if a later follow already came in."""
+    if not unfollows:
+        return
+    at = bindparam("at")
+    stmt = (
+        update(Member.__table__)
+        .where(Member.id == bindparam("member_id"))
         .values(
             unfollowed_at=_later(Member.unfollowed_at, at),
             following=case(
@@ -78,20 +92,35 @@ def unfollow(session: Session, member_id: int, at: datetime) -> None:
             ),
         )
     )
+    db.execute(stmt, [{"member_id": m, "at": t} for m, t in unfollows])
 
 
-def touch(session: Session, member_id: int, at: datetime, message: bool) -> None:
-    """Move last interaction (and last message, for messages the member sent) forward to `at`."""
-    values = {"last_interaction_at": _later(Member.last_interaction_at, at)}
-    if message:
-        values["last_message_at"] = _later(Member.last_message_at, at)
-    session.execute(update(Member).where(Member.id == member_id).values(**values))
+def touch_many(db: Executor, interactions: Mapping[int, datetime], messages: Mapping[int, datetime]) -> None:
+    """Move last interaction (and last message, for messages the member sent) forward."""
+    at = bindparam("at")
+    if interactions:
+        stmt = update(Member.__table__).where(Member.id == bindparam("member_id"))
+        db.execute(
+            stmt.values(last_interaction_at=_later(Member.last_interaction_at, at)),
+            [{"member_id": m, "at": t} for m, t in interactions.items()],
+        )
+    if messages:
+        stmt = update(Member.__table__).where(Member.id == bindparam("member_id"))
+        db.execute(
+            stmt.values(last_message_at=_later(Member.last_message_at, at)),
+            [{"member_id": m, "at": t} for m, t in messages.items()],
+        )
 
 
-def record_first_scene(session: Session, member_id: int, scene: str) -> None:
-    session.execute(
-        update(Member).where(Member.id == member_id, Member.first_scene.is_(None)).values(first_scene=scene)
+def record_first_scenes(db: Executor, scenes: Mapping[int, str]) -> None:
+    if not scenes:
+        return
+    stmt = (
+        update(Member.__table__)
+        .where(Member.id == bindparam("member_id"), Member.first_scene.is_(None))
+        .values(first_scene=bindparam("scene"))
     )
+    db.execute(stmt, [{"member_id": m, "scene": s} for m, s in scenes.items()])
 
 
 def _later(column: Any, value: Any) -> Any:

@@ -9,6 +9,7 @@ from typing import Any
 
 from redis import Redis
 from rq import Queue
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
@@ -23,7 +24,12 @@ class Runtime:
     settings: Settings
     redis: Redis
     sessions: sessionmaker[Session]
+    job_sessions: sessionmaker[Session]  # on SQLite, transactions that take the write lock up front
     _queues: dict[str, Queue] = field(default_factory=dict)
+
+    @property
+    def engine(self) -> Engine:
+        return self.sessions.kw["bind"]  # type: ignore[no-any-return]
 
     @property
     def embedded(self) -> bool:
@@ -42,9 +48,12 @@ _current: Runtime | None = None
 
 
 def build(settings: Settings) -> Runtime:
-    return Runtime(
-        settings, connect_redis(settings.redis_url), make_session_factory(make_engine(settings.database_url))
+    url = settings.database_url
+    sessions = make_session_factory(make_engine(url))
+    job_sessions = (
+        make_session_factory(make_engine(url, immediate=True)) if url.startswith("sqlite") else sessions
     )
+    return Runtime(settings, connect_redis(settings.redis_url), sessions, job_sessions)
 
 
 def connect_redis(url: str | None) -> Redis:

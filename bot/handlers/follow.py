@@ -13,7 +13,7 @@ from services import members
 @on("event", "subscribe_scan")
 def followed(msg: Inbound, ctx: Ctx) -> Reply:
     """Create or restore the member now: the welcome depends on whether they are back."""
-    member = members.follow(ctx.session, ctx.account.id, msg.openid, from_create_time(msg.create_time))
+    member = members.follow(ctx.db, ctx.account.id, msg.openid, from_create_time(msg.create_time))
     account = ctx.account
     return Reply(replies.welcome(account.name, account.welcome_text, returning=member.returning))
 

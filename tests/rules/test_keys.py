@@ -1,4 +1,4 @@
-from rules.keys import dedup_key, inbound_job_id
+from rules.keys import dedup_key
 
 
 def test_messages_are_named_by_msgid():
@@ -22,7 +22,3 @@ def test_event_key_and_event_cannot_be_confused_by_concatenation():
     assert dedup_key("event", None, "oA", 1, "click", "ab") != dedup_key(
         "event", None, "oA", 1, "clicka", "b"
     )
-
-
-def test_job_ids_are_valid_rq_ids():
-    assert inbound_job_id(42) == "inbound-42"

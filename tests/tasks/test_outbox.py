@@ -7,8 +7,8 @@ from redis import Redis
 
 from models import EventStatus, InboundEvent
 from services import inbound
-from tasks import enqueue_once
 from tasks import inbound as inbound_jobs
+from tasks import wake_drainer
 from tasks.sweeper import sweep_outbox
 from tests.conftest import real_only
 from tests.factories import count, events, member
@@ -51,7 +51,7 @@ def test_an_event_stored_while_redis_is_down_is_swept_once_redis_is_back(
     run_jobs()
     assert [e.status for e in events(session)] == ["done", "done"]
     assert not member(session, "oDown1").following
-    assert sweep_outbox(grace_seconds=0) == 0  # nothing left to hand out
+    assert sweep_outbox(grace_seconds=0) == 0  # nothing left waiting
 
 
 def test_the_sweeper_leaves_young_events_alone(wechat, session, redis_down):
@@ -63,58 +63,63 @@ def test_the_sweeper_leaves_young_events_alone(wechat, session, redis_down):
     assert [e.status for e in events(session)] == ["pending"]
 
 
-def test_processing_twice_applies_once(wechat, session, run_jobs, app):
+def test_draining_again_changes_nothing(wechat, session, run_jobs, app):
     wechat.send(wechat.subscribe("oTwice1"))
     wechat.send(wechat.unsubscribe("oTwice1"))
     run_jobs()
-    first, second = events(session)
-    assert inbound_jobs.process(second.id) == "skipped"
+    assert inbound_jobs.drain() == 0
     assert not member(session, "oTwice1").following
+    assert [e.status for e in events(session)] == ["done", "done"]
 
 
-def test_a_failing_job_is_counted_then_parked_as_failed(wechat, session, app, monkeypatch, redis_down):
+def test_the_drainer_is_woken_once_while_a_drain_waits(app, redis_down, run_jobs):
+    if app.extensions["tiefen"].runtime.embedded:
+        pytest.skip("the embedded mode runs the drain at once, so nothing ever waits")
+    assert wake_drainer() and not wake_drainer() and not wake_drainer()
+    assert run_jobs() == 1
+    assert wake_drainer()  # the drain started: a new event needs a new one
+
+
+def test_a_poison_event_is_pinned_counted_and_parked_while_others_pass(
+    wechat, session, app, monkeypatch, redis_down
+):
     stop, start = redis_down
     stop()
     wechat.send(wechat.text("oFail1", "hi"))
+    wechat.send(wechat.text("oFine1", "hi"))
     start()
-    (event,) = events(session)
+    real = inbound.members.ensure_members
 
-    def broken(*args, **kwargs):
-        raise RuntimeError("disk on fire")
+    def broken(db, account_id, openids):
+        if "oFail1" in openids:
+            raise RuntimeError("disk on fire")
+        return real(db, account_id, openids)
 
-    monkeypatch.setattr(inbound.members, "ensure_member", broken)
+    monkeypatch.setattr(inbound.members, "ensure_members", broken)
     for attempt in range(1, inbound.MAX_ATTEMPTS + 1):
-        with pytest.raises(RuntimeError):
-            inbound_jobs.process(event.id)
-        (event,) = events(session)
-        assert event.attempts == attempt
-    assert event.status == EventStatus.FAILED and "disk on fire" in event.last_error
+        inbound_jobs.drain()
+        bad, good = events(session)
+        assert bad.attempts == attempt and good.status == EventStatus.DONE
+    assert bad.status == EventStatus.FAILED and "disk on fire" in bad.last_error
     assert sweep_outbox(grace_seconds=0) == 0  # parked: an operator looks at it
-    assert count(session, InboundEvent) == 1
+    assert count(session, InboundEvent) == 2
 
 
 @real_only
-def test_enqueue_once_keeps_a_live_job_and_replaces_a_finished_one(app, run_jobs):
-    queue = app.extensions["tiefen"].runtime.queue("events")
-    assert enqueue_once(queue, "tasks.inbound.process", 987654, job_id="inbound-987654")
-    assert not enqueue_once(queue, "tasks.inbound.process", 987654, job_id="inbound-987654")  # still queued
-    assert run_jobs() == 1
-    assert enqueue_once(queue, "tasks.inbound.process", 987654, job_id="inbound-987654")
-    assert run_jobs() == 1
+def test_a_database_outage_fails_the_drain_and_rq_retries_it(wechat, session, app, run_jobs, monkeypatch):
+    from rq.job import JobStatus
+    from rq.registry import ScheduledJobRegistry
+    from sqlalchemy.exc import OperationalError
 
+    def outage(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
 
-@real_only
-def test_a_failing_job_is_retried_by_rq_with_backoff(wechat, session, app, run_jobs, monkeypatch):
-    from rq.job import Job, JobStatus
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("database hiccup")
-
-    monkeypatch.setattr(inbound.members, "ensure_member", broken)
+    monkeypatch.setattr(inbound.members, "ensure_members", outage)
     wechat.send(wechat.text("oRetryJob1", "hi"))
     run_jobs()
-    (event,) = events(session)
-    job = Job.fetch(f"inbound-{event.id}", connection=app.extensions["tiefen"].runtime.redis)
+    runtime = app.extensions["tiefen"].runtime
+    (job_id,) = ScheduledJobRegistry(queue=runtime.queue("events")).get_job_ids()
+    job = runtime.queue("events").fetch_job(job_id)
     assert job.get_status() == JobStatus.SCHEDULED and job.retries_left == 2  # 5 s later, then 30 s, 120 s
-    assert event.attempts == 1 and event.status == EventStatus.PENDING
-    assert sweep_outbox(grace_seconds=0) == 0  # a retry is on its way: no second copy
+    (event,) = events(session)
+    assert event.attempts == 0 and event.status == EventStatus.PENDING  # an outage is not the event's fault
