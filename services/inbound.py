@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from models import EventStatus, InboundEvent, Scan, utcnow
-from models.sql import upsert
+from models.sql import insert_for, prepared, upsert
 from rules.clock import from_create_time
 from rules.messages import INTERACTIONS, Inbound, valid_scene
 from services import members
@@ -21,28 +21,33 @@ def record_inbound(
     conn: Connection | Session, account_id: int, msg: Inbound, reply: str | None
 ) -> int | None:
     """Store the callback and the reply it gets; None when this delivery was seen before."""
-    stmt = (
-        upsert(conn, InboundEvent)
-        .values(
-            account_id=account_id,
-            dedup_key=msg.dedup_key,
-            openid=msg.openid,
-            msg_type=msg.msg_type,
-            event=msg.event,
-            event_key=msg.event_key,
-            content=msg.content,
-            msg_id=msg.msg_id,
-            create_time=from_create_time(msg.create_time),
-            payload=msg.xml,
-            reply=reply,
-            status=EventStatus.PENDING.value,
-            attempts=0,
-            received_at=utcnow(),
-        )
+    params = {
+        "account_id": account_id,
+        "dedup_key": msg.dedup_key,
+        "openid": msg.openid,
+        "msg_type": msg.msg_type,
+        "event": msg.event,
+        "event_key": msg.event_key,
+        "content": msg.content,
+        "msg_id": msg.msg_id,
+        "create_time": from_create_time(msg.create_time),
+        "payload": msg.xml,
+        "reply": reply,
+        "status": EventStatus.PENDING.value,
+        "attempts": 0,
+        "received_at": utcnow(),
+    }
+    stmt = prepared(conn, "record_inbound", lambda dialect: _record_stmt(dialect, params))
+    return conn.execute(stmt, params).scalar_one_or_none()
+
+
+def _record_stmt(dialect: str, params: dict[str, object]) -> object:
+    return (
+        insert_for(dialect, InboundEvent)
+        .values({name: bindparam(name) for name in params})
         .on_conflict_do_nothing(index_elements=[InboundEvent.account_id, InboundEvent.dedup_key])
         .returning(InboundEvent.id)
     )
-    return conn.execute(stmt).scalar_one_or_none()
 
 
 def first_reply(conn: Connection | Session, account_id: int, msg: Inbound) -> str | None:

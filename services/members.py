@@ -11,7 +11,7 @@ from sqlalchemy import Connection, and_, bindparam, case, func, or_, update
 from sqlalchemy.orm import Session
 
 from models import Member, utcnow
-from models.sql import upsert
+from models.sql import insert_for, prepared, upsert
 
 Executor = Session | Connection
 
@@ -29,18 +29,26 @@ def follow(db: Executor, account_id: int, openid: str, at: datetime) -> Followed
     WeChat's retries of the same callback (same CreateTime) change nothing. A follow older
     than the member's latest unfollow (deliveries out of order) leaves them unfollowed.
     """
-    stmt = upsert(db, Member).values(
-        account_id=account_id,
-        openid=openid,
+    stmt = prepared(db, "follow", _follow_stmt)
+    params = {"account_id": account_id, "openid": openid, "at": at, "now": utcnow()}
+    member_id, follow_count = db.execute(stmt, params).one()
+    return Followed(member_id, returning=follow_count > 1)
+
+
+def _follow_stmt(dialect: str) -> Any:
+    at = bindparam("at")
+    stmt = insert_for(dialect, Member).values(
+        account_id=bindparam("account_id"),
+        openid=bindparam("openid"),
         following=True,
         first_followed_at=at,
         last_followed_at=at,
         follow_count=1,
-        created_at=utcnow(),
+        created_at=bindparam("now"),
     )
     new = stmt.excluded
     newer = or_(Member.last_followed_at.is_(None), Member.last_followed_at < new.last_followed_at)
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=[Member.account_id, Member.openid],
         set_={
             "follow_count": Member.follow_count + case((newer, 1), else_=0),
@@ -52,8 +60,6 @@ def follow(db: Executor, account_id: int, openid: str, at: datetime) -> Followed
             ),
         },
     ).returning(Member.id, Member.follow_count)
-    member_id, follow_count = db.execute(stmt).one()
-    return Followed(member_id, returning=follow_count > 1)
 
 
 def ensure_members(db: Executor, account_id: int, openids: Iterable[str]) -> dict[str, int]:
