@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench.webhook` measures the webhook's full path against a bare baseline."""
