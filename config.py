@@ -36,6 +36,7 @@ class Settings:
     public_base_url: str = "http://127.0.0.1:5000"
     timestamp_window: int = 300  # seconds a callback's timestamp may stray from now
     max_body_bytes: int = 64 * 1024
+    drain_linger: float = 1.0  # seconds a drain job keeps polling after the last work it found
     testing: bool = False
 
     @property
@@ -68,6 +69,8 @@ class Settings:
 def _coerce(type_name: object, raw: str) -> Any:
     if type_name in (int, "int"):
         return int(raw)
+    if type_name in (float, "float"):
+        return float(raw)
     if type_name in (bool, "bool"):
         return parse_bool(raw)
     return raw

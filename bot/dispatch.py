@@ -22,11 +22,12 @@ class Reply:
 
 @dataclass(frozen=True)
 class Ctx:
-    """What a handler may use: the request's open transaction (a Core connection) and the account.
+    """What a handler may use: the request's connection (autocommit) and the account.
 
-    Handlers run before the event is stored, in the same transaction, and must be idempotent:
-    a retried delivery runs its handler again, then finds the stored event and gets the first
-    reply. Their writes are keyed so that running twice changes nothing (see `members.follow`).
+    Handlers run before the event is stored and must be idempotent: a retried delivery runs
+    its handler again, then finds the stored event and gets the first reply. Their writes are
+    keyed so that running twice changes nothing (see `members.follow`), and each is atomic
+    on its own (one statement), since the connection commits every statement.
     """
 
     db: Connection

@@ -42,16 +42,22 @@ def webhook(appid: str | None = None) -> Response:
         else _text(body)
     )
     msg = protocol.parse(xml)
-    reply_xml, stored = store_and_reply(tiefen.runtime.engine, account, msg)
+    reply_xml, stored = store_and_reply(tiefen.runtime.hot_engine, account, msg)
     if stored:
         wake_drainer()  # after commit: the job must find the row
     return _respond(reply_xml, account, args, encrypted)
 
 
 def store_and_reply(engine: Engine, account: AccountRef, msg: Inbound) -> tuple[str | None, bool]:
-    """One transaction: do what the reply needs, store the event with its reply; or, for a
-    retried delivery, find the reply the first one got. Returns (reply, newly stored)."""
-    with engine.begin() as conn:
+    """Do what the reply needs, then store the event with its reply; or, for a retried
+    delivery, find the reply the first one got. Returns (reply, newly stored).
+
+    `engine` autocommits: each statement is its own transaction, one round trip with no
+    BEGIN or COMMIT. That is safe because handlers are idempotent (see `Ctx`): if the process
+    dies between a handler's write and the event's INSERT, WeChat retries, the handler's
+    write changes nothing the second time, and the event is stored then.
+    """
+    with engine.connect() as conn:
         reply = reply_for(msg, Ctx(conn, account)) if msg.known else None
         xml = _render(reply, msg)
         if inbound.record_inbound(conn, account.id, msg, xml) is None:

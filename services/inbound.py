@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, bindparam, func, select, update
@@ -59,11 +60,15 @@ def first_reply(conn: Connection | Session, account_id: int, msg: Inbound) -> st
     ).scalar_one_or_none()
 
 
-def claim(session: Session, limit: int, only: int | None = None) -> list[InboundEvent]:
+def claim(
+    session: Session, limit: int, only: int | None = None, exclude: Collection[int] = ()
+) -> list[InboundEvent]:
     """Lock up to `limit` pending events, oldest first, skipping rows another worker holds."""
     stmt = select(InboundEvent).where(InboundEvent.status == EventStatus.PENDING.value)
     if only is not None:
         stmt = stmt.where(InboundEvent.id == only)
+    if exclude:
+        stmt = stmt.where(InboundEvent.id.not_in(exclude))
     stmt = stmt.order_by(InboundEvent.id).limit(limit).with_for_update(skip_locked=True)
     return list(session.scalars(stmt))
 
@@ -137,10 +142,10 @@ def note_failure(session: Session, event_id: int, error: str) -> int:
     return event.attempts
 
 
-def pending_ids(session: Session, limit: int) -> list[int]:
+def pending_ids(session: Session, limit: int, exclude: Collection[int] = ()) -> list[int]:
     stmt = (
         select(InboundEvent.id)
-        .where(InboundEvent.status == EventStatus.PENDING.value)
+        .where(InboundEvent.status == EventStatus.PENDING.value, InboundEvent.id.not_in(exclude))
         .order_by(InboundEvent.id)
         .limit(limit)
     )

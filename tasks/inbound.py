@@ -8,7 +8,7 @@ import time
 from sqlalchemy.exc import OperationalError
 
 from services import inbound
-from tasks import WAKE_KEY, wake_drainer
+from tasks import WAKE_KEY, linger, wake_drainer
 from tasks.runtime import Runtime, current
 
 log = logging.getLogger(__name__)
@@ -16,30 +16,42 @@ log = logging.getLogger(__name__)
 BATCH = 500
 
 
+POLL_SECONDS = 0.02
+
+
 def drain(batch_size: int = BATCH, budget_seconds: float = 20.0) -> int:
-    """Process pending events until none are left (or the time budget is spent). Returns how many.
+    """Process pending events until none have come for `linger` seconds. Returns how many.
 
     Two drains can run at once: each claims rows the other has not locked. A database outage
     (OperationalError) fails the job, and RQ retries it; any other error is pinned on the
-    event that causes it, by retrying the batch one event at a time.
+    event that causes it, by retrying the batch one event at a time. After `budget_seconds`
+    of steady work the job hands over to a fresh one, so that jobs stay short.
     """
     runtime = current()
     runtime.redis.delete(WAKE_KEY)  # from here on, a new event wakes another drain
-    processed, deadline = 0, time.monotonic() + budget_seconds
+    wait = linger(runtime)
+    processed, started = 0, time.monotonic()
+    quiet_since = started
+    failed: set[int] = set()  # events that failed in this run wait for the next one
     while True:
-        n = _drain_batch(runtime, batch_size)
+        polled_at = time.monotonic()
+        n = _drain_batch(runtime, batch_size, failed)
         processed += n
-        if n < batch_size:
-            return processed
-        if time.monotonic() > deadline:
-            wake_drainer(force=True)  # hand the rest to a fresh job; keep jobs short
+        if n:
+            quiet_since = time.monotonic()
+        elif polled_at - quiet_since >= wait:
+            return processed  # this poll began `wait` after the last work and found nothing
+        else:
+            time.sleep(POLL_SECONDS)
+        if time.monotonic() - started > budget_seconds:
+            wake_drainer(force=True)
             return processed
 
 
-def _drain_batch(runtime: Runtime, batch_size: int) -> int:
+def _drain_batch(runtime: Runtime, batch_size: int, failed: set[int]) -> int:
     try:
         with runtime.job_sessions.begin() as session:
-            events = inbound.claim(session, batch_size)
+            events = inbound.claim(session, batch_size, exclude=failed)
             if events:
                 inbound.apply_batch(session, events)
             return len(events)
@@ -47,12 +59,13 @@ def _drain_batch(runtime: Runtime, batch_size: int) -> int:
         raise
     except Exception:
         log.exception("a batch failed; retrying its events one at a time")
-        return _one_at_a_time(runtime, batch_size)
+        return _one_at_a_time(runtime, batch_size, failed)
 
 
-def _one_at_a_time(runtime: Runtime, limit: int) -> int:
+def _one_at_a_time(runtime: Runtime, limit: int, failed: set[int]) -> int:
+    """Process events one per transaction; note failures on the events. Returns how many passed."""
     with runtime.job_sessions() as session:
-        ids = inbound.pending_ids(session, limit)
+        ids = inbound.pending_ids(session, limit, exclude=failed)
     for event_id in ids:
         try:
             with runtime.job_sessions.begin() as session:
@@ -62,7 +75,8 @@ def _one_at_a_time(runtime: Runtime, limit: int) -> int:
         except OperationalError:
             raise
         except Exception as exc:
+            failed.add(event_id)
             with runtime.job_sessions.begin() as session:
                 attempts = inbound.note_failure(session, event_id, f"{type(exc).__name__}: {exc}")
             log.exception("event %s failed (attempt %s)", event_id, attempts)
-    return len(ids)
+    return len(ids) - len(failed.intersection(ids))

@@ -25,6 +25,7 @@ class Runtime:
     redis: Redis
     sessions: sessionmaker[Session]
     job_sessions: sessionmaker[Session]  # on SQLite, transactions that take the write lock up front
+    hot_engine: Engine  # the webhook's: autocommit, one round trip per statement (no BEGIN/COMMIT)
     _queues: dict[str, Queue] = field(default_factory=dict)
 
     @property
@@ -35,6 +36,11 @@ class Runtime:
     def embedded(self) -> bool:
         """No REDIS_URL: an in-process Redis stand-in, and jobs run right away in this process."""
         return self.settings.embedded_queue
+
+    def dispose(self) -> None:
+        """Close every pooled database connection (tests, and before a fork)."""
+        for engine in {self.engine, self.job_sessions.kw["bind"], self.hot_engine}:
+            engine.dispose()
 
     def queue(self, name: str) -> Queue:
         if name not in QUEUES:
@@ -53,7 +59,8 @@ def build(settings: Settings) -> Runtime:
     job_sessions = (
         make_session_factory(make_engine(url, immediate=True)) if url.startswith("sqlite") else sessions
     )
-    return Runtime(settings, connect_redis(settings.redis_url), sessions, job_sessions)
+    hot_engine = make_engine(url, isolation_level="AUTOCOMMIT")
+    return Runtime(settings, connect_redis(settings.redis_url), sessions, job_sessions, hot_engine)
 
 
 def connect_redis(url: str | None) -> Redis:

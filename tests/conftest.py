@@ -100,6 +100,7 @@ def config(database_url: str, redis_url: str | None, engine: Engine, simulator: 
         "WECHAT_SECRET": SECRET,
         "WECHAT_AES_KEY": AES_KEY,
         "WECHAT_API_BASE": simulator.url,
+        "DRAIN_LINGER": 0.0,  # burst workers: a drain stops as soon as nothing is pending
         "TESTING": True,
     }
 
@@ -108,8 +109,7 @@ def config(database_url: str, redis_url: str | None, engine: Engine, simulator: 
 def app(config: dict[str, Any]) -> Iterator[Flask]:
     app = create_app(config)
     yield app
-    runtime = app.extensions["tiefen"].runtime
-    runtime.sessions.kw["bind"].dispose()
+    app.extensions["tiefen"].runtime.dispose()
 
 
 @pytest.fixture

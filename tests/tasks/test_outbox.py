@@ -123,3 +123,19 @@ def test_a_database_outage_fails_the_drain_and_rq_retries_it(wechat, session, ap
     assert job.get_status() == JobStatus.SCHEDULED and job.retries_left == 2  # 5 s later, then 30 s, 120 s
     (event,) = events(session)
     assert event.attempts == 0 and event.status == EventStatus.PENDING  # an outage is not the event's fault
+
+
+@real_only
+def test_a_process_that_just_saw_a_drain_waiting_does_not_ask_redis_again(config, run_jobs):
+    from app import create_app
+    from tasks import WAKE_KEY
+
+    app = create_app({**config, "DRAIN_LINGER": 30.0})
+    redis = app.extensions["tiefen"].runtime.redis
+    try:
+        assert wake_drainer()
+        redis.delete(WAKE_KEY)  # were Redis asked, the next call would enqueue a second drain
+        assert not wake_drainer() and not redis.exists(WAKE_KEY)
+        assert len(app.extensions["tiefen"].runtime.queue("events")) == 1
+    finally:
+        app.extensions["tiefen"].runtime.dispose()
