@@ -20,7 +20,6 @@ log = logging.getLogger(__name__)
 WAKE_KEY = "tiefen:drain:wanted"
 WAKE_TTL = 60  # if a queued drain job is lost, the next event after this wakes a new one
 DRAIN_RETRY = Retry(max=3, interval=[5, 30, 120])
-_last_seen_waiting = float("-inf")  # monotonic time this process last saw a drain job waiting
 
 
 def linger(runtime: Runtime) -> float:
@@ -40,16 +39,15 @@ def wake_drainer(force: bool = False) -> bool:
     - otherwise one SET NX: set by us, we enqueue the job; already there, one waits.
     Call only after the event's commit. Failures are logged; the sweeper covers them.
     """
-    global _last_seen_waiting
     runtime = current()
     now = time.monotonic()  # taken before the SET: the job starts after it
-    if not force and now - _last_seen_waiting < linger(runtime) / 2:
+    if not force and now - runtime.last_saw_drain_waiting < linger(runtime) / 2:
         return False
     try:
         created = runtime.redis.set(WAKE_KEY, 1, nx=True, ex=WAKE_TTL)
         if created or force:
             runtime.queue("events").enqueue("tasks.inbound.drain", retry=DRAIN_RETRY, result_ttl=60)
-        _last_seen_waiting = now
+        runtime.last_saw_drain_waiting = now
         return bool(created or force)
     except RedisError as exc:
         log.warning("could not wake the drainer (%s); the sweeper will", exc)

@@ -26,6 +26,7 @@ class Runtime:
     sessions: sessionmaker[Session]
     job_sessions: sessionmaker[Session]  # on SQLite, transactions that take the write lock up front
     hot_engine: Engine  # the webhook's: autocommit, one round trip per statement (no BEGIN/COMMIT)
+    last_saw_drain_waiting: float = float("-inf")  # monotonic; see tasks.wake_drainer
     _queues: dict[str, Queue] = field(default_factory=dict)
 
     @property
