@@ -10,7 +10,8 @@ from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from models import EventStatus, InboundEvent, Scan, utcnow
-from models.sql import insert_for, prepared, upsert
+from models.fast import fast
+from models.sql import insert_for, table_of, upsert
 from rules.clock import from_create_time
 from rules.messages import INTERACTIONS, Inbound, valid_scene
 from services import members
@@ -18,9 +19,7 @@ from services import members
 MAX_ATTEMPTS = 5
 
 
-def record_inbound(
-    conn: Connection | Session, account_id: int, msg: Inbound, reply: str | None
-) -> int | None:
+def record_inbound(conn: Connection, account_id: int, msg: Inbound, reply: str | None) -> int | None:
     """Store the callback and the reply it gets; None when this delivery was seen before."""
     params = {
         "account_id": account_id,
@@ -38,8 +37,8 @@ def record_inbound(
         "attempts": 0,
         "received_at": utcnow(),
     }
-    stmt = prepared(conn, "record_inbound", lambda dialect: _record_stmt(dialect, params))
-    return conn.execute(stmt, params).scalar_one_or_none()
+    rows = fast(conn, "record_inbound", lambda dialect: _record_stmt(dialect, params)).execute(conn, params)
+    return int(rows[0][0]) if rows else None
 
 
 def _record_stmt(dialect: str, params: dict[str, object]) -> object:
@@ -124,7 +123,7 @@ def _scan_row(e: InboundEvent, member_id: int, kind: str) -> dict[str, object]:
 
 def _mark_done(session: Session, ids: list[int]) -> None:
     session.execute(
-        update(InboundEvent.__table__)
+        update(table_of(InboundEvent))
         .where(InboundEvent.id.in_(ids))
         .values(status=EventStatus.DONE.value, processed_at=utcnow())
     )

@@ -11,7 +11,8 @@ from sqlalchemy import Connection, and_, bindparam, case, func, or_, update
 from sqlalchemy.orm import Session
 
 from models import Member, utcnow
-from models.sql import insert_for, prepared, upsert
+from models.fast import fast
+from models.sql import insert_for, table_of, upsert
 
 Executor = Session | Connection
 
@@ -22,21 +23,20 @@ class Followed:
     returning: bool  # followed before: no second welcome bonus, a 欢迎回来 reply
 
 
-def follow(db: Executor, account_id: int, openid: str, at: datetime) -> Followed:
+def follow(db: Connection, account_id: int, openid: str, at: datetime) -> Followed:
     """Create the member on a first follow, or restore one who had unfollowed; one statement.
 
     Idempotent per follow: a follow counts only if it is later than the last one seen, so
     WeChat's retries of the same callback (same CreateTime) change nothing. A follow older
     than the member's latest unfollow (deliveries out of order) leaves them unfollowed.
     """
-    stmt = prepared(db, "follow", _follow_stmt)
     params = {"account_id": account_id, "openid": openid, "at": at, "now": utcnow()}
-    member_id, follow_count = db.execute(stmt, params).one()
+    ((member_id, follow_count),) = fast(db, "follow", _follow_stmt).execute(db, params)
     return Followed(member_id, returning=follow_count > 1)
 
 
 def _follow_stmt(dialect: str) -> Any:
-    at = bindparam("at")
+    at: Any = bindparam("at")
     stmt = insert_for(dialect, Member).values(
         account_id=bindparam("account_id"),
         openid=bindparam("openid"),
@@ -86,9 +86,9 @@ def unfollow_many(db: Executor, unfollows: list[tuple[int, datetime]]) -> None:
     """Record unfollows; a member stays following if a later follow already came in."""
     if not unfollows:
         return
-    at = bindparam("at")
+    at: Any = bindparam("at")
     stmt = (
-        update(Member.__table__)
+        update(table_of(Member))
         .where(Member.id == bindparam("member_id"))
         .values(
             unfollowed_at=_later(Member.unfollowed_at, at),
@@ -103,15 +103,15 @@ def unfollow_many(db: Executor, unfollows: list[tuple[int, datetime]]) -> None:
 
 def touch_many(db: Executor, interactions: Mapping[int, datetime], messages: Mapping[int, datetime]) -> None:
     """Move last interaction (and last message, for messages the member sent) forward."""
-    at = bindparam("at")
+    at: Any = bindparam("at")
     if interactions:
-        stmt = update(Member.__table__).where(Member.id == bindparam("member_id"))
+        stmt = update(table_of(Member)).where(Member.id == bindparam("member_id"))
         db.execute(
             stmt.values(last_interaction_at=_later(Member.last_interaction_at, at)),
             [{"member_id": m, "at": t} for m, t in interactions.items()],
         )
     if messages:
-        stmt = update(Member.__table__).where(Member.id == bindparam("member_id"))
+        stmt = update(table_of(Member)).where(Member.id == bindparam("member_id"))
         db.execute(
             stmt.values(last_message_at=_later(Member.last_message_at, at)),
             [{"member_id": m, "at": t} for m, t in messages.items()],
@@ -122,7 +122,7 @@ def record_first_scenes(db: Executor, scenes: Mapping[int, str]) -> None:
     if not scenes:
         return
     stmt = (
-        update(Member.__table__)
+        update(table_of(Member))
         .where(Member.id == bindparam("member_id"), Member.first_scene.is_(None))
         .values(first_scene=bindparam("scene"))
     )
