@@ -5,10 +5,8 @@ from __future__ import annotations
 HELP = "回复「签到」每日签到,「积分」查看积分,「邀请」获取专属邀请码,「评价 5 很好吃」写评价。"
 
 
-def welcome(account_name: str, custom: str | None, returning: bool) -> str:
-    """Greet a follower: the account's own text if set, else ours; returning members get 欢迎回来."""
-    if returning:
-        return f"欢迎回来!{account_name}一直在等你。\n{HELP}"
+def welcome(account_name: str, custom: str | None) -> str:
+    """Greet a follower: the account's own text if set, else ours."""
     if custom:
         return custom
     return f"欢迎关注{account_name}!你已成为会员。\n{HELP}"

@@ -82,6 +82,7 @@ def apply_batch(session: Session, events: list[InboundEvent]) -> None:
         for account_id, openids in by_account.items()
         for openid, member_id in members.ensure_members(session, account_id, openids).items()
     }
+    follows: list[tuple[int, datetime]] = []
     unfollows: list[tuple[int, datetime]] = []
     interactions: dict[int, datetime] = {}
     messages: dict[int, datetime] = {}
@@ -93,6 +94,8 @@ def apply_batch(session: Session, events: list[InboundEvent]) -> None:
         if e.event == "unsubscribe":
             unfollows.append((member_id, at))
             continue
+        if e.event in ("subscribe", "subscribe_scan"):
+            follows.append((member_id, at))
         if e.event in ("subscribe_scan", "scan") and valid_scene(e.event_key):
             kind = "subscribe" if e.event == "subscribe_scan" else "scan"
             scans.append(_scan_row(e, member_id, kind))
@@ -102,7 +105,15 @@ def apply_batch(session: Session, events: list[InboundEvent]) -> None:
             messages[member_id] = max(at, messages.get(member_id, at))
         if e.msg_type != "event" or e.event in INTERACTIONS:
             interactions[member_id] = max(at, interactions.get(member_id, at))
+    members.follow_many(session, follows)
     members.unfollow_many(session, unfollows)
+    last: dict[int, bool] = {}  # member → was their last follow-or-unfollow here a follow?
+    for e in events:  # in id order: the order WeChat delivered them
+        if e.event in ("subscribe", "subscribe_scan", "unsubscribe"):
+            last[member_ids[(e.account_id, e.openid)]] = e.event != "unsubscribe"
+    members.settle_following(
+        session, [m for m, f in last.items() if f], [m for m, f in last.items() if not f]
+    )
     members.touch_many(session, interactions, messages)
     members.record_first_scenes(session, first_scenes)
     if scans:

@@ -2,64 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, func, or_, update
+from sqlalchemy import Connection, bindparam, case, or_, update
 from sqlalchemy.orm import Session
 
 from models import Member, utcnow
-from models.fast import fast
-from models.sql import insert_for, table_of, upsert
+from models.sql import table_of, upsert
 
 Executor = Session | Connection
-
-
-@dataclass(frozen=True)
-class Followed:
-    member_id: int
-    returning: bool  # followed before: no second welcome bonus, a 欢迎回来 reply
-
-
-def follow(db: Connection, account_id: int, openid: str, at: datetime) -> Followed:
-    """Create the member on a first follow, or restore one who had unfollowed; one statement.
-
-    Idempotent per follow: a follow counts only if it is later than the last one seen, so
-    WeChat's retries of the same callback (same CreateTime) change nothing. A follow older
-    than the member's latest unfollow (deliveries out of order) leaves them unfollowed.
-    """
-    params = {"account_id": account_id, "openid": openid, "at": at, "now": utcnow()}
-    ((member_id, follow_count),) = fast(db, "follow", _follow_stmt).execute(db, params)
-    return Followed(member_id, returning=follow_count > 1)
-
-
-def _follow_stmt(dialect: str) -> Any:
-    at: Any = bindparam("at")
-    stmt = insert_for(dialect, Member).values(
-        account_id=bindparam("account_id"),
-        openid=bindparam("openid"),
-        following=True,
-        first_followed_at=at,
-        last_followed_at=at,
-        follow_count=1,
-        created_at=bindparam("now"),
-    )
-    new = stmt.excluded
-    newer = or_(Member.last_followed_at.is_(None), Member.last_followed_at < new.last_followed_at)
-    return stmt.on_conflict_do_update(
-        index_elements=[Member.account_id, Member.openid],
-        set_={
-            "follow_count": Member.follow_count + case((newer, 1), else_=0),
-            "first_followed_at": func.coalesce(Member.first_followed_at, new.first_followed_at),
-            "last_followed_at": _later(Member.last_followed_at, new.last_followed_at),
-            "following": case(
-                (and_(Member.unfollowed_at.is_not(None), Member.unfollowed_at > new.last_followed_at), False),
-                else_=True,
-            ),
-        },
-    ).returning(Member.id, Member.follow_count)
 
 
 def ensure_members(db: Executor, account_id: int, openids: Iterable[str]) -> dict[str, int]:
@@ -82,23 +35,52 @@ def ensure_members(db: Executor, account_id: int, openids: Iterable[str]) -> dic
     return {openid: member_id for openid, member_id in db.execute(stmt)}
 
 
-def unfollow_many(db: Executor, unfollows: list[tuple[int, datetime]]) -> None:
-    """Record unfollows; a member stays following if a later follow already came in."""
-    if not unfollows:
+def follow_many(db: Executor, follows: list[tuple[int, datetime]]) -> None:
+    """Count each follow (the drain sees each callback once) and keep the first and last times."""
+    if not follows:
         return
     at: Any = bindparam("at")
     stmt = (
         update(table_of(Member))
         .where(Member.id == bindparam("member_id"))
         .values(
-            unfollowed_at=_later(Member.unfollowed_at, at),
-            following=case(
-                (or_(Member.last_followed_at.is_(None), Member.last_followed_at <= at), False),
-                else_=Member.following,
-            ),
+            follow_count=Member.follow_count + 1,
+            first_followed_at=_earlier(Member.first_followed_at, at),
+            last_followed_at=_later(Member.last_followed_at, at),
         )
     )
+    db.execute(stmt, [{"member_id": m, "at": t} for m, t in follows])
+
+
+def unfollow_many(db: Executor, unfollows: list[tuple[int, datetime]]) -> None:
+    if not unfollows:
+        return
+    at: Any = bindparam("at")
+    stmt = (
+        update(table_of(Member))
+        .where(Member.id == bindparam("member_id"))
+        .values(unfollowed_at=_later(Member.unfollowed_at, at))
+    )
     db.execute(stmt, [{"member_id": m, "at": t} for m, t in unfollows])
+
+
+def settle_following(db: Executor, followed_last: Collection[int], unfollowed_last: Collection[int]) -> None:
+    """Following is what the latest of follow and unfollow says, whatever order they came in.
+
+    CreateTime has whole seconds; on a tie the event that came last in this batch decides.
+    """
+    for ids, follow_wins_tie in ((followed_last, True), (unfollowed_last, False)):
+        if not ids:
+            continue
+        later = Member.last_followed_at >= Member.unfollowed_at
+        if not follow_wins_tie:
+            later = Member.last_followed_at > Member.unfollowed_at
+        following = case(
+            (Member.unfollowed_at.is_(None), True),
+            (Member.last_followed_at.is_(None), False),
+            else_=later,
+        )
+        db.execute(update(table_of(Member)).where(Member.id.in_(ids)).values(following=following))
 
 
 def touch_many(db: Executor, interactions: Mapping[int, datetime], messages: Mapping[int, datetime]) -> None:
@@ -127,6 +109,10 @@ def record_first_scenes(db: Executor, scenes: Mapping[int, str]) -> None:
         .values(first_scene=bindparam("scene"))
     )
     db.execute(stmt, [{"member_id": m, "scene": s} for m, s in scenes.items()])
+
+
+def _earlier(column: Any, value: Any) -> Any:
+    return case((or_(column.is_(None), column > value), value), else_=column)
 
 
 def _later(column: Any, value: Any) -> Any:

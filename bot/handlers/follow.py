@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from bot.dispatch import Ctx, Reply, on
 from rules import replies
-from rules.clock import from_create_time
 from rules.messages import Inbound
-from services import members
 
 
 @on("event", "subscribe")
 @on("event", "subscribe_scan")
 def followed(msg: Inbound, ctx: Ctx) -> Reply:
-    """Create or restore the member now: the welcome depends on whether they are back."""
-    member = members.follow(ctx.db, ctx.account.id, msg.openid, from_create_time(msg.create_time))
-    account = ctx.account
-    return Reply(replies.welcome(account.name, account.welcome_text, returning=member.returning))
+    """Welcome the follower; the drain job creates or restores the member."""
+    return Reply(replies.welcome(ctx.account.name, ctx.account.welcome_text))
 
 
 @on("event", "unsubscribe")

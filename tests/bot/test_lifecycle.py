@@ -47,7 +47,7 @@ def test_unfollow_keeps_history_and_a_refollow_restores_the_member(wechat, sessi
     m = member(session, "oBack1")
     assert not m.following and m.unfollowed_at.timestamp() == t - 50
     d = wechat.send(wechat.subscribe("oBack1", create_time=t))
-    assert d.content.startswith("欢迎回来")
+    assert d.content.startswith("欢迎关注")
     run_jobs()
     m = member(session, "oBack1")
     assert m.following and m.follow_count == 2

@@ -2,13 +2,9 @@ from rules import replies
 from rules.menu import CLICK_COMMANDS, default_menu
 
 
-def test_welcome_uses_the_accounts_own_text_for_new_followers():
-    assert replies.welcome("小店", "欢迎来到小店!", returning=False) == "欢迎来到小店!"
-    assert "欢迎关注小店" in replies.welcome("小店", None, returning=False)
-
-
-def test_returning_followers_are_welcomed_back():
-    assert replies.welcome("小店", "欢迎来到小店!", returning=True).startswith("欢迎回来")
+def test_welcome_uses_the_accounts_own_text_or_ours():
+    assert replies.welcome("小店", "欢迎来到小店!") == "欢迎来到小店!"
+    assert "欢迎关注小店" in replies.welcome("小店", None)
 
 
 def test_help_lists_the_commands():
