@@ -42,10 +42,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from bot import bp as bot_bp
     from bot.accounts import AccountDirectory
+    from bot.sessions import SkipWebhookSessions
 
     runtime = task_runtime.install(task_runtime.build(settings))
     app.extensions["tiefen"] = Tiefen(settings, runtime, AccountDirectory(settings, runtime.sessions))
     app.register_blueprint(bot_bp)
+    app.session_interface = SkipWebhookSessions()
 
     import commands
 
