@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
@@ -21,7 +21,13 @@ class InboundEvent(Base):
     __tablename__ = "inbound_events"
     __table_args__ = (
         UniqueConstraint("account_id", "dedup_key"),
-        Index("ix_inbound_events_status_received", "status", "received_at"),
+        # only the pending rows: small, and what the drain and the sweeper look for
+        Index(
+            "ix_inbound_events_pending",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
