@@ -13,7 +13,8 @@ from models import EventStatus, InboundEvent, Scan, utcnow
 from models.fast import fast
 from models.sql import insert_for, table_of, upsert
 from rules.clock import from_create_time
-from rules.messages import INTERACTIONS, Inbound, valid_scene
+from rules.lifecycle import Happened, ScanRecord, plan_lifecycle
+from rules.messages import Inbound
 from services import members
 
 MAX_ATTEMPTS = 5
@@ -73,63 +74,49 @@ def claim(
 
 
 def apply_batch(session: Session, events: list[InboundEvent]) -> None:
-    """Apply what the replies did not, set-based: unfollows, scans, interaction times; mark done."""
+    """Apply what the replies did not, set-based: follows, unfollows, scans, interaction times."""
+    member_ids = _member_ids(session, events)
+    batch = [
+        Happened(e.id, member_ids[(e.account_id, e.openid)], e.msg_type, e.event, e.event_key, e.create_time)
+        for e in events
+    ]
+    plan = plan_lifecycle(batch)
+    members.follow_many(session, plan.follows)
+    members.unfollow_many(session, plan.unfollows)
+    members.settle_following(session, plan.followed_last, plan.unfollowed_last)
+    members.touch_many(session, plan.interactions, plan.messages)
+    members.record_first_scenes(session, plan.first_scenes)
+    _record_scans(session, plan.scans, {e.id: e.account_id for e in events})
+    _mark_done(session, [e.id for e in events])
+
+
+def _member_ids(session: Session, events: list[InboundEvent]) -> dict[tuple[int, str], int]:
+    """Every sender's member id, creating members for openids never seen (one statement an account)."""
     by_account: dict[int, set[str]] = defaultdict(set)
     for e in events:
         by_account[e.account_id].add(e.openid)
-    member_ids = {
+    return {
         (account_id, openid): member_id
         for account_id, openids in by_account.items()
         for openid, member_id in members.ensure_members(session, account_id, openids).items()
     }
-    follows: list[tuple[int, datetime]] = []
-    unfollows: list[tuple[int, datetime]] = []
-    interactions: dict[int, datetime] = {}
-    messages: dict[int, datetime] = {}
-    scans: list[dict[str, object]] = []
-    first_scenes: dict[int, str] = {}
-    for e in events:
-        member_id = member_ids[(e.account_id, e.openid)]
-        at = e.create_time
-        if e.event == "unsubscribe":
-            unfollows.append((member_id, at))
-            continue
-        if e.event in ("subscribe", "subscribe_scan"):
-            follows.append((member_id, at))
-        if e.event in ("subscribe_scan", "scan") and valid_scene(e.event_key):
-            kind = "subscribe" if e.event == "subscribe_scan" else "scan"
-            scans.append(_scan_row(e, member_id, kind))
-            if kind == "subscribe":
-                first_scenes.setdefault(member_id, e.event_key or "")
-        if e.msg_type != "event":
-            messages[member_id] = max(at, messages.get(member_id, at))
-        if e.msg_type != "event" or e.event in INTERACTIONS:
-            interactions[member_id] = max(at, interactions.get(member_id, at))
-    members.follow_many(session, follows)
-    members.unfollow_many(session, unfollows)
-    last: dict[int, bool] = {}  # member → was their last follow-or-unfollow here a follow?
-    for e in events:  # in id order: the order WeChat delivered them
-        if e.event in ("subscribe", "subscribe_scan", "unsubscribe"):
-            last[member_ids[(e.account_id, e.openid)]] = e.event != "unsubscribe"
-    members.settle_following(
-        session, [m for m, f in last.items() if f], [m for m, f in last.items() if not f]
-    )
-    members.touch_many(session, interactions, messages)
-    members.record_first_scenes(session, first_scenes)
-    if scans:
-        session.execute(upsert(session, Scan).on_conflict_do_nothing(index_elements=[Scan.event_id]), scans)
-    _mark_done(session, [e.id for e in events])
 
 
-def _scan_row(e: InboundEvent, member_id: int, kind: str) -> dict[str, object]:
-    return {
-        "account_id": e.account_id,
-        "member_id": member_id,
-        "event_id": e.id,
-        "scene": e.event_key,
-        "kind": kind,
-        "scanned_at": e.create_time,
-    }
+def _record_scans(session: Session, scans: list[ScanRecord], account_of: dict[int, int]) -> None:
+    if not scans:
+        return
+    rows = [
+        {
+            "account_id": account_of[s.event_id],
+            "member_id": s.member_id,
+            "event_id": s.event_id,
+            "scene": s.scene,
+            "kind": s.kind,
+            "scanned_at": s.at,
+        }
+        for s in scans
+    ]
+    session.execute(upsert(session, Scan).on_conflict_do_nothing(index_elements=[Scan.event_id]), rows)
 
 
 def _mark_done(session: Session, ids: list[int]) -> None:
