@@ -150,7 +150,7 @@ def report(session: Session, stats: dict[str, Any], swept: int, sim: SimulatorSt
         ("duplicates rejected (same reply returned)", stats["deliveries"] - events),
         ("events processed by jobs", by_status[EventStatus.DONE]),
         ("events still pending", by_status[EventStatus.PENDING]),
-        ("events re-enqueued by the sweeper", swept),
+        ("events the sweeper found waiting", swept),
         ("WeChat API calls (token, menu)", len(sim.calls())),
     ]
     print(f"done in {stats['seconds']:.1f} s; webhook p50 {stats['p50']:.1f} ms, p99 {stats['p99']:.1f} ms\n")
