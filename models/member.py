@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
@@ -25,4 +25,10 @@ class Member(Base):
     first_scene: Mapped[str | None] = mapped_column(String(64))
     last_interaction_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    points_balance: Mapped[int] = mapped_column(default=0)  # the ledger's sum, kept in step with it
+    points_earned: Mapped[int] = mapped_column(default=0)  # awards minus reversals: what tiers count
+    spend_fen: Mapped[int] = mapped_column(BigInteger, default=0)  # paid minus refunded
+    tier_code: Mapped[str | None] = mapped_column(String(32))
+    tier_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    tier_grace_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,61 @@
+"""The points ledger: append-only entries, and the lots that earned points live in until spent."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, BigId, UTCDateTime, utcnow
+
+
+class LedgerEntry(Base):
+    """One change to a member's points. Never updated, never deleted."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        UniqueConstraint("account_id", "key"),
+        Index("ix_ledger_entries_member", "member_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    key: Mapped[str] = mapped_column(String(160))  # idempotency: source, or rule + member + period
+    delta: Mapped[int]  # + earned, - spent, expired or reversed
+    kind: Mapped[str] = mapped_column(String(16))  # award | reversal | expiry | redemption | makeup
+    action: Mapped[str | None] = mapped_column(String(40))  # the point task, for awards
+    note: Mapped[str | None] = mapped_column(String(200))
+    business_date: Mapped[date]  # in the account's time zone: what daily and weekly caps count
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PointLot(Base):
+    """Points from one award, spent oldest-first and expiring together."""
+
+    __tablename__ = "point_lots"
+    __table_args__ = (
+        Index(
+            "ix_point_lots_open",
+            "member_id",
+            postgresql_where=text("remaining > 0"),
+            sqlite_where=text("remaining > 0"),
+        ),
+        Index(
+            "ix_point_lots_expiring",
+            "expires_at",
+            postgresql_where=text("remaining > 0"),
+            sqlite_where=text("remaining > 0"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"), unique=True)
+    points: Mapped[int]
+    remaining: Mapped[int]
+    earned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    available_at: Mapped[datetime] = mapped_column(UTCDateTime)  # later than earned_at while on hold
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
