@@ -40,3 +40,12 @@ class Inbound:
 def valid_scene(scene: str | None) -> bool:
     """WeChat's string scenes are 1–64 characters."""
     return bool(scene) and len(scene or "") <= 64
+
+
+# Events the merchant API and H5 pages put in the outbox beside WeChat's callbacks (msg_type "api")
+API = "api"
+ORDER_PAID = "order_paid"  # event_key: the order's id
+ORDER_REFUNDED = "order_refunded"  # event_key: the refund's id
+REVIEW_SUBMITTED = "review_submitted"  # from the H5 form; the review's source_key is the dedup key
+REVIEW_APPROVED = "review_approved"  # event_key: the review's id
+CUSTOM = "custom"  # event_key: the action, "custom:<code>"

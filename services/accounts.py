@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from models import Account, utcnow
 from models.sql import upsert
+from services import programme
 
 
 class InvalidAccount(ValueError):
@@ -69,6 +70,7 @@ def save_account(
     if welcome_text is not None:
         account.welcome_text = welcome_text
     session.flush()
+    programme.ensure_defaults(session, account.id)
     return AccountRef.of(account), created
 
 
@@ -109,4 +111,5 @@ def sync_account(
         set_={"token": stmt.excluded.token, "aes_key": stmt.excluded.aes_key, "secret": stmt.excluded.secret},
     ).returning(*Account.__table__.c)
     row = session.execute(stmt).mappings().one()
+    programme.ensure_defaults(session, row["id"])
     return AccountRef(**{f: row[f] for f in AccountRef.__dataclass_fields__})

@@ -15,7 +15,8 @@ from models.sql import insert_for, table_of, upsert
 from rules.clock import from_create_time
 from rules.lifecycle import Happened, ScanRecord, plan_lifecycle
 from rules.messages import Inbound
-from services import members
+from services import awards, members
+from services.awards import AwardOutcome
 
 MAX_ATTEMPTS = 5
 
@@ -73,8 +74,8 @@ def claim(
     return list(session.scalars(stmt))
 
 
-def apply_batch(session: Session, events: list[InboundEvent]) -> None:
-    """Apply what the replies did not, set-based: follows, unfollows, scans, interaction times."""
+def apply_batch(session: Session, events: list[InboundEvent]) -> AwardOutcome:
+    """Apply what the replies did not, set-based: follows, unfollows, scans, interaction times, points."""
     member_ids = _member_ids(session, events)
     batch = [
         Happened(e.id, member_ids[(e.account_id, e.openid)], e.msg_type, e.event, e.event_key, e.create_time)
@@ -87,7 +88,9 @@ def apply_batch(session: Session, events: list[InboundEvent]) -> None:
     members.touch_many(session, plan.interactions, plan.messages)
     members.record_first_scenes(session, plan.first_scenes)
     _record_scans(session, plan.scans, {e.id: e.account_id for e in events})
+    outcome = awards.award_batch(session, events, member_ids, utcnow())
     _mark_done(session, [e.id for e in events])
+    return outcome
 
 
 def _member_ids(session: Session, events: list[InboundEvent]) -> dict[tuple[int, str], int]:

@@ -10,10 +10,23 @@ from werkzeug.serving import make_server
 from simulator.api import create_api_app
 from simulator.state import SimulatorState
 
+EPILOG = """\
+Point the project's https://api.weixin.qq.com/ and https://open.weixin.qq.com/ at this server.
+To open an account's H5 pages as a member in a desktop browser, visit /_sim/login?openid=OPENID&next=URL
+first: it sets the sim_openid cookie that tells WeChat's web OAuth who is browsing.
+Control API: /_sim/apps, /_sim/calls, /_sim/faults, /_sim/expire-tokens, /_sim/reset, /_sim/menus/APPID,
+/_sim/users, /_sim/templates, /_sim/template-messages.
+"""
+
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
-    parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m simulator",
+        description=__doc__,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8800)
     parser.add_argument(
@@ -22,18 +35,38 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--no-auto-register", action="store_true", help="refuse token requests from unregistered appids"
     )
+    parser.add_argument(
+        "--template",
+        action="append",
+        default=[],
+        metavar="APPID:TEMPLATE_ID",
+        help="register a template id for an account (repeatable)",
+    )
+    parser.add_argument(
+        "--no-auto-templates", action="store_true", help="accept only registered template ids"
+    )
     return parser.parse_args(argv)
 
 
 def build_state(args: argparse.Namespace) -> SimulatorState:
     """Build the simulator state the command line asks for."""
-    state = SimulatorState(auto_register=not args.no_auto_register)
-    for pair in args.app:
-        appid, sep, secret = pair.partition(":")
-        if not sep:
-            raise SystemExit(f"--app expects APPID:SECRET, got {pair!r}")
+    state = SimulatorState(auto_register=not args.no_auto_register, auto_templates=not args.no_auto_templates)
+    for appid, secret in _pairs("--app", "APPID:SECRET", args.app):
         state.register_app(appid, secret)
+    for appid, template_id in _pairs("--template", "APPID:TEMPLATE_ID", args.template):
+        state.add_template(appid, template_id)
     return state
+
+
+def _pairs(option: str, form: str, values: Sequence[str]) -> list[tuple[str, str]]:
+    """Split APPID:VALUE option values."""
+    pairs = []
+    for value in values:
+        appid, sep, rest = value.partition(":")
+        if not sep:
+            raise SystemExit(f"{option} expects {form}, got {value!r}")
+        pairs.append((appid, rest))
+    return pairs
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, redirect, request
 
 from simulator.errors import error_body, ok
+from simulator.oauth import OPENID_COOKIE
+from simulator.pages import html_page
 from simulator.routing import current_state, json_response
+from simulator.users import is_valid_openid
 
 T = TypeVar("T")
 
@@ -93,3 +96,31 @@ def put_user() -> Response:
     if not isinstance(appid, str) or not isinstance(openid, str):
         return _bad_request("appid and openid are required")
     return json_response(current_state().put_user(appid, openid, **fields))
+
+
+@admin.post("/templates")
+def add_template() -> Response:
+    """Register a template id an account may send: {"appid", "template_id"}."""
+    body = _body()
+    if not isinstance(body.get("appid"), str) or not isinstance(body.get("template_id"), str):
+        return _bad_request("appid and template_id are required")
+    current_state().add_template(body["appid"], body["template_id"])
+    return json_response(ok())
+
+
+@admin.get("/template-messages")
+def list_template_messages() -> Response:
+    """List the template messages sent, optionally only one account's with ?appid=."""
+    sent = current_state().template_messages(request.args.get("appid"))
+    return json_response({"messages": [message.to_dict() for message in sent]})
+
+
+@admin.get("/login")
+def login() -> Response:
+    """Play a member's phone in a desktop browser: ?openid=...&next=URL sets the sim_openid cookie."""
+    openid, next_url = request.args.get("openid", ""), request.args.get("next")
+    if not is_valid_openid(openid):
+        return _bad_request("a valid openid is required")
+    response = redirect(next_url) if next_url else html_page("微信模拟器", f"已作为 {openid} 登录")
+    response.set_cookie(OPENID_COOKIE, openid, httponly=True, samesite="Lax")
+    return response

@@ -1,17 +1,22 @@
-"""The `api_endpoint` decorator: fault injection, token check and call log around every API route."""
+"""The `api_endpoint` decorator: fault injection, token check and call log around every API route.
+
+Handlers answer a JSON payload, or a `Page` (a redirect or HTML) for the pages a member's browser visits.
+"""
 
 from __future__ import annotations
 
 import json
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, request
 
 from simulator.errors import ApiError
-from simulator.state import Call, Fault, SimulatorState
+from simulator.pages import Page, error_page
+from simulator.records import Call, Fault
+from simulator.state import SimulatorState
 
 EXTENSION_KEY = "wechat_sim"
 
@@ -27,6 +32,7 @@ class ApiRequest:
     body: Any = None
     body_error: int | None = None
     appid: str | None = None
+    cookies: dict[str, str] = field(default_factory=dict)
 
     @property
     def account(self) -> str:
@@ -46,7 +52,8 @@ class ApiRequest:
         return self.body
 
 
-Handler = Callable[[ApiRequest], Payload]
+Handler = Callable[[ApiRequest], Payload | Page]
+H = TypeVar("H", bound=Handler)
 
 
 @dataclass(frozen=True)
@@ -57,18 +64,22 @@ class Endpoint:
     methods: tuple[str, ...]
     handler: Handler
     needs_token: bool
+    page: bool = False
 
 
 _REGISTRY: dict[str, Endpoint] = {}
 
 
 def api_endpoint(
-    path: str, methods: Iterable[str] = ("GET",), *, needs_token: bool = True
-) -> Callable[[Handler], Handler]:
-    """Register a handler answering WeChat API calls to `path`."""
+    path: str, methods: Iterable[str] = ("GET",), *, needs_token: bool = True, page: bool = False
+) -> Callable[[H], H]:
+    """Register a handler answering WeChat API calls to `path`.
 
-    def register(handler: Handler) -> Handler:
-        _REGISTRY[path] = Endpoint(path, tuple(m.upper() for m in methods), handler, needs_token)
+    With `page=True` the path is one a browser visits: errors (faults included) answer an HTML error page.
+    """
+
+    def register(handler: H) -> H:
+        _REGISTRY[path] = Endpoint(path, tuple(m.upper() for m in methods), handler, needs_token, page)
         return handler
 
     return register
@@ -120,20 +131,25 @@ def _view_for(endpoint: Endpoint) -> Callable[[], Response]:
 def _dispatch(endpoint: Endpoint) -> Response:
     """Answer one call: fault, method check, token check, handler, call log."""
     state = current_state()
-    req = ApiRequest(state, request.args.to_dict(), *parse_body(request.get_data()))
+    body, body_error = parse_body(request.get_data())
+    req = ApiRequest(state, request.args.to_dict(), body, body_error, cookies=request.cookies.to_dict())
+    result: Payload | Page
     try:
         _apply_fault(state.take_fault(endpoint.path))
         if request.method not in endpoint.methods:
             raise ApiError(43002 if "POST" in endpoint.methods else 43001)
         if endpoint.needs_token:
             req = replace(req, appid=state.token_owner(req.query.get("access_token")))
-        payload = endpoint.handler(req)
+        result = endpoint.handler(req)
     except ApiError as exc:
-        payload = exc.body()
+        result = error_page(exc) if endpoint.page else exc.body()
     appid = req.appid if endpoint.needs_token else req.query.get("appid")
-    errcode = int(payload.get("errcode", 0))
+    if isinstance(result, Page):
+        errcode, response = result.errcode, result.response
+    else:
+        errcode, response = int(result.get("errcode", 0)), json_response(result)
     state.record(Call(request.method, endpoint.path, req.query, req.body, errcode, appid=appid))
-    return json_response(payload)
+    return response
 
 
 def _apply_fault(fault: Fault | None) -> None:

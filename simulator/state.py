@@ -6,56 +6,34 @@ import copy
 import secrets
 import threading
 import time
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from simulator.errors import ApiError
+from simulator.oauth import OAUTH_CODE_TTL, OAuthCodes
+from simulator.records import Call, Fault, Token
+from simulator.templates import SentTemplate, TemplateBook
 from simulator.users import make_user
 
 TOKEN_TTL = 7200
 
 
-@dataclass(frozen=True)
-class Call:
-    """One request the simulated API answered."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    json: Any
-    errcode: int
-    time: float = field(default_factory=time.time)
-    appid: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the call as a JSON-ready dict."""
-        return asdict(self)
-
-
-@dataclass
-class Fault:
-    """A misbehaviour the next calls to one path suffer."""
-
-    path: str
-    errcode: int | None = None
-    delay: float | None = None
-    times: int = 1
-
-
-@dataclass(frozen=True)
-class Token:
-    """An issued access token."""
-
-    appid: str
-    expires_at: float
-
-
 class SimulatorState:
-    """Hold apps, tokens, menus, users, the call log and faults behind one lock."""
+    """Hold apps, tokens, menus, users, the call log and faults behind one lock.
 
-    def __init__(self, auto_register: bool = True, token_ttl: int = TOKEN_TTL) -> None:
+    Template messages (`templates`) and web OAuth codes (`oauth_codes`) live in stores with their own locks.
+    """
+
+    def __init__(
+        self,
+        auto_register: bool = True,
+        token_ttl: int = TOKEN_TTL,
+        auto_templates: bool = True,
+        oauth_code_ttl: float = OAUTH_CODE_TTL,
+    ) -> None:
         self.auto_register = auto_register
         self.token_ttl = token_ttl
+        self.templates = TemplateBook(auto_templates)
+        self.oauth_codes = OAuthCodes(oauth_code_ttl)
         self._lock = threading.Lock()
         self._apps: dict[str, str] = {}
         self._tokens: dict[str, Token] = {}
@@ -69,8 +47,13 @@ class SimulatorState:
         with self._lock:
             self._apps[appid] = secret
 
-    def issue_token(self, appid: str, secret: str) -> tuple[str, int]:
-        """Check the credentials and issue a new access token with its lifetime."""
+    def knows_app(self, appid: str) -> bool:
+        """Tell whether an account is registered, or would be on its first token request (auto_register)."""
+        with self._lock:
+            return self.auto_register or appid in self._apps
+
+    def check_credentials(self, appid: str, secret: str) -> None:
+        """Raise 40013/40125 unless the secret is the account's; auto_register registers a new account."""
         with self._lock:
             if appid not in self._apps and self.auto_register:
                 self._apps[appid] = secret
@@ -78,9 +61,14 @@ class SimulatorState:
                 raise ApiError(40013)
             if self._apps[appid] != secret:
                 raise ApiError(40125)
-            token = secrets.token_urlsafe(96)
+
+    def issue_token(self, appid: str, secret: str) -> tuple[str, int]:
+        """Check the credentials and issue a new access token with its lifetime."""
+        self.check_credentials(appid, secret)
+        token = secrets.token_urlsafe(96)
+        with self._lock:
             self._tokens[token] = Token(appid, time.time() + self.token_ttl)
-            return token, self.token_ttl
+        return token, self.token_ttl
 
     def token_owner(self, token: str | None) -> str:
         """Return the appid an access token belongs to, or raise the WeChat error."""
@@ -164,10 +152,20 @@ class SimulatorState:
             info.update(copy.deepcopy(fields))
             return copy.deepcopy(info)
 
+    def add_template(self, appid: str, template_id: str) -> None:
+        """Register a template id an account may send (needed only with auto_templates=False)."""
+        self.templates.add(appid, template_id)
+
+    def template_messages(self, appid: str | None = None) -> list[SentTemplate]:
+        """Return the template messages sent, optionally only one account's."""
+        return self.templates.sent(appid)
+
     def reset(self) -> None:
-        """Forget apps, tokens, menus, users, calls and faults."""
+        """Forget apps, tokens, menus, users, calls, faults, templates and OAuth codes."""
         with self._lock:
             for store in (self._apps, self._tokens, self._menus, self._users):
                 store.clear()
             self._calls.clear()
             self._faults.clear()
+        self.templates.clear()
+        self.oauth_codes.clear()

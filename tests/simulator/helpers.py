@@ -1,4 +1,4 @@
-"""Test doubles for the simulator tests: a wechatpy client aimed at the simulator and a webhook."""
+"""Test doubles for the simulator tests: wechatpy clients aimed at the simulator and a webhook."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from flask import Flask, Response, abort, request
 from wechatpy import WeChatClient, parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
+from wechatpy.oauth import WeChatOAuth
 from wechatpy.replies import create_reply
 from wechatpy.utils import check_signature
 
@@ -37,6 +38,15 @@ class SimWeChatClient(WeChatClient):
 
     def _fetch_access_token(self, url: str, params: dict[str, str]) -> Any:
         return super()._fetch_access_token(self.rewrite(url), params)
+
+
+class SimWeChatOAuth(WeChatOAuth):
+    """wechatpy's web OAuth client with its api.weixin.qq.com and open.weixin.qq.com URLs on the simulator."""
+
+    def __init__(self, sim_url: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.API_BASE_URL = sim_url.rstrip("/") + "/"
+        self.OAUTH_BASE_URL = sim_url.rstrip("/") + "/connect/"
 
 
 @dataclass(frozen=True)

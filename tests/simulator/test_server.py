@@ -38,6 +38,17 @@ def test_command_line_rejects_a_malformed_app() -> None:
         build_state(parse_args(["--app", "wxone"]))
 
 
+def test_command_line_registers_templates() -> None:
+    strict = build_state(parse_args(["--template", "wxone:TPL_TIER", "--no-auto-templates"]))
+
+    assert strict.templates.auto is False
+    assert strict.templates.accepts("wxone", "TPL_TIER")
+    assert not strict.templates.accepts("wxone", "TPL_OTHER")
+    assert build_state(parse_args([])).templates.accepts("wxone", "TPL_OTHER")
+    with pytest.raises(SystemExit):
+        build_state(parse_args(["--template", "TPL_TIER"]))
+
+
 def test_python_dash_m_simulator_serves() -> None:
     command = [sys.executable, "-m", "simulator", "--port", "0", "--app", "wxcli:secret"]
     with subprocess.Popen(

@@ -1,0 +1,79 @@
+"""From things members did to point awards: keys, caps counted per business day and week."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from rules.clock import business_date
+from rules.points import Action, Award, PointTask, Refusal, Usage, decide, purchase_points, week_of
+from rules.reviews import ReviewDraft, earns
+
+
+@dataclass(frozen=True)
+class Earning:
+    """Something a member did that may earn points."""
+
+    account_id: int
+    member_id: int
+    action: str
+    source: str  # what makes it unique: an event, a review, an order, a check-in day
+    at: datetime
+    fixed_points: int | None = None  # decided already (check-ins): no task rules apply
+    amount_fen: int | None = None  # purchases
+    review: ReviewDraft | None = None
+    note: str | None = None
+
+
+def award_key(task: PointTask | None, e: Earning) -> str:
+    """One award per person ever for first-time-only tasks; otherwise one per source."""
+    if task is not None and task.first_time_only:
+        return f"{e.action}:member:{e.member_id}"
+    return f"{e.action}:{e.source}"
+
+
+class UsageBook:
+    """Awards already made, by member, action and business day; grows as the batch is decided."""
+
+    def __init__(self, daily: dict[tuple[int, str, date], int], lifetime: dict[tuple[int, str], int]) -> None:
+        self.daily, self.lifetime = dict(daily), dict(lifetime)
+
+    def usage(self, member_id: int, action: str, day: date) -> Usage:
+        monday = week_of(day)
+        week = sum(
+            n
+            for (m, a, d), n in self.daily.items()
+            if m == member_id and a == action and week_of(d) == monday
+        )
+        return Usage(
+            self.daily.get((member_id, action, day), 0), week, self.lifetime.get((member_id, action), 0)
+        )
+
+    def count(self, member_id: int, action: str, day: date) -> None:
+        self.daily[(member_id, action, day)] = self.daily.get((member_id, action, day), 0) + 1
+        self.lifetime[(member_id, action)] = self.lifetime.get((member_id, action), 0) + 1
+
+
+def decide_earning(
+    e: Earning, task: PointTask | None, book: UsageBook, tier: str | None, tz: str
+) -> tuple[Award | Refusal, date]:
+    """The award (or refusal) for one earning; an award is counted in `book` at once."""
+    day = business_date(e.at, tz)
+    key = award_key(task, e)
+    if e.fixed_points is not None:
+        outcome: Award | Refusal = Award(e.fixed_points, key) if e.fixed_points > 0 else Refusal("zero")
+    else:
+        outcome = _by_task(e, task, book.usage(e.member_id, e.action, day), tier, key)
+    if isinstance(outcome, Award):
+        book.count(e.member_id, e.action, day)
+    return outcome, day
+
+
+def _by_task(e: Earning, task: PointTask | None, usage: Usage, tier: str | None, key: str) -> Award | Refusal:
+    if task is not None and e.review is not None:
+        refusal = earns(e.review, task.min_length, task.min_rating)
+        if refusal:
+            return Refusal(refusal)
+    if task is not None and e.action == Action.PURCHASE and e.amount_fen is not None:
+        task = replace(task, points=purchase_points(task, e.amount_fen), per_yuan=None)
+    return decide(task, usage, e.at, tier, key)

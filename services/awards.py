@@ -1,0 +1,119 @@
+"""The award stage of the drain: decide every earning of a batch, credit the ledger, reverse refunds."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import Session
+
+from models import InboundEvent, Member, OrderRefund
+from models.sql import table_of
+from rules.clock import business_date
+from rules.earnings import Earning, UsageBook, decide_earning
+from rules.lots import expires_at
+from rules.points import Award, refund_reversal, week_of
+from services import ledger, programme, tiers
+from services.earnings import Refund, harvest
+from services.programme import ProgrammeConfig
+
+
+@dataclass
+class AwardOutcome:
+    credited: int = 0  # ledger entries written
+    refused: Counter[str] = field(default_factory=Counter)
+    tier_changes: list[int] = field(default_factory=list)  # to announce after commit
+
+
+def award_batch(
+    session: Session, events: list[InboundEvent], member_ids: dict[tuple[int, str], int], now: datetime
+) -> AwardOutcome:
+    found = harvest(session, events, member_ids)
+    outcome = AwardOutcome()
+    earnings: dict[int, list[Earning]] = defaultdict(list)
+    refunds: dict[int, list[Refund]] = defaultdict(list)
+    for e in found.earnings:
+        earnings[e.account_id].append(e)
+    for r in found.refunds:
+        refunds[r.account_id].append(r)
+    _add_spend(session, found.spend)
+    for account_id in sorted(set(earnings) | set(refunds)):
+        prog = programme.load(session, account_id)
+        _credit(session, prog, earnings[account_id], outcome)
+        _reverse(session, prog, refunds[account_id], now)
+        touched = {e.member_id for e in earnings[account_id]} | {r.member_id for r in refunds[account_id]}
+        outcome.tier_changes += tiers.upgrade(session, prog, touched, now)
+    return outcome
+
+
+def _credit(session: Session, prog: ProgrammeConfig, earnings: list[Earning], outcome: AwardOutcome) -> None:
+    if not earnings:
+        return
+    tz = prog.timezone
+    member_ids = {e.member_id for e in earnings}
+    since = min(week_of(business_date(e.at, tz)) for e in earnings)
+    book = UsageBook(
+        *ledger.award_counts(session, prog.account_id, member_ids, {e.action for e in earnings}, since)
+    )
+    rows = session.execute(select(Member.id, Member.tier_code).where(Member.id.in_(member_ids)))
+    tier_of: dict[int, str | None] = {member_id: code for member_id, code in rows}
+    credits = []
+    for e in sorted(earnings, key=lambda e: (e.at, e.action, e.source)):  # caps go to what came first
+        decision, day = decide_earning(e, prog.tasks.get(e.action), book, tier_of.get(e.member_id), tz)
+        if not isinstance(decision, Award):
+            outcome.refused[decision.reason] += 1
+            continue
+        credits.append(
+            ledger.Credit(
+                prog.account_id,
+                e.member_id,
+                decision.key,
+                decision.points,
+                e.action,
+                day,
+                e.at,
+                expires_at(e.at, prog.expiry, tz),
+                decision.hold_days,
+                e.note or prog.task_names.get(e.action),
+            )
+        )
+    outcome.credited += len(ledger.credit(session, credits))
+
+
+def _reverse(session: Session, prog: ProgrammeConfig, refunds: list[Refund], now: datetime) -> None:
+    for r in sorted(refunds, key=lambda r: r.refund_id):
+        awarded = ledger.entry_points(session, prog.account_id, f"purchase:{r.order_id}")
+        before = int(
+            session.scalar(
+                select(func.coalesce(func.sum(OrderRefund.refund_fen), 0)).where(
+                    OrderRefund.order_id == r.order_id, OrderRefund.id < r.refund_id
+                )
+            )
+            or 0
+        )
+        points = refund_reversal(awarded, r.amount_fen, before + r.refund_fen) - refund_reversal(
+            awarded, r.amount_fen, before
+        )
+        day = business_date(r.at, prog.timezone)
+        ledger.reverse(
+            session,
+            prog.account_id,
+            r.member_id,
+            points,
+            f"refund:{r.refund_id}",
+            f"purchase:{r.order_id}",
+            day,
+            now,
+            note="退款扣回积分",
+        )
+
+
+def _add_spend(session: Session, spend: dict[int, int]) -> None:
+    if spend:
+        stmt = update(table_of(Member)).where(Member.id == bindparam("member_id"))
+        session.execute(
+            stmt.values(spend_fen=Member.spend_fen + bindparam("fen")),
+            [{"member_id": m, "fen": fen} for m, fen in sorted(spend.items())],
+        )
