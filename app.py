@@ -26,6 +26,7 @@ class Tiefen:
     settings: Settings
     runtime: task_runtime.Runtime
     accounts: Any  # bot.accounts.AccountDirectory
+    programmes: Any  # bot.programmes.ProgrammeCache
 
     @property
     def sessions(self) -> sessionmaker[Session]:
@@ -42,10 +43,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from bot import bp as bot_bp
     from bot.accounts import AccountDirectory
+    from bot.programmes import ProgrammeCache
     from bot.sessions import SkipWebhookSessions
 
     runtime = task_runtime.install(task_runtime.build(settings))
-    app.extensions["tiefen"] = Tiefen(settings, runtime, AccountDirectory(settings, runtime.sessions))
+    directory = AccountDirectory(settings, runtime.sessions)
+    app.extensions["tiefen"] = Tiefen(settings, runtime, directory, ProgrammeCache(runtime.sessions))
     app.register_blueprint(bot_bp)
     app.session_interface = SkipWebhookSessions()
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from flask import Response, abort, current_app, request
-from sqlalchemy import Engine
 from wechatpy.replies import TextReply
 
 from bot import bp, protocol
-from bot.dispatch import Ctx, Reply, reply_for
+from bot.dispatch import Ctx, Reply, route_for
 from rules.messages import Inbound
 from services import inbound
 from services.accounts import AccountRef
@@ -42,23 +42,24 @@ def webhook(appid: str | None = None) -> Response:
         else _text(body)
     )
     msg = protocol.parse(xml)
-    reply_xml, stored = store_and_reply(tiefen.runtime.hot_engine, account, msg)
+    reply_xml, stored = store_and_reply(tiefen, account, msg)
     if stored:
         wake_drainer()  # after commit: the job must find the row
     return _respond(reply_xml, account, args, encrypted)
 
 
-def store_and_reply(engine: Engine, account: AccountRef, msg: Inbound) -> tuple[str | None, bool]:
+def store_and_reply(tiefen: Any, account: AccountRef, msg: Inbound) -> tuple[str | None, bool]:
     """Do what the reply needs, then store the event with its reply; or, for a retried
     delivery, find the reply the first one got. Returns (reply, newly stored).
 
-    `engine` autocommits: each statement is its own transaction, one round trip with no
-    BEGIN or COMMIT. That is safe because handlers are idempotent (see `Ctx`): if the process
-    dies between a handler's write and the event's INSERT, WeChat retries, the handler's
-    write changes nothing the second time, and the event is stored then.
+    Most handlers run on the autocommit engine: each statement is its own transaction, one
+    round trip with no BEGIN or COMMIT, which is safe because they are idempotent (see `Ctx`).
+    An `atomic` handler (a check-in, a review) runs in one transaction with the INSERT.
     """
-    with engine.connect() as conn:
-        reply = reply_for(msg, Ctx(conn, account)) if msg.known else None
+    route, routed = route_for(msg) if msg.known else (None, msg)
+    runtime = tiefen.runtime
+    with runtime.engine.begin() if route and route.atomic else runtime.hot_engine.connect() as conn:
+        reply = route.handler(routed, Ctx(conn, account, tiefen.programmes.get)) if route else None
         xml = _render(reply, msg)
         if inbound.record_inbound(conn, account.id, msg, xml) is None:
             return inbound.first_reply(conn, account.id, msg), False

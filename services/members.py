@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -118,3 +119,25 @@ def _earlier(column: Any, value: Any) -> Any:
 def _later(column: Any, value: Any) -> Any:
     """SQL for the later of a nullable column and a value (GREATEST that ignores NULL)."""
     return case((or_(column.is_(None), column < value), value), else_=column)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A member's points and tier as the replies show them."""
+
+    member_id: int
+    balance: int
+    earned: int
+    spend_fen: int
+    tier_code: str | None
+
+
+def standing(db: Executor, account_id: int, openid: str) -> Standing:
+    """The member's standing, creating the member (as following) if this openid is new; one statement."""
+    stmt = upsert(db, Member).values(
+        account_id=account_id, openid=openid, following=True, follow_count=0, created_at=utcnow()
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Member.account_id, Member.openid], set_={"openid": stmt.excluded.openid}
+    ).returning(Member.id, Member.points_balance, Member.points_earned, Member.spend_fen, Member.tier_code)
+    return Standing(*db.execute(stmt).one())

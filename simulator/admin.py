@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, Response, redirect, request
+from flask import Blueprint, Response, request
 
 from simulator.errors import error_body, ok
 from simulator.oauth import OPENID_COOKIE
-from simulator.pages import html_page
+from simulator.pages import html_page, redirect_page
 from simulator.routing import current_state, json_response
 from simulator.users import is_valid_openid
 
@@ -121,6 +121,9 @@ def login() -> Response:
     openid, next_url = request.args.get("openid", ""), request.args.get("next")
     if not is_valid_openid(openid):
         return _bad_request("a valid openid is required")
-    response = redirect(next_url) if next_url else html_page("微信模拟器", f"已作为 {openid} 登录")
+    if next_url:
+        response = redirect_page(next_url).response
+    else:
+        response = html_page("微信模拟器", f"已作为 {openid} 登录")
     response.set_cookie(OPENID_COOKIE, openid, httponly=True, samesite="Lax")
     return response

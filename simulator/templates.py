@@ -49,9 +49,9 @@ class TemplateBook:
         with self._lock:
             self._ids.setdefault(appid, set()).add(template_id)
 
-    def accepts(self, appid: str, template_id: object) -> bool:
-        """Tell whether an account may send with this template id."""
-        if not isinstance(template_id, str) or not template_id:
+    def accepts(self, appid: str, template_id: str) -> bool:
+        """Tell whether an account may send with this template id (never an empty one)."""
+        if not template_id:
             return False
         with self._lock:
             return self.auto or template_id in self._ids.get(appid, ())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 OPENID_RE = re.compile(r"[A-Za-z0-9_-]{6,64}")
 
@@ -21,7 +21,7 @@ _PLACES = (
 _BASE_SUBSCRIBE_TIME = 1_600_000_000
 
 
-def is_valid_openid(openid: object) -> bool:
+def is_valid_openid(openid: object) -> TypeGuard[str]:
     """Tell whether a value looks like an openid WeChat would accept."""
     return isinstance(openid, str) and OPENID_RE.fullmatch(openid) is not None
 

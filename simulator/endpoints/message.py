@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from simulator.errors import ApiError
 from simulator.routing import ApiRequest, Payload, api_endpoint
@@ -19,7 +19,7 @@ def template_send(req: ApiRequest) -> Payload:
     if not is_valid_openid(touser):
         raise ApiError(40003)
     template_id = body.get("template_id")
-    if not req.state.templates.accepts(req.account, template_id):
+    if not isinstance(template_id, str) or not req.state.templates.accepts(req.account, template_id):
         raise ApiError(40037)
     data, url, miniprogram = body.get("data"), body.get("url"), body.get("miniprogram")
     if not _is_template_data(data) or not isinstance(url, str | None):
@@ -32,6 +32,6 @@ def template_send(req: ApiRequest) -> Payload:
     return {"errcode": 0, "errmsg": "ok", "msgid": sent.msgid}
 
 
-def _is_template_data(data: Any) -> bool:
+def _is_template_data(data: Any) -> TypeGuard[dict[str, Any]]:
     """Tell whether data maps keywords to {"value": ..., "color"?: ...} objects."""
     return isinstance(data, dict) and all(isinstance(item, dict) for item in data.values())

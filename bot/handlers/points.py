@@ -1,0 +1,76 @@
+"""签到, 补签 and 积分: answered at once, with the member's points and streak."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from bot.dispatch import Ctx, Reply, command
+from rules import replies
+from rules.checkin import next_bonus
+from rules.clock import business_date, from_create_time
+from rules.messages import Inbound
+from rules.tiers import next_tier
+from services import checkins, members, statements
+from services.programme import ProgrammeConfig
+
+
+@command(r"^签到$", atomic=True)
+def check_in(msg: Inbound, ctx: Ctx) -> Reply:
+    prog = ctx.programme()
+    at = from_create_time(msg.create_time)
+    with Session(bind=ctx.db) as session:
+        member = members.standing(session, ctx.account.id, msg.openid)
+        day = business_date(at, prog.timezone)
+        result = checkins.check_in(session, prog, member.member_id, member.tier_code, day, at, msg.dedup_key)
+        session.flush()
+    if result.kind == "closed":
+        return Reply(replies.checkin_closed(result.reason))
+    if result.kind == "again":
+        return Reply(replies.checkin_again(result.streak))
+    value = (
+        member.earned + result.points + result.bonus
+        if prog.tier_basis == "points"
+        else member.spend_fen // 100
+    )
+    gap = _gap(prog, value)
+    upcoming = next_bonus(result.streak, prog.streak_bonuses)
+    return Reply(replies.checkin_ok(result.points, result.bonus, result.streak, upcoming, gap))
+
+
+@command(r"^补签$", atomic=True)
+def make_up(msg: Inbound, ctx: Ctx) -> Reply:
+    prog = ctx.programme()
+    at = from_create_time(msg.create_time)
+    with Session(bind=ctx.db) as session:
+        member = members.standing(session, ctx.account.id, msg.openid)
+        result = checkins.make_up(
+            session, prog, member.member_id, business_date(at, prog.timezone), at, msg.dedup_key
+        )
+        session.flush()
+    if result.kind == "ok" and result.day:
+        return Reply(replies.makeup_ok(result.day, result.cost, result.streak))
+    return Reply(replies.makeup_refused(result.kind))
+
+
+@command(r"^(积分|我的积分|查积分)$")
+def points(msg: Inbound, ctx: Ctx) -> Reply:
+    prog = ctx.programme()
+    with Session(bind=ctx.db) as session:
+        s = statements.statement(
+            session,
+            ctx.account.id,
+            msg.openid,
+            prog.tiers,
+            prog.tier_basis,
+            prog.timezone,
+            from_create_time(msg.create_time),
+        )
+    gap = replies.tier_gap(s.next[0].name, s.next[1]) if s.next else ""
+    return Reply(
+        replies.points_summary(s.balance, s.pending, s.tier.name if s.tier else None, gap, s.expiring)
+    )
+
+
+def _gap(prog: ProgrammeConfig, value: int) -> str:
+    upcoming = next_tier(value, prog.tiers)
+    return replies.tier_gap(upcoming[0].name, upcoming[1]) if upcoming else ""
