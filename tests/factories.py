@@ -23,3 +23,25 @@ def member(session: Session, openid: str) -> Member | None:
 def events(session: Session) -> list[InboundEvent]:
     session.expire_all()
     return list(session.scalars(select(InboundEvent).order_by(InboundEvent.id)))
+
+
+def ledger_of(session: Session, openid: str) -> list[Any]:
+    """(key, delta, kind) of a member's ledger entries, oldest first."""
+    from models import LedgerEntry
+
+    session.expire_all()
+    m = member(session, openid)
+    if m is None:
+        return []
+    rows = session.scalars(select(LedgerEntry).where(LedgerEntry.member_id == m.id).order_by(LedgerEntry.id))
+    return [(e.key.split(":")[0], e.delta, e.kind) for e in rows]
+
+
+def shanghai(day_offset: int = 0, hour: int = 10, minute: int = 0) -> int:
+    """A CreateTime `day_offset` days from today at this local time in Asia/Shanghai."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Asia/Shanghai")
+    base = datetime.now(tz).replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return int((base + timedelta(days=day_offset)).timestamp())
