@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Collection
 from datetime import datetime, timedelta
@@ -14,7 +15,7 @@ from models.fast import fast
 from models.sql import insert_for, table_of, upsert
 from rules.clock import from_create_time
 from rules.lifecycle import Happened, ScanRecord, plan_lifecycle
-from rules.messages import Inbound
+from rules.messages import API, Inbound
 from services import awards, members
 from services.awards import AwardOutcome
 
@@ -159,3 +160,31 @@ def count_stale(session: Session, older_than: timedelta, now: datetime | None = 
         InboundEvent.status == EventStatus.PENDING.value, InboundEvent.received_at < cutoff
     )
     return int(session.scalar(stmt) or 0)
+
+
+def record_api_event(
+    session: Session,
+    account_id: int,
+    openid: str,
+    event: str,
+    key: str | None,
+    dedup_key: str,
+    payload: dict[str, object],
+    at: datetime,
+) -> int | None:
+    """Put something the merchant API or an H5 page did in the outbox; None if this dedup key was seen."""
+    stmt = upsert(session, InboundEvent).values(
+        account_id=account_id,
+        dedup_key=dedup_key[:64],
+        openid=openid,
+        msg_type=API,
+        event=event,
+        event_key=key,
+        create_time=at,
+        payload=json.dumps(payload, ensure_ascii=False, default=str),
+        status=EventStatus.PENDING.value,
+        attempts=0,
+        received_at=utcnow(),
+    )
+    stmt = stmt.on_conflict_do_nothing(index_elements=[InboundEvent.account_id, InboundEvent.dedup_key])
+    return session.execute(stmt.returning(InboundEvent.id)).scalar_one_or_none()
