@@ -9,6 +9,7 @@ from sqlalchemy.exc import OperationalError
 
 from services import inbound
 from tasks import WAKE_KEY, linger, wake_drainer
+from tasks.points import announce
 from tasks.runtime import Runtime, current
 
 log = logging.getLogger(__name__)
@@ -52,9 +53,10 @@ def _drain_batch(runtime: Runtime, batch_size: int, failed: set[int]) -> int:
     try:
         with runtime.job_sessions.begin() as session:
             events = inbound.claim(session, batch_size, exclude=failed)
-            if events:
-                inbound.apply_batch(session, events)
-            return len(events)
+            outcome = inbound.apply_batch(session, events) if events else None
+        if outcome:
+            announce(outcome.tier_changes)  # committed: the notice job will find them
+        return len(events)
     except OperationalError:
         raise
     except Exception:
@@ -70,8 +72,9 @@ def _one_at_a_time(runtime: Runtime, limit: int, failed: set[int]) -> int:
         try:
             with runtime.job_sessions.begin() as session:
                 events = inbound.claim(session, 1, only=event_id)
-                if events:
-                    inbound.apply_batch(session, events)
+                outcome = inbound.apply_batch(session, events) if events else None
+            if outcome:
+                announce(outcome.tier_changes)
         except OperationalError:
             raise
         except Exception as exc:

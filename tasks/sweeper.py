@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services import inbound
+from models import utcnow
+from services import inbound, notices
 from tasks import wake_drainer
+from tasks.points import announce
 from tasks.runtime import current
 
 GRACE_SECONDS = 60  # longer than a healthy wake-to-done takes
 
 
 def sweep_outbox(grace_seconds: int = GRACE_SECONDS) -> int:
-    """Start a drain if events have waited longer than the grace period. Returns how many waited."""
+    """Start a drain if events have waited longer than the grace period, and queue tier notices
+    that were never sent. Returns how many events waited."""
     with current().job_sessions() as session:
         stale = inbound.count_stale(session, timedelta(seconds=grace_seconds))
+        unsent = notices.unannounced(session, utcnow() - timedelta(seconds=max(grace_seconds, 300)))
     if stale:
         wake_drainer(force=True)
+    announce(unsent)
     return stale

@@ -1,0 +1,76 @@
+"""Points jobs: expiry, the periodic tier review, announcing tier changes."""
+
+from __future__ import annotations
+
+import logging
+
+from rq import Retry
+from sqlalchemy import select
+from wechatpy.exceptions import WeChatClientException
+
+from models import Account, utcnow
+from services import expiry, notices, programme, tiers
+from tasks.runtime import current
+from wechat.client import client_for
+
+log = logging.getLogger(__name__)
+
+NOTICE_RETRY = Retry(max=3, interval=[5, 30, 120])
+PERMANENT = {40003, 40037, 43004, 43019}  # bad openid, bad template, unfollowed, blocked: never retried
+
+
+def expire_points() -> int:
+    """Expire every lot past its date, a batch per transaction. Returns points expired."""
+    total, sessions = 0, current().job_sessions
+    while True:
+        with sessions.begin() as session:
+            points = expiry.expire_due(session, utcnow())
+        total += points
+        if not points:
+            return total
+
+
+def review_tiers() -> int:
+    """Start grace periods and downgrade members whose grace ran out, for every account."""
+    runtime, changes = current(), []
+    with runtime.job_sessions() as session:
+        account_ids = list(session.scalars(select(Account.id)))
+    for account_id in account_ids:
+        with runtime.job_sessions.begin() as session:
+            changes += tiers.review(session, programme.load(session, account_id), utcnow())
+    announce(changes)
+    return len(changes)
+
+
+def announce(change_ids: list[int]) -> None:
+    """Queue the template message for each tier change (after the commit that made them)."""
+    if change_ids:
+        queue = current().queue("events")
+        for change_id in change_ids:
+            queue.enqueue(notify_tier_change, change_id, retry=NOTICE_RETRY, result_ttl=600)
+
+
+def notify_tier_change(change_id: int) -> str:
+    """Send one tier change's service notice through the WeChat API. Safe to run twice."""
+    runtime = current()
+    with runtime.job_sessions() as session:
+        notice = notices.pending_notice(session, change_id)
+    if notice is None:
+        return "nothing to send"
+    if not notice.template_id or not notice.secret:
+        return _mark(change_id, "no template configured")
+    client = client_for(notice.appid, notice.secret, runtime.settings.wechat_api_base, runtime.redis)
+    url = f"{runtime.settings.public_base_url.rstrip('/')}/h5/member"
+    try:
+        client.message.send_template(notice.openid, notice.template_id, notice.data, url=url)
+    except WeChatClientException as exc:
+        if exc.errcode in PERMANENT:
+            return _mark(change_id, f"{exc.errcode} {exc.errmsg}")
+        raise  # temporary (-1, 45009, a timeout): RQ retries
+    return _mark(change_id, None)
+
+
+def _mark(change_id: int, error: str | None) -> str:
+    with current().job_sessions.begin() as session:
+        notices.mark(session, change_id, utcnow(), error)
+    return error or "sent"
