@@ -43,6 +43,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from bot import bp as bot_bp
     from bot.accounts import AccountDirectory
+    from bot.api import api
+    from bot.h5 import h5
     from bot.programmes import ProgrammeCache
     from bot.sessions import SkipWebhookSessions
 
@@ -50,6 +52,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     directory = AccountDirectory(settings, runtime.sessions)
     app.extensions["tiefen"] = Tiefen(settings, runtime, directory, ProgrammeCache(runtime.sessions))
     app.register_blueprint(bot_bp)
+    app.register_blueprint(api)
+    app.register_blueprint(h5)
     app.session_interface = SkipWebhookSessions()
 
     import commands

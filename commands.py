@@ -60,6 +60,18 @@ def account_add(
     )
 
 
+@account_cli.command("token")
+@click.option("--appid", required=True)
+def account_token(appid: str) -> None:
+    """Issue a new merchant API token for the account (the previous one stops working)."""
+    try:
+        with _tiefen().sessions.begin() as session:
+            token = account_service.issue_api_token(session, appid)
+    except LookupError:
+        raise click.ClickException(f"no account {appid}") from None
+    click.echo(token)
+
+
 @account_cli.command("list")
 def account_list() -> None:
     """List stored accounts."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -113,3 +115,23 @@ def sync_account(
     row = session.execute(stmt).mappings().one()
     programme.ensure_defaults(session, row["id"])
     return AccountRef(**{f: row[f] for f in AccountRef.__dataclass_fields__})
+
+
+def issue_api_token(session: Session, appid: str) -> str:
+    """A new merchant API token for the account (the old one stops working); only its hash is kept."""
+    account = session.scalar(select(Account).where(Account.appid == appid))
+    if account is None:
+        raise LookupError(appid)
+    token = "tf_" + secrets.token_urlsafe(32)
+    account.api_token_hash = hash_token(token)
+    session.flush()
+    return token
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def account_for_token(session: Session, token: str) -> AccountRef | None:
+    account = session.scalar(select(Account).where(Account.api_token_hash == hash_token(token)))
+    return AccountRef.of(account) if account else None

@@ -1,0 +1,5 @@
+"""H5 pages under /h5/<appid>/: the member centre and friends, in Simplified Chinese."""
+
+from flask import Blueprint
+
+h5 = Blueprint("h5", __name__, url_prefix="/h5")
