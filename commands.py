@@ -92,7 +92,7 @@ def menu_push(appid: str | None) -> None:
     settings = tiefen.settings
     client = client_for(ref.appid, ref.secret, settings.wechat_api_base, tiefen.runtime.redis)
     try:
-        client.menu.create(default_menu(settings.public_base_url))
+        client.menu.create(default_menu(settings.public_base_url, ref.appid))
     except WeChatClientException as exc:
         raise click.ClickException(f"WeChat refused the menu: {exc.errcode} {exc.errmsg}") from None
     click.echo(f"menu pushed to {ref.appid}")

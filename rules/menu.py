@@ -12,9 +12,9 @@ INVITE = "MENU_INVITE"
 CLICK_COMMANDS: dict[str, str] = {CHECKIN: "签到", MY_POINTS: "积分", INVITE: "邀请"}
 
 
-def default_menu(public_base_url: str) -> dict[str, Any]:
+def default_menu(public_base_url: str, appid: str) -> dict[str, Any]:
     """The menu every account gets: 签到, 我的积分, 邀请好友 and 会员中心."""
-    base = public_base_url.rstrip("/")
+    base = f"{public_base_url.rstrip('/')}/h5/{appid}"
     return {
         "button": [
             {"type": "click", "name": "签到", "key": CHECKIN},
@@ -22,7 +22,7 @@ def default_menu(public_base_url: str) -> dict[str, Any]:
                 "name": "我的",
                 "sub_button": [
                     {"type": "click", "name": "我的积分", "key": MY_POINTS},
-                    {"type": "view", "name": "会员中心", "url": f"{base}/h5/member"},
+                    {"type": "view", "name": "会员中心", "url": f"{base}/member"},
                 ],
             },
             {"type": "click", "name": "邀请好友", "key": INVITE},

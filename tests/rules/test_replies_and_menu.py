@@ -13,11 +13,11 @@ def test_help_lists_the_commands():
 
 
 def test_default_menu_has_the_four_entries_and_fits_wechats_limits():
-    menu = default_menu("https://shop.example.com/")
+    menu = default_menu("https://shop.example.com/", "wx1")
     buttons = menu["button"]
     assert 1 <= len(buttons) <= 3
     leaves = [b for top in buttons for b in top.get("sub_button") or [top]]
     assert {b["name"] for b in leaves} == {"签到", "我的积分", "邀请好友", "会员中心"}
     clicks = {b["key"] for b in leaves if b["type"] == "click"}
     assert clicks == set(CLICK_COMMANDS)
-    assert [b["url"] for b in leaves if b["type"] == "view"] == ["https://shop.example.com/h5/member"]
+    assert [b["url"] for b in leaves if b["type"] == "view"] == ["https://shop.example.com/h5/wx1/member"]
