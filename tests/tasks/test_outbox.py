@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from redis import Redis
 
 from models import EventStatus, InboundEvent
 from services import inbound
@@ -12,29 +11,6 @@ from tasks import wake_drainer
 from tasks.sweeper import sweep_outbox
 from tests.conftest import real_only
 from tests.factories import count, events, member
-
-
-@pytest.fixture
-def redis_down(app, monkeypatch):
-    """Make the app's Redis unreachable (connection refused), as if the server had stopped."""
-    runtime = app.extensions["tiefen"].runtime
-
-    def stop() -> None:
-        if runtime.embedded:
-            runtime.redis.connection_pool.connection_kwargs["server"].connected = False
-        else:
-            dead = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
-            monkeypatch.setattr(runtime, "redis", dead)
-            runtime._queues.clear()
-
-    def start() -> None:
-        if runtime.embedded:
-            runtime.redis.connection_pool.connection_kwargs["server"].connected = True
-        else:
-            monkeypatch.undo()
-            runtime._queues.clear()
-
-    return stop, start
 
 
 def test_an_event_stored_while_redis_is_down_is_swept_once_redis_is_back(
