@@ -1,0 +1,135 @@
+"""Who is the member: a signed link, then the signed session cookie; WeChat's web OAuth otherwise.
+
+Nothing else names a member: a query parameter such as `?openid=` is never read.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from flask import redirect, request, session, url_for
+from werkzeug.wrappers import Response
+
+from bot.h5 import forms, h5, links, oauth
+from bot.h5.web import Refused, account_or_404, tiefen
+from services.accounts import AccountRef
+
+log = logging.getLogger(__name__)
+SESSION_KEY, NONCE_KEY = "h5", "h5_n"
+
+
+@dataclass(frozen=True)
+class Visitor:
+    account: AccountRef
+    openid: str
+
+
+def remember(account: AccountRef, openid: str) -> None:
+    session[SESSION_KEY] = {"a": account.id, "o": openid}
+
+
+def remembered(account: AccountRef) -> str | None:
+    data = session.get(SESSION_KEY)
+    if isinstance(data, dict) and data.get("a") == account.id and isinstance(data.get("o"), str):
+        return str(data["o"])
+    return None
+
+
+def member_page(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A GET page: `view(me: Visitor, **kwargs)`; a `?t=` link is checked, stored, then dropped."""
+
+    @wraps(view)
+    def wrapper(appid: str, **kwargs: Any) -> Any:
+        account = account_or_404(appid)
+        here = _relative_page(appid)
+        if "t" in request.args:
+            openid = links.read_member(tiefen().settings.secret_key, request.args["t"], account.id)
+            if openid is None:
+                raise Refused(403, "链接无效或已过期", retry=f"{h5.url_prefix}/{appid}/{here}")
+            remember(account, openid)
+            return redirect(f"{h5.url_prefix}/{appid}/{here}", 303)  # a forwarded page carries no token
+        openid = remembered(account)
+        if openid is None:
+            return _to_wechat(account, here)
+        return view(Visitor(account, openid), **kwargs)
+
+    return wrapper
+
+
+def member_action(purpose: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A POST: the session's member and a form token for `purpose` ("redeem:{reward_id}")."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(appid: str, **kwargs: Any) -> Any:
+            account = account_or_404(appid)
+            openid = remembered(account)
+            if openid is None:
+                raise Refused(403, "请从公众号菜单重新打开页面后再操作。")
+            token = request.form.get(forms.FIELD)
+            wanted = purpose.format(**kwargs)
+            key = forms.key_of(tiefen().settings.secret_key, token, account.id, openid, wanted)
+            if key is None:
+                raise Refused(403, "页面已过期,请返回刷新后再试。")
+            return view(Visitor(account, openid), key, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def form_token(me: Visitor, purpose: str) -> str:
+    return forms.issue(tiefen().settings.secret_key, me.account.id, me.openid, purpose)
+
+
+@h5.get("/<appid>/oauth")
+def oauth_callback(appid: str) -> Response:
+    """WeChat sends the member back here with a code: learn the openid, then go to the page."""
+    account = account_or_404(appid)
+    settings = tiefen().settings
+    state = oauth.read_state(settings.secret_key, request.args.get("state"))
+    nonce = session.get(NONCE_KEY)
+    if state is None or state.account_id != account.id or not nonce or state.nonce != nonce:
+        raise Refused(403, "授权已失效,请从公众号菜单重新打开页面。")
+    code = request.args.get("code")
+    if not code or len(code) > 512:
+        raise Refused(403, "未获得微信授权,请从公众号菜单重新打开页面。")
+    try:
+        openid = oauth.exchange(settings, account, code)
+    except oauth.OAuthFailed as exc:
+        log.warning("web OAuth failed for %s: %s", account.appid, exc.reason)
+        message = "微信授权失败,请从公众号菜单重新打开页面。" if exc.status == 403 else None
+        raise Refused(exc.status, message) from None
+    remember(account, openid)
+    return redirect(f"{h5.url_prefix}/{appid}/{state.page}")
+
+
+def _to_wechat(account: AccountRef, here: str) -> Response:
+    """Send the browser to WeChat's authorize page; it comes back to `oauth_callback` with a code."""
+    settings = tiefen().settings
+    nonce = session.setdefault(NONCE_KEY, secrets.token_urlsafe(6))
+    state = oauth.sign_state(settings.secret_key, oauth.State(account.id, here, nonce))
+    return redirect(oauth.authorize_url(settings, account, _callback_url(account), state))
+
+
+def _callback_url(account: AccountRef) -> str:
+    """On the host the member browses (the session cookie lives there); PUBLIC_BASE_URL's scheme
+    when it names that host (behind a proxy that terminates TLS)."""
+    path = url_for("h5.oauth_callback", appid=account.appid)
+    public = urlsplit(tiefen().settings.public_base_url)
+    if public.netloc == request.host:
+        return f"{public.scheme}://{public.netloc}{path}"
+    return request.host_url.rstrip("/") + path
+
+
+def _relative_page(appid: str) -> str:
+    """This page relative to /h5/<appid>/, with its query but without a `t` token."""
+    path = request.path[len(f"{h5.url_prefix}/{appid}/") :]
+    query = [(k, v) for k, v in request.args.items(multi=True) if k != "t"]
+    return f"{path}?{urlencode(query)}" if query else path

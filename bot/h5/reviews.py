@@ -1,0 +1,97 @@
+"""写评价 and the account's reviews with their likes.
+
+A review written here goes into the outbox with the review's own source key as its dedup key:
+that is how the drain finds the review and pays for it, exactly as for `评价 5 …` by text.
+"""
+
+from __future__ import annotations
+
+from flask import redirect, request, url_for
+from werkzeug.wrappers import Response
+
+from bot.h5 import forms, h5, labels
+from bot.h5.identity import Visitor, form_token, member_action, member_page
+from bot.h5.web import Refused, page, tiefen
+from models import utcnow
+from rules import replies
+from rules.messages import REVIEW_SUBMITTED
+from rules.points import Action
+from rules.reviews import MAX_TEXT, ReviewProblem, read_review
+from services import h5_support, inbound, members, reviews
+from tasks import wake_drainer
+
+PROBLEMS = {"rating": "请选择 1 到 5 星评分", "too_long": f"评价内容最多 {MAX_TEXT} 字,请精简后再提交"}
+
+
+@h5.get("/<appid>/reviews/new")
+@member_page
+def new_review(me: Visitor) -> tuple[str, int]:
+    return _form(me, form_token(me, "review"))
+
+
+@h5.post("/<appid>/reviews")
+@member_action("review")
+def submit_review(me: Visitor, key: str) -> tuple[str, int]:
+    draft = read_review(request.form.get("rating", ""), request.form.get("text", ""))
+    if isinstance(draft, ReviewProblem):  # nothing stored: the same form (and token) may try again
+        return _form(me, request.form[forms.FIELD], PROBLEMS.get(draft.reason, draft.reason), 400)
+    prog = tiefen().programmes.get(me.account.id)
+    now, source = utcnow(), f"h5review:{key}"
+    with tiefen().runtime.job_sessions.begin() as session:
+        standing = members.standing(session, me.account.id, me.openid)
+        done = reviews.submit(
+            session, prog, standing.member_id, standing.tier_code, draft, source_key=source, at=now
+        )
+        payload: dict[str, object] = {"review_id": done.review_id, "rating": draft.rating, "source": "h5"}
+        stored = inbound.record_api_event(
+            session, me.account.id, me.openid, REVIEW_SUBMITTED, None, source, payload, now
+        )
+    if stored is not None:
+        wake_drainer()  # after commit: the drain must find the event
+    if done.review_id is None:
+        thanks = "这条评价已经提交过了,无需重复提交。"
+    else:
+        thanks = replies.review_thanks(draft.rating, done.points, done.status == "pending", done.refusal)
+    return page("h5/reviews/done.html", me=me, thanks=thanks)
+
+
+@h5.get("/<appid>/reviews")
+@member_page
+def review_list(me: Visitor) -> tuple[str, int]:
+    prog = tiefen().programmes.get(me.account.id)
+    with tiefen().sessions() as session:
+        member_id = h5_support.member_id_of(session, me.account.id, me.openid)
+        rows = h5_support.approved_reviews(session, me.account.id, member_id)
+    items = [
+        (r, liked, r.member_id == member_id, labels.local_time(r.created_at, prog.timezone))
+        for r, liked in rows
+    ]
+    return page("h5/reviews/list.html", me=me, items=items, token=form_token(me, "like"))
+
+
+@h5.post("/<appid>/reviews/<int:review_id>/like")
+@member_action("like")
+def like(me: Visitor, key: str, review_id: int) -> Response:
+    with tiefen().runtime.job_sessions.begin() as session:
+        review = h5_support.approved_review_of(session, me.account.id, review_id)
+        if review is None:
+            raise Refused(404, "该评价不存在。")
+        standing = members.standing(session, me.account.id, me.openid)
+        if review.member_id != standing.member_id:  # liking one's own review counts for nothing
+            reviews.like(session, review_id, standing.member_id)
+    return redirect(url_for("h5.review_list", appid=me.account.appid, _anchor=f"r{review_id}"), 303)
+
+
+def _form(me: Visitor, token: str, problem: str | None = None, status: int = 200) -> tuple[str, int]:
+    task = tiefen().programmes.get(me.account.id).tasks.get(Action.REVIEW)
+    return page(
+        "h5/reviews/form.html",
+        status,
+        me=me,
+        token=token,
+        task=task if task and task.enabled and task.points > 0 else None,
+        problem=problem,
+        rating=request.form.get("rating", ""),
+        text=request.form.get("text", ""),
+        max_text=MAX_TEXT,
+    )

@@ -1,0 +1,90 @@
+"""积分商城 and 我的兑换: the catalogue, redeeming one item, the member's redemptions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.h5 import h5, labels
+from bot.h5.identity import Visitor, form_token, member_action, member_page
+from bot.h5.web import Refused, follow_points, page, tiefen
+from models import utcnow
+from rules.clock import business_date
+from rules.lots import NotEnoughPoints
+from services import h5_support, rewards, statements
+from services.rewards import OutOfStock
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    price: int
+    code: str | None = None  # the redemption code the shop asks for
+    new: bool = True  # False: this form was submitted before; the same redemption is shown
+    refusal: str | None = None  # points | stock
+    available: int = 0
+
+
+@h5.get("/<appid>/rewards")
+@member_page
+def catalogue(me: Visitor) -> tuple[str, int]:
+    prog = tiefen().programmes.get(me.account.id)
+    with tiefen().sessions() as session:
+        st = statements.statement(
+            session, me.account.id, me.openid, prog.tiers, prog.tier_basis, prog.timezone, utcnow()
+        )
+        items = rewards.catalogue(session, me.account.id)
+    offers = [(r, form_token(me, f"redeem:{r.id}")) for r in items]
+    return page(
+        "h5/rewards/catalogue.html",
+        me=me,
+        st=st,
+        offers=offers,
+        kinds=labels.REWARD_KINDS,
+        follow_points=follow_points(prog),
+    )
+
+
+@h5.post("/<appid>/rewards/<int:reward_id>/redeem")
+@member_action("redeem:{reward_id}")
+def redeem(me: Visitor, key: str, reward_id: int) -> tuple[str, int]:
+    outcome = _redeem(me, key, reward_id)
+    status = 409 if outcome.refusal else 200
+    return page("h5/rewards/result.html", status, me=me, outcome=outcome)
+
+
+def _redeem(me: Visitor, key: str, reward_id: int) -> Outcome:
+    """Stock and points are spent in one transaction; a refusal leaves it by exception: rolled back."""
+    prog = tiefen().programmes.get(me.account.id)
+    now = utcnow()
+    with tiefen().sessions() as session:
+        reward = h5_support.reward_of(session, me.account.id, reward_id)
+        if reward is None:
+            raise Refused(404, "该商品不存在或已下架。")
+        name, price = reward.name, reward.points_price
+    try:
+        # the job sessions: on SQLite they take the write lock up front, so racing members queue
+        with tiefen().runtime.job_sessions.begin() as session:
+            member_id = h5_support.member_id_of(session, me.account.id, me.openid)
+            if member_id is None:
+                raise NotEnoughPoints(price, 0)
+            done = rewards.redeem(
+                session, me.account.id, member_id, reward_id, key, business_date(now, prog.timezone), now
+            )
+            return Outcome(name, done.redemption.points, done.redemption.code, done.new)
+    except NotEnoughPoints as exc:
+        return Outcome(name, price, refusal="points", available=exc.available)
+    except OutOfStock:
+        return Outcome(name, price, refusal="stock")
+
+
+@h5.get("/<appid>/redemptions")
+@member_page
+def redemptions(me: Visitor) -> tuple[str, int]:
+    prog = tiefen().programmes.get(me.account.id)
+    with tiefen().sessions() as session:
+        member_id = h5_support.member_id_of(session, me.account.id, me.openid)
+        rows = rewards.redemptions_of(session, member_id) if member_id else []
+    items = [(r, name, labels.local_time(r.created_at, prog.timezone)) for r, name in rows]
+    return page(
+        "h5/rewards/mine.html", me=me, member_id=member_id, items=items, follow_points=follow_points(prog)
+    )

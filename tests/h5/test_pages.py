@@ -1,0 +1,142 @@
+"""会员中心, 积分明细 and 签到日历 show the member's real figures."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from models import utcnow
+from services import ledger
+from services.h5_support import member_id_of
+from tests.conftest import APPID
+from tests.factories import shanghai
+from tests.h5.helpers import follow, text
+
+MEMBER = "oPage0001"
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def today():
+    return datetime.now(TZ).date()
+
+
+def checkin(wechat, openid, day=0, words="签到"):
+    return wechat.send(wechat.text(openid, words, create_time=shanghai(day))).content
+
+
+def credit(session, account, openid, key, points, hold_days=0, expires_in=None, action="purchase"):
+    now = utcnow()
+    member_id = member_id_of(session, account.id, openid)
+    expires = now + timedelta(days=expires_in) if expires_in else None
+    c = ledger.Credit(account.id, member_id, key, points, action, today(), now, expires, hold_days)
+    ledger.credit(session, [c])
+    session.commit()
+
+
+def test_the_member_centre_shows_balance_pending_expiring_tier_and_checkins(
+    client, login, wechat, run_jobs, session, account
+):
+    follow(wechat, run_jobs, MEMBER)
+    assert checkin(wechat, MEMBER).startswith("签到成功 +10 积分")
+    run_jobs()
+    credit(session, account, MEMBER, "purchase:order-1", 30, hold_days=7)
+    credit(session, account, MEMBER, "custom:soon", 40, expires_in=10, action="custom:promo")
+    login(MEMBER)
+    page = text(client.get(f"/h5/{APPID}/member").text)
+    assert "可用积分 100 30 待解锁 40 即将过期" in page  # 50 + 10 + 30 + 40, of which 30 on hold
+    soon = today() + timedelta(days=10)
+    assert f"即将过期({soon.month}月{soon.day}日)" in page
+    assert "普通会员" in page and "再得 370 积分升级为银卡会员" in page  # 500 - 130
+    assert "本月已签到 1 天,已连续 1 天" in page and "今日已签到" in page
+    for link in ("积分明细", "积分商城", "我的兑换", "写评价"):
+        assert link in page
+
+
+def test_the_progress_bar_measures_the_way_to_the_next_tier(
+    client, login, wechat, run_jobs, session, account
+):
+    follow(wechat, run_jobs, MEMBER)
+    credit(session, account, MEMBER, "custom:big", 1200, action="custom:promo")
+    login(MEMBER)
+    html = client.get(f"/h5/{APPID}/member").text
+    assert "再得 750 积分升级为金卡会员" in text(html)  # 1250 earned: past silver (500), gold at 2000
+    assert 'style="width:50%"' in html  # (1250 - 500) / (2000 - 500)
+
+
+def test_the_ledger_lists_entries_in_chinese_with_signed_deltas_and_local_dates(
+    client, login, wechat, run_jobs, session, account
+):
+    follow(wechat, run_jobs, MEMBER, day=-1)
+    checkin(wechat, MEMBER)
+    run_jobs()
+    login(MEMBER)
+    page = text(client.get(f"/h5/{APPID}/ledger").text)
+    yesterday = (today() - timedelta(days=1)).isoformat()
+    assert f"关注奖励 · 首次关注 {yesterday} 10:00 +50" in page
+    assert f"签到 · 每日签到 {today().isoformat()} 10:00 +10" in page
+    assert page.index("签到 · 每日签到") < page.index("关注奖励")  # newest first
+
+
+def test_the_ledger_pages_twenty_at_a_time(client, login, wechat, run_jobs, session, account):
+    follow(wechat, run_jobs, MEMBER)
+    for i in range(24):
+        credit(session, account, MEMBER, f"custom:gift-{i}", 1, action="custom:gift")
+    login(MEMBER)
+    first = client.get(f"/h5/{APPID}/ledger").text
+    assert first.count('class="plus"') == 20 and "第 1 / 2 页,共 25 条" in text(first)
+    second = client.get(f"/h5/{APPID}/ledger?page=2").text
+    assert second.count('class="plus"') == 5 and "关注奖励" in second and "上一页" in second
+    for past_the_end in ("99", "99999999999999999999999"):
+        last = client.get(f"/h5/{APPID}/ledger?page={past_the_end}").text
+        assert "第 2 / 2 页" in text(last) and last.count('class="plus"') == 5
+    assert "第 1 / 2 页" in text(client.get(f"/h5/{APPID}/ledger?page=-3").text)
+
+
+def _cell(html, day):
+    match = re.search(rf'<span data-day="{day.isoformat()}" class="([^"]*)"', html)
+    assert match, f"no cell for {day}"
+    return match.group(1).split()
+
+
+def test_the_calendar_marks_checked_and_made_up_days_streak_and_next_bonus(client, login, wechat, run_jobs):
+    follow(wechat, run_jobs, MEMBER)
+    checkin(wechat, MEMBER, -2)
+    checkin(wechat, MEMBER, 0)
+    assert checkin(wechat, MEMBER, 0, "补签").startswith("补签成功")  # yesterday, for 20 points
+    run_jobs()
+    login(MEMBER)
+    days = {d: today() + timedelta(days=d) for d in (-3, -2, -1, 0)}
+    pages = {}
+    for day in days.values():
+        month = day.strftime("%Y-%m")
+        pages.setdefault(month, client.get(f"/h5/{APPID}/checkins?month={month}").text)
+    html = lambda d: pages[days[d].strftime("%Y-%m")]  # noqa: E731
+    assert "done" in _cell(html(-2), days[-2])
+    assert "makeup" in _cell(html(-1), days[-1]) and "补</sup>" in html(-1)
+    assert {"done", "today"} <= set(_cell(html(0), days[0]))
+    assert not {"done", "makeup"} & set(_cell(html(-3), days[-3]))
+    this_month = text(pages[today().strftime("%Y-%m")])
+    in_month = sum(1 for d in (-2, -1, 0) if days[d].month == today().month)
+    assert f"本月签到 {in_month} 天" in this_month
+    assert "当前连续签到 3 天,今日已签到" in this_month and "再签 4 天得额外 50 积分" in this_month
+    assert "回复「签到」" in this_month and "回复「补签」" in this_month
+
+
+def test_the_calendar_defaults_to_this_month_and_never_shows_the_future(client, login):
+    login(MEMBER)
+    month = today().strftime("%Y-%m")
+    for asked in ("", "?month=garbage", "?month=2999-01", "?month=2024-13"):
+        page = text(client.get(f"/h5/{APPID}/checkins{asked}").text)
+        assert f"{today().year}年{today().month}月" in page and "下月" not in page
+    earlier = text(client.get(f"/h5/{APPID}/checkins?month=2024-02").text)
+    assert "2024年2月" in earlier and "下月" in earlier and month  # February 2024 has its 29th
+    assert 'data-day="2024-02-29"' in client.get(f"/h5/{APPID}/checkins?month=2024-02").text
+
+
+def test_someone_who_never_followed_gets_empty_pages_and_the_prompt(client, login):
+    login("oNever001")
+    for path in ("member", "ledger", "checkins", "rewards", "redemptions"):
+        page = client.get(f"/h5/{APPID}/{path}")
+        assert page.status_code == 200 and "你还不是会员" in page.text, path
+        assert "首次关注送 50 积分" in page.text

@@ -1,0 +1,185 @@
+"""积分商城: redeeming spends points and stock together or not at all, once per form, one item once."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from bot.h5 import forms as form_tokens
+from models import LedgerEntry, Redemption, Reward
+from services.accounts import save_account
+from tests.conftest import APPID
+from tests.factories import count, member
+from tests.h5.helpers import add_reward, follow, forms, text
+
+MEMBER = "oShop0001"
+
+
+def redeem_path(reward_id):
+    return f"/h5/{APPID}/rewards/{reward_id}/redeem"
+
+
+def key_for(client, reward_id):
+    return forms(client.get(f"/h5/{APPID}/rewards").text)[redeem_path(reward_id)]
+
+
+def stock(session, reward_id):
+    session.expire_all()
+    return session.get(Reward, reward_id).stock
+
+
+def test_the_catalogue_shows_price_stock_and_the_members_points(
+    client, login, wechat, run_jobs, session, account
+):
+    follow(wechat, run_jobs, MEMBER)
+    add_reward(session, account.id, "咖啡兑换券", price=30, stock=5, description="任意中杯一杯")
+    add_reward(session, account.id, "帆布袋", price=80, stock=3)
+    add_reward(session, account.id, "限量杯", price=10, stock=0)
+    add_reward(session, account.id, "下架品", price=10, stock=9, enabled=False)
+    login(MEMBER)
+    html = client.get(f"/h5/{APPID}/rewards").text
+    page = text(html)
+    assert "可用积分 50" in page
+    assert "咖啡兑换券 优惠券 任意中杯一杯 30 积分 剩余 5 立即兑换" in page
+    assert "帆布袋 优惠券 80 积分 剩余 3 积分不足" in page
+    assert "限量杯 优惠券 10 积分 已兑完 已兑完" in page
+    assert "下架品" not in page
+    assert len(set(forms(html).values())) == 3  # a key per form, so one form never redeems another item
+
+
+def test_a_redemption_spends_points_and_stock_and_shows_its_code(
+    client, login, wechat, run_jobs, session, account
+):
+    follow(wechat, run_jobs, MEMBER)
+    reward_id = add_reward(session, account.id, price=30, stock=5)
+    login(MEMBER)
+    done = client.post(redeem_path(reward_id), data={"request_key": key_for(client, reward_id)})
+    assert done.status_code == 200 and "兑换成功!已扣除 30 积分" in text(done.text)
+    code = session.scalar(select(Redemption.code))
+    assert code in done.text
+    assert stock(session, reward_id) == 4 and member(session, MEMBER).points_balance == 20
+    mine = text(client.get(f"/h5/{APPID}/redemptions").text)
+    assert "咖啡兑换券" in mine and code in mine and "30 积分" in mine
+    assert "积分兑换 · 咖啡兑换券" in text(client.get(f"/h5/{APPID}/ledger").text)
+
+
+def test_short_of_points_nothing_is_spent(client, login, wechat, run_jobs, session, account):
+    follow(wechat, run_jobs, MEMBER)
+    reward_id = add_reward(session, account.id, price=80, stock=5)
+    login(MEMBER)
+    refused = client.post(redeem_path(reward_id), data={"request_key": key_for(client, reward_id)})
+    assert refused.status_code == 409
+    assert "积分不足:兑换「咖啡兑换券」需要 80 积分,你当前可用 50 积分" in text(refused.text)
+    assert stock(session, reward_id) == 5 and member(session, MEMBER).points_balance == 50
+    assert (
+        count(session, Redemption) == 0 and count(session, LedgerEntry, LedgerEntry.kind == "redemption") == 0
+    )
+
+
+def test_out_of_stock_nothing_is_spent(client, login, wechat, run_jobs, session, account):
+    follow(wechat, run_jobs, MEMBER)
+    reward_id = add_reward(session, account.id, price=10, stock=1)
+    login(MEMBER)
+    key = key_for(client, reward_id)
+    session.execute(Reward.__table__.update().values(stock=0))
+    session.commit()
+    refused = client.post(redeem_path(reward_id), data={"request_key": key})
+    assert refused.status_code == 409 and "已兑完" in refused.text
+    assert member(session, MEMBER).points_balance == 50 and count(session, Redemption) == 0
+
+
+def test_someone_who_never_followed_is_short_of_points(client, login, session, account):
+    reward_id = add_reward(session, account.id, price=10, stock=1)
+    login("oNever001")
+    refused = client.post(redeem_path(reward_id), data={"request_key": key_for(client, reward_id)})
+    assert refused.status_code == 409 and "积分不足" in refused.text
+    assert stock(session, reward_id) == 1 and member(session, "oNever001") is None
+
+
+def test_the_same_form_submitted_twice_redeems_once(client, login, wechat, run_jobs, session, account):
+    follow(wechat, run_jobs, MEMBER)
+    reward_id = add_reward(session, account.id, price=20, stock=5)
+    login(MEMBER)
+    key = key_for(client, reward_id)
+    first = client.post(redeem_path(reward_id), data={"request_key": key})
+    second = client.post(redeem_path(reward_id), data={"request_key": key})
+    assert first.status_code == second.status_code == 200
+    assert "该兑换已完成,无需重复提交" in second.text
+    code = session.scalar(select(Redemption.code))
+    assert code in first.text and code in second.text
+    assert count(session, Redemption) == 1 and stock(session, reward_id) == 4
+    assert member(session, MEMBER).points_balance == 30
+
+
+def test_a_redeem_without_a_session_or_with_a_forged_key_is_refused(
+    client, browser, login, wechat, run_jobs, session, account
+):
+    follow(wechat, run_jobs, MEMBER)
+    one = add_reward(session, account.id, price=10, stock=5)
+    two = add_reward(session, account.id, "帆布袋", price=10, stock=5)
+    login(MEMBER)
+    key = key_for(client, one)
+    stranger = browser()
+    assert stranger.post(redeem_path(one), data={"request_key": key}).status_code == 403  # no session
+    login("oSomeone2", stranger)
+    assert stranger.post(redeem_path(one), data={"request_key": key}).status_code == 403  # not theirs
+    assert client.post(redeem_path(two), data={"request_key": key}).status_code == 403  # another item's
+    assert client.post(redeem_path(one), data={"request_key": "made-up-key-123456"}).status_code == 403
+    assert client.post(redeem_path(one)).status_code == 403
+    assert client.get(redeem_path(one)).status_code == 405
+    assert count(session, Redemption) == 0 and member(session, MEMBER).points_balance == 50
+
+
+def test_another_accounts_reward_is_404(client, login, wechat, run_jobs, session, account):
+    follow(wechat, run_jobs, MEMBER)
+    other, _ = save_account(session, "wxother000000002", "别家小店", "othertoken", secret="s2")
+    session.commit()
+    theirs = add_reward(session, other.id, price=10, stock=5)
+    mine = add_reward(session, account.id, price=10, stock=5)
+    login(MEMBER)
+    key = key_for(client, mine)
+    assert client.post(redeem_path(theirs), data={"request_key": key}).status_code == 403  # bound to `mine`
+    secret = client.application.config["SECRET_KEY"]
+    forged_for_theirs = form_tokens.issue(secret, account.id, MEMBER, f"redeem:{theirs}")
+    missing = client.post(redeem_path(theirs), data={"request_key": forged_for_theirs})
+    assert missing.status_code == 404 and stock(session, theirs) == 5
+
+
+@pytest.mark.parametrize("short", [0, 10], ids=["all-can-pay", "half-short-of-points"])
+def test_twenty_members_race_for_the_last_item_and_one_wins(
+    live_app, wechat, run_jobs, session, account, token_for, short
+):
+    """Each racer has its own browser; the posts leave together. Those short of points take the item
+    from stock and give it back when their transaction rolls back; one who can pay ends with it."""
+    racers = [f"oRace{i:04d}" for i in range(20)]
+    poor = set(racers[1::2][:short])
+    for openid in racers:  # the poor only checked in (10 points); the others followed (50)
+        wechat.send(wechat.text(openid, "签到") if openid in poor else wechat.subscribe(openid))
+    run_jobs()
+    reward_id = add_reward(session, account.id, "最后一件", price=50, stock=1)
+    start = threading.Barrier(len(racers))
+
+    def race(openid):
+        with requests.Session() as phone:
+            page = phone.get(f"{live_app.url}/h5/{APPID}/rewards?t={token_for(openid)}", timeout=30)
+            key = forms(page.text)[redeem_path(reward_id)]
+            start.wait(timeout=30)
+            answer = phone.post(
+                f"{live_app.url}{redeem_path(reward_id)}", data={"request_key": key}, timeout=60
+            )
+            return openid, answer.status_code, text(answer.text)
+
+    with ThreadPoolExecutor(len(racers)) as pool:
+        results = list(pool.map(race, racers))
+    winners = [openid for openid, status, page in results if status == 200 and "兑换成功" in page]
+    assert len(winners) == 1 and winners[0] not in poor
+    losers = [page for openid, status, page in results if status == 409]
+    assert len(losers) == 19 and all("已兑完" in page or "积分不足" in page for page in losers)
+    assert stock(session, reward_id) == 0 and count(session, Redemption) == 1
+    balances = {openid: member(session, openid).points_balance for openid in racers}
+    assert balances == {o: 0 if o in winners else 10 if o in poor else 50 for o in racers}
+    assert count(session, LedgerEntry, LedgerEntry.kind == "redemption") == 1
