@@ -42,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(SECRET_KEY=settings.secret_key, TESTING=settings.testing, TIEFEN_SETTINGS=settings)
 
     from bot import bp as bot_bp
+    from bot import unrouted
     from bot.accounts import AccountDirectory
     from bot.api import api
     from bot.h5 import h5
@@ -55,6 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api)
     app.register_blueprint(h5)
     app.session_interface = SkipWebhookSessions()
+    unrouted.init_app(app)
 
     import commands
 

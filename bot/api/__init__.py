@@ -4,4 +4,17 @@ from flask import Blueprint
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from bot.api import auth, errors  # noqa: E402, F401  (registers the hooks)
+# auth first: its hook must run before any other (the rest register hooks and routes)
+from bot.api import (  # noqa: E402, F401
+    auth,
+    errors,
+    events,
+    inputs,
+    members,
+    openapi,
+    orders,
+    point_tasks,
+    programme,
+    reviews,
+    rewards,
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Response, current_app, g, render_template, request
+from flask import Response, current_app, g, render_template
 from werkzeug.exceptions import HTTPException
 
 from bot.h5 import h5
@@ -64,15 +64,6 @@ def refused(exc: Refused) -> tuple[str, int]:
 @h5.errorhandler(HTTPException)
 def http_error(exc: HTTPException) -> tuple[str, int]:
     return refused(Refused(exc.code or 500))
-
-
-@h5.app_errorhandler(404)
-@h5.app_errorhandler(405)
-def not_routed(exc: HTTPException) -> tuple[str, int] | HTTPException:
-    """A mistyped /h5/ address gets the Chinese page too; anything else keeps Flask's answer."""
-    if request.path.startswith(f"{h5.url_prefix}/"):
-        return http_error(exc)
-    return exc
 
 
 def csp_nonce() -> str:

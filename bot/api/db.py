@@ -1,0 +1,50 @@
+"""Each API request's own transaction: commit first, then wake the drainer or drop cached rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.api.auth import current_account
+from bot.api.errors import ApiError
+
+T = TypeVar("T")
+
+
+def tiefen() -> Any:
+    return current_app.extensions["tiefen"]
+
+
+def read(work: Callable[[Session], T]) -> T:
+    with tiefen().sessions.begin() as session:  # begin: a first read may seed the account's defaults
+        return work(session)
+
+
+def write(work: Callable[[Session], T], *, wake: bool = False, rules_changed: bool = False) -> T:
+    """Run `work` in a transaction of its own and commit it; then wake the drainer (`wake`: the work
+    put something in the outbox) or make replies use the new rules (`rules_changed`).
+
+    A request that lost a race for a unique key (the same order posted twice at once) runs once
+    more and finds what the winner stored. An ApiError raised by `work` rolls everything back.
+    """
+    for attempt in (1, 2):
+        try:
+            with tiefen().sessions.begin() as session:
+                result = work(session)
+            break
+        except IntegrityError:
+            if attempt == 2:
+                raise ApiError(
+                    409, "conflict", "a concurrent request changed the same thing; retry"
+                ) from None
+    if rules_changed:
+        tiefen().programmes.forget(current_account().id)
+    if wake:
+        from tasks import wake_drainer
+
+        wake_drainer()
+    return result

@@ -1,0 +1,211 @@
+"""The OpenAPI 3.1 document of /api/v1, built from a dict; served without a token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+
+from bot.api import api
+from bot.api.schemas import SCHEMAS, ref
+
+ERRORS = {
+    "400": "the body is not a JSON object",
+    "401": "no valid bearer token",
+    "404": "no such thing in this account",
+    "409": "the same number or key came before with other contents",
+    "413": "the body is larger than 64 KiB",
+    "422": "the input does not hold; `details` names each problem",
+}
+PAGING = [
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+    {
+        "name": "per_page",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+    },
+]
+
+
+def path_param(name: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": schema or {"type": "string"}}
+
+
+def op(
+    summary: str,
+    tag: str,
+    ok: dict[str, str],
+    errors: str = "",
+    body: str | None = None,
+    params: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """One operation: `ok` maps success statuses to schema names, `errors` lists error statuses."""
+    responses: dict[str, Any] = {
+        status: {"description": summary, "content": {"application/json": {"schema": ref(name)}}}
+        for status, name in ok.items()
+    }
+    for status in ["401", *errors.split()]:
+        responses[status] = {"$ref": f"#/components/responses/E{status}"}
+    out: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": responses}
+    if body:
+        out["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(body)}}}
+        responses.setdefault("400", {"$ref": "#/components/responses/E400"})
+        responses.setdefault("413", {"$ref": "#/components/responses/E413"})
+    if params:
+        out["parameters"] = params
+    return out
+
+
+ID = {"type": "integer", "minimum": 1}
+OPENID = [path_param("openid")]
+PATHS: dict[str, Any] = {
+    "/point-tasks": {
+        "get": op("List point tasks", "point tasks", {"200": "PointTaskPage"}, "422", params=PAGING)
+    },
+    "/point-tasks/{action}": {
+        "put": op(
+            "Create or change the point task of an action (follow, checkin, ..., custom:<code>)",
+            "point tasks",
+            {"200": "PointTask"},
+            "422",
+            "PointTaskChanges",
+            [path_param("action")],
+        )
+    },
+    "/programme": {
+        "get": op("Programme settings", "programme", {"200": "Programme"}),
+        "patch": op(
+            "Change programme settings", "programme", {"200": "Programme"}, "422", "ProgrammeChanges"
+        ),
+    },
+    "/tiers": {
+        "get": op("The tier ladder", "programme", {"200": "Tiers"}),
+        "put": op("Replace the tier ladder", "programme", {"200": "Tiers"}, "422", "Tiers"),
+    },
+    "/orders": {
+        "post": op(
+            "Post a paid order (201 new, 200 duplicate)",
+            "orders",
+            {"201": "OrderPosted", "200": "OrderPosted"},
+            "404 409 422",
+            "NewOrder",
+        )
+    },
+    "/orders/{order_no}": {
+        "get": op(
+            "An order and its refunds", "orders", {"200": "Order"}, "404", params=[path_param("order_no")]
+        )
+    },
+    "/orders/{order_no}/refunds": {
+        "post": op(
+            "Refund part or all of an order (201 new, 200 duplicate)",
+            "orders",
+            {"201": "RefundPosted", "200": "RefundPosted"},
+            "404 409 422",
+            "NewRefund",
+            [path_param("order_no")],
+        )
+    },
+    "/events": {
+        "post": op(
+            "Report a custom action for points", "events", {"202": "EventAccepted"}, "404 409 422", "NewEvent"
+        )
+    },
+    "/reviews": {
+        "get": op(
+            "List reviews, newest first",
+            "reviews",
+            {"200": "ReviewPage"},
+            "422",
+            params=[
+                {"name": "status", "in": "query", "schema": {"enum": ["pending", "approved", "rejected"]}},
+                *PAGING,
+            ],
+        )
+    },
+    "/reviews/{review_id}/approve": {
+        "post": op(
+            "Approve a pending review (it earns points)",
+            "reviews",
+            {"200": "Review"},
+            "404 409",
+            params=[path_param("review_id", ID)],
+        )
+    },
+    "/reviews/{review_id}/reject": {
+        "post": op(
+            "Reject a pending review",
+            "reviews",
+            {"200": "Review"},
+            "404 409",
+            params=[path_param("review_id", ID)],
+        )
+    },
+    "/rewards": {
+        "get": op("List rewards", "rewards", {"200": "RewardPage"}, "422", params=PAGING),
+        "post": op("Add a reward", "rewards", {"201": "Reward"}, "422", "NewReward"),
+    },
+    "/rewards/{reward_id}": {
+        "patch": op(
+            "Change a reward",
+            "rewards",
+            {"200": "Reward"},
+            "404 422",
+            "RewardChanges",
+            [path_param("reward_id", ID)],
+        )
+    },
+    "/members/{openid}": {
+        "get": op("A member's points, tier and spend", "members", {"200": "Member"}, "404", params=OPENID)
+    },
+    "/members/{openid}/ledger": {
+        "get": op(
+            "A member's ledger, newest first",
+            "members",
+            {"200": "LedgerPage"},
+            "404 422",
+            params=[*OPENID, *PAGING],
+        )
+    },
+    "/balances/rebuild": {
+        "post": op("Recompute every member's balance from the ledger", "members", {"200": "Rebuilt"})
+    },
+}
+PATHS["/openapi.json"] = {
+    "get": {
+        "summary": "This document",
+        "tags": ["meta"],
+        "security": [],
+        "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}},
+    }
+}
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Tiefen (铁粉) merchant API",
+        "version": "1.0.0",
+        "description": "Amounts in fen; times ISO 8601 with a UTC offset; lists paged by ?page=&per_page=.",
+    },
+    "servers": [{"url": "/api/v1"}],
+    "security": [{"bearer": []}],
+    "paths": PATHS,
+    "components": {
+        "securitySchemes": {
+            "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "The account's API token (or ADMIN_TOKEN with X-Tiefen-Account: <appid>)",
+            }
+        },
+        "schemas": SCHEMAS,
+        "responses": {
+            f"E{status}": {"description": text, "content": {"application/json": {"schema": ref("Error")}}}
+            for status, text in ERRORS.items()
+        },
+    },
+}
+
+
+@api.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(DOCUMENT)

@@ -1,0 +1,170 @@
+"""JSON Schemas (OpenAPI 3.1 components) of what the merchant API takes and gives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+INT: dict[str, Any] = {"type": "integer"}
+STR: dict[str, Any] = {"type": "string"}
+BOOL: dict[str, Any] = {"type": "boolean"}
+TIME: dict[str, Any] = {"type": "string", "format": "date-time", "description": "ISO 8601 with a UTC offset"}
+FEN: dict[str, Any] = {"type": "integer", "minimum": 0, "description": "amount in fen (分)"}
+
+
+def obj(props: dict[str, Any], required: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """A closed object; every property required unless `required` names fewer."""
+    req = list(props) if required is None else list(required)
+    return {"type": "object", "properties": props, "required": req, "additionalProperties": False}
+
+
+def null(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def paged(name: str) -> dict[str, Any]:
+    return obj({"items": {"type": "array", "items": ref(name)}, "page": INT, "per_page": INT, "total": INT})
+
+
+def partial(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "required": []}
+
+
+TASK_FIELDS: dict[str, Any] = {
+    "name": {"type": "string", "minLength": 1, "maxLength": 60},
+    "points": {"type": "integer", "minimum": 0, "maximum": 100000},
+    "per_yuan": null({"type": "integer", "minimum": 1, "maximum": 1000}),
+    "daily_cap": null({"type": "integer", "minimum": 1}),
+    "weekly_cap": null({"type": "integer", "minimum": 1}),
+    "lifetime_cap": null({"type": "integer", "minimum": 1}),
+    "first_time_only": BOOL,
+    "starts_at": null(TIME),
+    "ends_at": null(TIME),
+    "target_tiers": {"type": "array", "items": STR, "description": "tier codes; empty: every tier"},
+    "enabled": BOOL,
+    "hold_days": {"type": "integer", "minimum": 0, "maximum": 365},
+    "min_length": {"type": "integer", "minimum": 0, "maximum": 500},
+    "min_rating": {"type": "integer", "minimum": 1, "maximum": 5},
+}
+SETTINGS: dict[str, Any] = {
+    "expiry_mode": {"enum": ["never", "days", "year_end"]},
+    "expiry_days": {"type": "integer", "minimum": 1, "maximum": 3650},
+    "review_approval": BOOL,
+    "makeup_cost": null({"type": "integer", "minimum": 1, "maximum": 100000}),
+    "streak_bonuses": {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": 10,
+        "items": {"type": "array", "prefixItems": [INT, INT], "minItems": 2, "maxItems": 2},
+        "description": "[[days, points], ...]: a streak of exactly `days` check-ins earns `points` more",
+    },
+    "tier_basis": {"enum": ["points", "spend"]},
+    "tier_grace_days": {"type": "integer", "minimum": 0, "maximum": 365},
+    "tier_template_id": null({"type": "string", "maxLength": 64}),
+}
+TIER = obj(
+    {
+        "code": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,32}$"},
+        "name": {"type": "string", "maxLength": 32},
+        "threshold": {"type": "integer", "minimum": 0},
+        "benefits": null({"type": "string", "maxLength": 200}),
+    },
+    ("code", "name", "threshold"),
+)
+TIERS = obj({"tiers": {"type": "array", "items": ref("Tier"), "minItems": 1, "maxItems": 10}})
+REFUND = obj({"id": INT, "refund_no": STR, "refund_fen": FEN, "refunded_at": TIME})
+ORDER_FIELDS: dict[str, Any] = {
+    "id": INT,
+    "order_no": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+    "openid": STR,
+    "amount_fen": FEN,
+    "refunded_fen": FEN,
+    "paid_at": TIME,
+    "refunds": {"type": "array", "items": ref("Refund")},
+}
+REWARD_FIELDS: dict[str, Any] = {
+    "name": {"type": "string", "minLength": 1, "maxLength": 60},
+    "kind": {"enum": ["coupon", "gift"]},
+    "points_price": {"type": "integer", "minimum": 1, "maximum": 1000000},
+    "stock": {"type": "integer", "minimum": 0, "maximum": 1000000},
+    "description": null({"type": "string", "maxLength": 200}),
+    "enabled": BOOL,
+}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": obj({"error": obj({"code": STR, "message": STR, "details": {"type": "array", "items": STR}})}),
+    "PointTask": obj({"action": STR, **TASK_FIELDS}),
+    "PointTaskChanges": partial(obj(TASK_FIELDS)),
+    "PointTaskPage": paged("PointTask"),
+    "Programme": obj(SETTINGS),
+    "ProgrammeChanges": partial(obj(SETTINGS)),
+    "Tier": TIER,
+    "Tiers": TIERS,
+    "Refund": REFUND,
+    "Order": obj(ORDER_FIELDS),
+    "OrderPosted": obj({**ORDER_FIELDS, "duplicate": BOOL}),
+    "NewOrder": obj(
+        {k: ORDER_FIELDS[k] for k in ("order_no", "openid", "amount_fen", "paid_at")},
+        ("order_no", "openid", "amount_fen"),
+    ),
+    "NewRefund": obj({"refund_no": {"type": "string", "minLength": 1, "maxLength": 64}, "refund_fen": FEN}),
+    "RefundPosted": obj({"refund": ref("Refund"), "order": ref("Order"), "duplicate": BOOL}),
+    "NewEvent": obj(
+        {
+            "openid": STR,
+            "action": {"type": "string", "pattern": "^custom:[A-Za-z0-9_-]{1,32}$"},
+            "key": {"type": "string", "minLength": 1, "maxLength": 64, "description": "idempotency key"},
+            "occurred_at": TIME,
+        },
+        ("openid", "action", "key"),
+    ),
+    "EventAccepted": obj({"accepted": {"const": True}, "duplicate": BOOL}),
+    "Review": obj(
+        {
+            "id": INT,
+            "openid": STR,
+            "rating": {"type": "integer", "minimum": 1, "maximum": 5},
+            "text": STR,
+            "status": {"enum": ["pending", "approved", "rejected"]},
+            "like_count": INT,
+            "created_at": TIME,
+            "decided_at": null(TIME),
+        }
+    ),
+    "ReviewPage": paged("Review"),
+    "Reward": obj({"id": INT, **REWARD_FIELDS, "created_at": TIME}),
+    "NewReward": obj(REWARD_FIELDS, ("name", "kind", "points_price", "stock")),
+    "RewardChanges": partial(obj(REWARD_FIELDS)),
+    "RewardPage": paged("Reward"),
+    "Member": obj(
+        {
+            "openid": STR,
+            "following": BOOL,
+            "first_followed_at": null(TIME),
+            "balance": INT,
+            "pending": {"type": "integer", "description": "on hold (purchases): not yet spendable"},
+            "available": INT,
+            "earned": {"type": "integer", "description": "awards minus reversals: what tiers count"},
+            "expiring_soon": null(obj({"points": INT, "expires_on": {"type": "string", "format": "date"}})),
+            "tier": null(obj({"code": STR, "name": STR})),
+            "next_tier": null(obj({"code": STR, "name": STR, "gap": INT})),
+            "spend_fen": FEN,
+        }
+    ),
+    "LedgerEntry": obj(
+        {
+            "key": STR,
+            "delta": INT,
+            "kind": {"type": "string", "description": "award, reversal, expiry, redemption, makeup"},
+            "action": null(STR),
+            "note": null(STR),
+            "business_date": {"type": "string", "format": "date"},
+            "created_at": TIME,
+        }
+    ),
+    "LedgerPage": paged("LedgerEntry"),
+    "Rebuilt": obj({"fixed": {"type": "integer", "description": "members whose cached balance was wrong"}}),
+}

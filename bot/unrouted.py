@@ -1,0 +1,25 @@
+"""Addresses no route matches: each door answers in its own language (JSON, a Chinese page)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from bot.api.errors import error_body
+from bot.h5.web import http_error as h5_page
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(404, not_routed)
+    app.register_error_handler(405, not_routed)
+
+
+def not_routed(exc: HTTPException) -> Any:
+    if request.path.startswith("/api/"):
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return jsonify(error_body(code, exc.description or "")), exc.code or 404
+    if request.path.startswith("/h5/"):
+        return h5_page(exc)
+    return exc
