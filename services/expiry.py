@@ -89,4 +89,13 @@ def rebuild_balances(session: Session, account_id: int | None = None) -> int:
         .where((Member.points_balance != s.c.balance) | (Member.points_earned != s.c.earned))
         .values(points_balance=s.c.balance, points_earned=s.c.earned)
     )
-    return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+    fixed = int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+    empty = (
+        update(table_of(Member))
+        .where(~select(LedgerEntry.id).where(LedgerEntry.member_id == Member.id).exists())
+        .where((Member.points_balance != 0) | (Member.points_earned != 0))
+        .values(points_balance=0, points_earned=0)
+    )
+    if account_id is not None:
+        empty = empty.where(Member.account_id == account_id)
+    return fixed + int(session.execute(empty).rowcount)  # type: ignore[attr-defined]

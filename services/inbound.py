@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Collection
@@ -162,6 +163,13 @@ def count_stale(session: Session, older_than: timedelta, now: datetime | None = 
     return int(session.scalar(stmt) or 0)
 
 
+def fit_key(key: str, size: int = 64) -> str:
+    """A dedup key that fits its column: long keys are hashed, never cut (two could share a prefix)."""
+    if len(key) <= size:
+        return key
+    return key[: size - 41] + ":" + hashlib.sha1(key.encode()).hexdigest()
+
+
 def record_api_event(
     session: Session,
     account_id: int,
@@ -175,7 +183,7 @@ def record_api_event(
     """Put something the merchant API or an H5 page did in the outbox; None if this dedup key was seen."""
     stmt = upsert(session, InboundEvent).values(
         account_id=account_id,
-        dedup_key=dedup_key[:64],
+        dedup_key=fit_key(dedup_key),
         openid=openid,
         msg_type=API,
         event=event,

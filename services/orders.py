@@ -23,6 +23,10 @@ class UnknownMember(LookupError):
     """No member of this account has that openid (they never followed)."""
 
 
+class UnknownOrder(LookupError):
+    """No order of this account has that number."""
+
+
 class OrderConflict(ValueError):
     """The same order (or refund) number came again with different contents."""
 
@@ -80,13 +84,15 @@ def refund_order(
     session: Session, account_id: int, order_no: str, refund_no: object, refund_fen: object, now: datetime
 ) -> tuple[Order, OrderRefund, bool]:
     """Refund part or all of an order once per refund number; the drain takes back its points."""
+    if not isinstance(refund_no, str) or not 1 <= len(refund_no) <= 64:
+        raise InvalidOrder(["refund_no must be 1-64 characters"])
+    if not isinstance(refund_fen, int) or isinstance(refund_fen, bool):
+        raise InvalidOrder(["refund_fen must be a positive whole number of fen"])
     order = session.scalar(
         select(Order).where(Order.account_id == account_id, Order.order_no == order_no).with_for_update()
     )
     if order is None:
-        raise LookupError(order_no)
-    if not isinstance(refund_no, str) or not 1 <= len(refund_no) <= 64:
-        raise InvalidOrder(["refund_no must be 1-64 characters"])
+        raise UnknownOrder(order_no)
     found = session.scalar(
         select(OrderRefund).where(OrderRefund.order_id == order.id, OrderRefund.refund_no == refund_no)
     )

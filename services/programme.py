@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from models import Account, PointTaskRow, Programme, TierRow
 from models.sql import upsert
-from rules.checkin import DEFAULT_STREAK_BONUSES
 from rules.lots import ExpiryMode, ExpiryPolicy
 from rules.points import Action, PointTask, task_problems
 from rules.tiers import Tier
@@ -104,7 +103,7 @@ def load(session: Session, account_id: int) -> ProgrammeConfig:
         expiry=ExpiryPolicy(ExpiryMode(programme.expiry_mode), programme.expiry_days),
         review_approval=programme.review_approval,
         makeup_cost=programme.makeup_cost,
-        streak_bonuses=tuple((int(d), int(p)) for d, p in programme.streak_bonuses) or DEFAULT_STREAK_BONUSES,
+        streak_bonuses=tuple((int(d), int(p)) for d, p in programme.streak_bonuses),  # empty: no bonuses
         tier_basis=programme.tier_basis,
         tier_grace_days=programme.tier_grace_days,
         tier_template_id=programme.tier_template_id,

@@ -85,7 +85,7 @@ def post_refund(order_no: str) -> tuple[Response, int]:
             _, refund, created = orders.refund_order(
                 session, current_account().id, order_no, body["refund_no"], body["refund_fen"], utcnow()
             )
-        except LookupError:
+        except orders.UnknownOrder:
             raise ApiError(404, "unknown_order", f"no order {order_no}") from None
         except InvalidOrder as exc:
             raise ApiError(422, "invalid_refund", "the refund does not hold", exc.problems) from None
