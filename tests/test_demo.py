@@ -1,4 +1,4 @@
-"""`make demo` keeps working: a small run of the same scenario, and its report."""
+"""`make demo` keeps working: a small run of the same scenario, and its report adds up."""
 
 import re
 
@@ -6,15 +6,16 @@ import demo
 
 
 def test_the_demo_runs_and_reports(tmp_path, capsys):
-    assert demo.main(["12"], db_file=tmp_path / "demo.sqlite") == 0
+    assert demo.main(["40"], db_file=tmp_path / "demo.sqlite") == 0
     out = capsys.readouterr().out
     assert "added account wxdemo0000000001" in out and "menu pushed" in out
 
     def figure(label: str) -> int:
         return int(re.search(rf"{re.escape(label)}\s+(\d+)", out).group(1))
 
-    assert figure("members") == 12
-    assert figure("events stored") == figure("events processed by jobs")
+    assert figure("members") == 40
     assert figure("events still pending") == 0
-    delivered, stored = figure("callbacks delivered (with WeChat's retries)"), figure("events stored")
+    delivered, stored = figure("callbacks delivered (with WeChat's retries)"), figure("callbacks stored")
     assert figure("duplicates rejected (same reply returned)") == delivered - stored
+    assert figure("winners (stock was 1)") == 1
+    assert "关注奖励 (40 awards)" in out  # every member's first follow paid once

@@ -1,0 +1,119 @@
+"""The demo's closing report: members, events, points by task, top members, tiers, the shop."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import Checkin, EventStatus, InboundEvent, LedgerEntry, Member, Review, Scan, TierRow
+from simulator.state import SimulatorState
+
+TASK_NAMES = {
+    "follow": "关注奖励",
+    "checkin": "签到",
+    "checkin_bonus": "连续签到奖励",
+    "review": "评价奖励",
+    "purchase": "消费积分",
+    "referral": "邀请奖励",
+    "share": "分享",
+    "share_read": "分享被阅读",
+}
+KIND_NAMES = {"redemption": "积分兑换", "makeup": "补签", "reversal": "退款扣回", "expiry": "过期"}
+
+
+def print_report(session: Session, stats: Any, shop: dict[str, Any], swept: int, sim: SimulatorState) -> None:
+    print(f"done in {stats.seconds:.1f} s; webhook p50 {stats.p50:.1f} ms, p99 {stats.p(0.99):.1f} ms\n")
+    _rows("Members and events", _lifecycle(session, stats, swept))
+    _rows("Points issued by task", _by_task(session))
+    _rows("Points spent, reversed and expired", _debits(session))
+    _rows("Tiers", _tiers(session))
+    _rows(
+        "The shop",
+        [*shop.items(), ("tier-change notices sent (template messages)", len(sim.template_messages()))],
+    )
+    print("Top members by points earned")
+    top = session.execute(
+        select(Member.openid, Member.points_earned, Member.points_balance, Member.tier_code)
+        .order_by(Member.points_earned.desc(), Member.id)
+        .limit(5)
+    )
+    for openid, earned, balance, tier in top:
+        print(f"  {openid:<22} earned {earned:>6}  balance {balance:>6}  {tier or 'normal'}")
+
+
+def _rows(title: str, rows: list[tuple[str, Any]]) -> None:
+    print(title)
+    for label, value in rows:
+        print(f"  {label}{' ' * max(1, 48 - _width(label))}{value!s:>10}")
+    print()
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives `text`: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _count(session: Session, stmt: Any) -> int:
+    return int(session.scalar(stmt) or 0)
+
+
+def _lifecycle(session: Session, stats: Any, swept: int) -> list[tuple[str, Any]]:
+    members = _count(session, select(func.count(Member.id)))
+    following = _count(session, select(func.count(Member.id)).where(Member.following.is_(True)))
+    events = _count(session, select(func.count(InboundEvent.id)).where(InboundEvent.msg_type != "api"))
+    statuses = Counter(
+        dict(session.execute(select(InboundEvent.status, func.count()).group_by(InboundEvent.status)).all())
+    )
+    scans = _count(session, select(func.count(Scan.id)))
+    return [
+        ("members", members),
+        ("following now", following),
+        (
+            "came back after unfollowing",
+            _count(session, select(func.count(Member.id)).where(Member.follow_count > 1)),
+        ),
+        ("callbacks delivered (with WeChat's retries)", stats.deliveries),
+        ("callbacks stored", events),
+        ("duplicates rejected (same reply returned)", stats.deliveries - events),
+        ("follows through QR codes", scans),
+        (
+            "check-ins (of which 补签)",
+            f"{_count(session, select(func.count(Checkin.id)))} "
+            f"({_count(session, select(func.count(Checkin.id)).where(Checkin.makeup))})",
+        ),
+        ("reviews", _count(session, select(func.count(Review.id)))),
+        ("events processed by the drain", statuses[EventStatus.DONE]),
+        ("events still pending", statuses[EventStatus.PENDING]),
+        ("events the sweeper found waiting", swept),
+    ]
+
+
+def _by_task(session: Session) -> list[tuple[str, Any]]:
+    rows = session.execute(
+        select(LedgerEntry.action, func.count(), func.sum(LedgerEntry.delta))
+        .where(LedgerEntry.kind == "award")
+        .group_by(LedgerEntry.action)
+        .order_by(func.sum(LedgerEntry.delta).desc())
+    ).all()
+    return [(f"{TASK_NAMES.get(a, a)} ({n} awards)", total) for a, n, total in rows]
+
+
+def _debits(session: Session) -> list[tuple[str, Any]]:
+    rows = session.execute(
+        select(LedgerEntry.kind, func.count(), func.sum(LedgerEntry.delta))
+        .where(LedgerEntry.kind != "award")
+        .group_by(LedgerEntry.kind)
+    ).all()
+    return [(f"{KIND_NAMES.get(k, k)} ({n} entries)", total) for k, n, total in rows] or [("none", 0)]
+
+
+def _tiers(session: Session) -> list[tuple[str, Any]]:
+    names = dict(session.execute(select(TierRow.code, TierRow.name)).all())
+    counts = session.execute(select(Member.tier_code, func.count()).group_by(Member.tier_code)).all()
+    return [
+        (names.get(code or "normal", code or "normal"), n) for code, n in sorted(counts, key=lambda r: r[1])
+    ]
