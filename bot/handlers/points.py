@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.dispatch import Ctx, Reply, command
+from bot.h5.links import member_link
 from rules import replies
 from rules.checkin import next_bonus
 from rules.clock import business_date, from_create_time
@@ -66,9 +67,8 @@ def points(msg: Inbound, ctx: Ctx) -> Reply:
             from_create_time(msg.create_time),
         )
     gap = replies.tier_gap(s.next[0].name, s.next[1]) if s.next else ""
-    return Reply(
-        replies.points_summary(s.balance, s.pending, s.tier.name if s.tier else None, gap, s.expiring)
-    )
+    text = replies.points_summary(s.balance, s.pending, s.tier.name if s.tier else None, gap, s.expiring)
+    return Reply(f'{text}\n<a href="{member_link(ctx.account, msg.openid, "ledger")}">查看积分明细</a>')
 
 
 def _gap(prog: ProgrammeConfig, value: int) -> str:

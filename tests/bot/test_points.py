@@ -109,7 +109,14 @@ def test_makeup_without_enough_points_is_refused_and_changes_nothing(wechat, ses
 def test_points_reply_shows_balance_tier_and_gap(wechat, session, run_jobs):
     follow(wechat, run_jobs, "oPts10")
     d = wechat.send(wechat.text("oPts10", "积分"))
-    assert d.content == "当前积分 50\n会员等级:普通会员\n再得 450 积分升级为银卡会员"
+    text, link = d.content.rsplit("\n", 1)
+    assert text == "当前积分 50\n会员等级:普通会员\n再得 450 积分升级为银卡会员"
+    assert (
+        link.startswith('<a href="')
+        and "/h5/" in link
+        and "/ledger?t=" in link
+        and link.endswith(">查看积分明细</a>")
+    )
 
 
 def test_a_text_review_is_stored_thanked_and_paid(wechat, session, run_jobs):
