@@ -46,6 +46,7 @@ cron: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.webhook
+	$(PY) -m bench.points
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
