@@ -25,6 +25,7 @@ class AwardOutcome:
     credited: int = 0  # ledger entries written
     refused: Counter[str] = field(default_factory=Counter)
     tier_changes: list[int] = field(default_factory=list)  # to announce after commit
+    deferred: int = 0  # claimed events left for a later batch (their members were busy)
 
 
 def award_batch(

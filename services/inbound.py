@@ -76,9 +76,16 @@ def claim(
     return list(session.scalars(stmt))
 
 
-def apply_batch(session: Session, events: list[InboundEvent]) -> AwardOutcome:
-    """Apply what the replies did not, set-based: follows, unfollows, scans, interaction times, points."""
-    member_ids = _member_ids(session, events)
+def apply_batch(session: Session, claimed: list[InboundEvent]) -> AwardOutcome:
+    """Apply what the replies did not, set-based: follows, unfollows, scans, interaction times, points.
+
+    Events of members another drain is working on are left pending for a later batch
+    (`outcome.deferred`); everything else is applied and marked done.
+    """
+    member_ids = _member_ids(session, claimed)
+    events = [e for e in claimed if (e.account_id, e.openid) in member_ids]
+    if not events:
+        return AwardOutcome(deferred=len(claimed))
     batch = [
         Happened(e.id, member_ids[(e.account_id, e.openid)], e.msg_type, e.event, e.event_key, e.create_time)
         for e in events
@@ -92,18 +99,19 @@ def apply_batch(session: Session, events: list[InboundEvent]) -> AwardOutcome:
     _record_scans(session, plan.scans, {e.id: e.account_id for e in events})
     outcome = awards.award_batch(session, events, member_ids, utcnow())
     _mark_done(session, [e.id for e in events])
+    outcome.deferred = len(claimed) - len(events)
     return outcome
 
 
 def _member_ids(session: Session, events: list[InboundEvent]) -> dict[tuple[int, str], int]:
-    """Every sender's member id, creating members for openids never seen (one statement an account)."""
+    """The senders' member ids, locked for this batch, created for openids never seen."""
     by_account: dict[int, set[str]] = defaultdict(set)
     for e in events:
         by_account[e.account_id].add(e.openid)
     return {
         (account_id, openid): member_id
         for account_id, openids in by_account.items()
-        for openid, member_id in members.ensure_members(session, account_id, openids).items()
+        for openid, member_id in members.lock_members(session, account_id, openids).items()
     }
 
 

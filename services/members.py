@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, or_, update
+from sqlalchemy import Connection, bindparam, case, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import Member, utcnow
@@ -141,3 +141,46 @@ def standing(db: Executor, account_id: int, openid: str) -> Standing:
         index_elements=[Member.account_id, Member.openid], set_={"openid": stmt.excluded.openid}
     ).returning(Member.id, Member.points_balance, Member.points_earned, Member.spend_fen, Member.tier_code)
     return Standing(*db.execute(stmt).one())
+
+
+def lock_members(db: Session, account_id: int, openids: Iterable[str]) -> dict[str, int]:
+    """Lock the members behind these openids for this transaction, creating the ones never seen.
+
+    Members another drain holds are left out (SKIP LOCKED): their events wait for the next batch
+    instead of this one queueing behind the other's whole transaction. Two drains therefore
+    never serialize on a shared member, and caps read under the lock stay right.
+    """
+    wanted = sorted(set(openids))
+    if not wanted:
+        return {}
+    found = dict(
+        db.execute(
+            select(Member.openid, Member.id)
+            .where(Member.account_id == account_id, Member.openid.in_(wanted))
+            .order_by(Member.id)
+            .with_for_update(skip_locked=True)
+        ).all()
+    )
+    rest = [o for o in wanted if o not in found]
+    if rest:
+        held = set(
+            db.scalars(select(Member.openid).where(Member.account_id == account_id, Member.openid.in_(rest)))
+        )
+        new = [o for o in rest if o not in held]
+        if new:
+            now = utcnow()
+            rows = [
+                {
+                    "account_id": account_id,
+                    "openid": o,
+                    "following": True,
+                    "follow_count": 0,
+                    "created_at": now,
+                }
+                for o in new
+            ]
+            stmt = upsert(db, Member).on_conflict_do_nothing(
+                index_elements=[Member.account_id, Member.openid]
+            )
+            found.update(dict(db.execute(stmt.returning(Member.openid, Member.id), rows).all()))
+    return found

@@ -36,10 +36,12 @@ def drain(batch_size: int = BATCH, budget_seconds: float = 20.0) -> int:
     failed: set[int] = set()  # events that failed in this run wait for the next one
     while True:
         polled_at = time.monotonic()
-        n = _drain_batch(runtime, batch_size, failed)
+        n, deferred = _drain_batch(runtime, batch_size, failed)
         processed += n
         if n:
             quiet_since = time.monotonic()
+        elif deferred:
+            time.sleep(POLL_SECONDS)  # another drain holds those members: theirs in a moment
         elif polled_at - quiet_since >= wait:
             return processed  # this poll began `wait` after the last work and found nothing
         else:
@@ -49,19 +51,21 @@ def drain(batch_size: int = BATCH, budget_seconds: float = 20.0) -> int:
             return processed
 
 
-def _drain_batch(runtime: Runtime, batch_size: int, failed: set[int]) -> int:
+def _drain_batch(runtime: Runtime, batch_size: int, failed: set[int]) -> tuple[int, int]:
+    """One batch in one transaction: (events applied, events left for later because busy)."""
     try:
         with runtime.job_sessions.begin() as session:
             events = inbound.claim(session, batch_size, exclude=failed)
             outcome = inbound.apply_batch(session, events) if events else None
-        if outcome:
-            announce(outcome.tier_changes)  # committed: the notice job will find them
-        return len(events)
+        if outcome is None:
+            return 0, 0
+        announce(outcome.tier_changes)  # committed: the notice job will find them
+        return len(events) - outcome.deferred, outcome.deferred
     except OperationalError:
         raise
     except Exception:
         log.exception("a batch failed; retrying its events one at a time")
-        return _one_at_a_time(runtime, batch_size, failed)
+        return _one_at_a_time(runtime, batch_size, failed), 0
 
 
 def _one_at_a_time(runtime: Runtime, limit: int, failed: set[int]) -> int:

@@ -64,14 +64,14 @@ def test_a_poison_event_is_pinned_counted_and_parked_while_others_pass(
     wechat.send(wechat.text("oFail1", "hi"))
     wechat.send(wechat.text("oFine1", "hi"))
     start()
-    real = inbound.members.ensure_members
+    real = inbound.members.lock_members
 
     def broken(db, account_id, openids):
         if "oFail1" in openids:
             raise RuntimeError("disk on fire")
         return real(db, account_id, openids)
 
-    monkeypatch.setattr(inbound.members, "ensure_members", broken)
+    monkeypatch.setattr(inbound.members, "lock_members", broken)
     for attempt in range(1, inbound.MAX_ATTEMPTS + 1):
         inbound_jobs.drain()
         bad, good = events(session)
@@ -90,7 +90,7 @@ def test_a_database_outage_fails_the_drain_and_rq_retries_it(wechat, session, ap
     def outage(*args, **kwargs):
         raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
 
-    monkeypatch.setattr(inbound.members, "ensure_members", outage)
+    monkeypatch.setattr(inbound.members, "lock_members", outage)
     wechat.send(wechat.text("oRetryJob1", "hi"))
     run_jobs()
     runtime = app.extensions["tiefen"].runtime
