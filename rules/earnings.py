@@ -36,21 +36,20 @@ class UsageBook:
     """Awards already made, by member, action and business day; grows as the batch is decided."""
 
     def __init__(self, daily: dict[tuple[int, str, date], int], lifetime: dict[tuple[int, str], int]) -> None:
-        self.daily, self.lifetime = dict(daily), dict(lifetime)
+        self.days: dict[tuple[int, str], dict[date, int]] = {}
+        for (member_id, action, day), n in daily.items():
+            self.days.setdefault((member_id, action), {})[day] = n
+        self.lifetime = dict(lifetime)
 
     def usage(self, member_id: int, action: str, day: date) -> Usage:
+        days = self.days.get((member_id, action), {})
         monday = week_of(day)
-        week = sum(
-            n
-            for (m, a, d), n in self.daily.items()
-            if m == member_id and a == action and week_of(d) == monday
-        )
-        return Usage(
-            self.daily.get((member_id, action, day), 0), week, self.lifetime.get((member_id, action), 0)
-        )
+        week = sum(n for d, n in days.items() if week_of(d) == monday)
+        return Usage(days.get(day, 0), week, self.lifetime.get((member_id, action), 0))
 
     def count(self, member_id: int, action: str, day: date) -> None:
-        self.daily[(member_id, action, day)] = self.daily.get((member_id, action, day), 0) + 1
+        days = self.days.setdefault((member_id, action), {})
+        days[day] = days.get(day, 0) + 1
         self.lifetime[(member_id, action)] = self.lifetime.get((member_id, action), 0) + 1
 
 

@@ -6,16 +6,15 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import InboundEvent, Member, OrderRefund
-from models.sql import table_of
 from rules.clock import business_date
 from rules.earnings import Earning, UsageBook, decide_earning
 from rules.lots import expires_at
 from rules.points import Award, refund_reversal, week_of
-from services import ledger, programme, tiers
+from services import ledger, members, programme, tiers
 from services.earnings import Refund, harvest
 from services.programme import ProgrammeConfig
 
@@ -29,8 +28,15 @@ class AwardOutcome:
 
 
 def award_batch(
-    session: Session, events: list[InboundEvent], member_ids: dict[tuple[int, str], int], now: datetime
+    session: Session,
+    events: list[InboundEvent],
+    member_ids: dict[tuple[int, str], int],
+    now: datetime,
+    changes: members.Changes | None = None,
 ) -> AwardOutcome:
+    """Credit what the batch earned, write every member's row once (with `changes` from the
+    lifecycle), then reverse refunds and move tiers up."""
+    changes = members.Changes() if changes is None else changes
     found = harvest(session, events, member_ids)
     outcome = AwardOutcome()
     earnings: dict[int, list[Earning]] = defaultdict(list)
@@ -39,17 +45,26 @@ def award_batch(
         earnings[e.account_id].append(e)
     for r in found.refunds:
         refunds[r.account_id].append(r)
-    _add_spend(session, found.spend)
-    for account_id in sorted(set(earnings) | set(refunds)):
-        prog = programme.load(session, account_id)
-        _credit(session, prog, earnings[account_id], outcome)
+    for member_id, fen in found.spend.items():
+        changes.of(member_id).spend_fen += fen
+    progs = {a: programme.load(session, a) for a in sorted(set(earnings) | set(refunds))}
+    for account_id, prog in progs.items():
+        _credit(session, prog, earnings[account_id], outcome, changes)
+    members.apply_changes(session, changes)
+    for account_id, prog in progs.items():
         _reverse(session, prog, refunds[account_id], now)
         touched = {e.member_id for e in earnings[account_id]} | {r.member_id for r in refunds[account_id]}
         outcome.tier_changes += tiers.upgrade(session, prog, touched, now)
     return outcome
 
 
-def _credit(session: Session, prog: ProgrammeConfig, earnings: list[Earning], outcome: AwardOutcome) -> None:
+def _credit(
+    session: Session,
+    prog: ProgrammeConfig,
+    earnings: list[Earning],
+    outcome: AwardOutcome,
+    changes: members.Changes,
+) -> None:
     if not earnings:
         return
     tz = prog.timezone
@@ -80,7 +95,7 @@ def _credit(session: Session, prog: ProgrammeConfig, earnings: list[Earning], ou
                 e.note or prog.task_names.get(e.action),
             )
         )
-    outcome.credited += len(ledger.credit(session, credits))
+    outcome.credited += len(ledger.credit(session, credits, changes))
 
 
 def _reverse(session: Session, prog: ProgrammeConfig, refunds: list[Refund], now: datetime) -> None:
@@ -108,13 +123,4 @@ def _reverse(session: Session, prog: ProgrammeConfig, refunds: list[Refund], now
             day,
             now,
             note="退款扣回积分",
-        )
-
-
-def _add_spend(session: Session, spend: dict[int, int]) -> None:
-    if spend:
-        stmt = update(table_of(Member)).where(Member.id == bindparam("member_id"))
-        session.execute(
-            stmt.values(spend_fen=Member.spend_fen + bindparam("fen")),
-            [{"member_id": m, "fen": fen} for m, fen in sorted(spend.items())],
         )

@@ -94,10 +94,11 @@ def apply_batch(session: Session, claimed: list[InboundEvent]) -> AwardOutcome:
     members.follow_many(session, plan.follows)
     members.unfollow_many(session, plan.unfollows)
     members.settle_following(session, plan.followed_last, plan.unfollowed_last)
-    members.touch_many(session, plan.interactions, plan.messages)
     members.record_first_scenes(session, plan.first_scenes)
     _record_scans(session, plan.scans, {e.id: e.account_id for e in events})
-    outcome = awards.award_batch(session, events, member_ids, utcnow())
+    changes = members.Changes()
+    changes.touch(plan.interactions, plan.messages)
+    outcome = awards.award_batch(session, events, member_ids, utcnow(), changes)
     _mark_done(session, [e.id for e in events])
     outcome.deferred = len(claimed) - len(events)
     return outcome

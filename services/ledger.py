@@ -12,8 +12,11 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from models import LedgerEntry, Member, PointLot
-from models.sql import table_of, upsert
+from models.sql import bulk_insert, table_of
 from rules.lots import Lot, consume, take_back
+from services.members import Changes
+
+KEY = ("account_id", "key")
 
 
 @dataclass(frozen=True)
@@ -33,25 +36,27 @@ class Credit:
     counts_for_tier: bool = True  # awards count toward tiers (points_earned); nothing else does
 
 
-def credit(session: Session, credits: list[Credit]) -> list[Credit]:
+def credit(session: Session, credits: list[Credit], changes: Changes | None = None) -> list[Credit]:
     """Insert the credits whose keys are new, their lots and the balances; returns those inserted.
 
     A key already in the ledger is skipped, so a retried batch or a second worker changes nothing.
+    With `changes` the balance moves are collected there (the drain writes each member once).
     """
     if not credits:
         return []
+    returning = (LedgerEntry.id, LedgerEntry.key)
     rows = [_entry_row(c) for c in credits]
-    stmt = upsert(session, LedgerEntry).on_conflict_do_nothing(index_elements=["account_id", "key"])
-    inserted = {
-        key: entry_id
-        for entry_id, key in session.execute(stmt.returning(LedgerEntry.id, LedgerEntry.key), rows)
-    }
+    written = bulk_insert(session, LedgerEntry, rows, KEY, returning)
+    inserted = {key: entry_id for entry_id, key in written}
     done = [c for c in credits if c.key in inserted]
     if done:
-        session.execute(upsert(session, PointLot), [_lot_row(c, inserted[c.key]) for c in done])
-        _add_to_balances(
-            session, [(c.member_id, c.points, c.points if c.counts_for_tier else 0) for c in done]
-        )
+        bulk_insert(session, PointLot, [_lot_row(c, inserted[c.key]) for c in done])
+        moves = [(c.member_id, c.points, c.points if c.counts_for_tier else 0) for c in done]
+        if changes is None:
+            _add_to_balances(session, moves)
+        else:
+            for member_id, balance, earned in moves:
+                changes.points(member_id, balance, earned)
     return done
 
 

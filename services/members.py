@@ -11,7 +11,7 @@ from sqlalchemy import Connection, bindparam, case, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import Member, utcnow
-from models.sql import table_of, upsert
+from models.sql import bulk_update, table_of, upsert
 
 Executor = Session | Connection
 
@@ -82,23 +82,6 @@ def settle_following(db: Executor, followed_last: Collection[int], unfollowed_la
             else_=later,
         )
         db.execute(update(table_of(Member)).where(Member.id.in_(ids)).values(following=following))
-
-
-def touch_many(db: Executor, interactions: Mapping[int, datetime], messages: Mapping[int, datetime]) -> None:
-    """Move last interaction (and last message, for messages the member sent) forward."""
-    at: Any = bindparam("at")
-    if interactions:
-        stmt = update(table_of(Member)).where(Member.id == bindparam("member_id"))
-        db.execute(
-            stmt.values(last_interaction_at=_later(Member.last_interaction_at, at)),
-            [{"member_id": m, "at": t} for m, t in interactions.items()],
-        )
-    if messages:
-        stmt = update(table_of(Member)).where(Member.id == bindparam("member_id"))
-        db.execute(
-            stmt.values(last_message_at=_later(Member.last_message_at, at)),
-            [{"member_id": m, "at": t} for m, t in messages.items()],
-        )
 
 
 def record_first_scenes(db: Executor, scenes: Mapping[int, str]) -> None:
@@ -184,3 +167,60 @@ def lock_members(db: Session, account_id: int, openids: Iterable[str]) -> dict[s
             )
             found.update(dict(db.execute(stmt.returning(Member.openid, Member.id), rows).all()))
     return found
+
+
+@dataclass
+class Change:
+    """What one drained batch does to one member's row."""
+
+    interaction_at: datetime | None = None
+    message_at: datetime | None = None
+    balance: int = 0
+    earned: int = 0
+    spend_fen: int = 0
+
+
+class Changes(dict[int, Change]):
+    """Per member, everything a batch changes on their row: written in one statement."""
+
+    def of(self, member_id: int) -> Change:
+        if member_id not in self:
+            self[member_id] = Change()
+        return self[member_id]
+
+    def touch(self, interactions: Mapping[int, datetime], messages: Mapping[int, datetime]) -> None:
+        for member_id, at in interactions.items():
+            self.of(member_id).interaction_at = at
+        for member_id, at in messages.items():
+            self.of(member_id).message_at = at
+
+    def points(self, member_id: int, balance: int, earned: int) -> None:
+        change = self.of(member_id)
+        change.balance += balance
+        change.earned += earned
+
+
+def apply_changes(db: Executor, changes: Changes) -> None:
+    rows = [
+        {
+            "id": m,
+            "last_interaction_at": c.interaction_at,
+            "last_message_at": c.message_at,
+            "points_balance": c.balance,
+            "points_earned": c.earned,
+            "spend_fen": c.spend_fen,
+        }
+        for m, c in sorted(changes.items())
+    ]
+    bulk_update(db, Member, rows, _changed_values)
+
+
+def _changed_values(src: Any) -> dict[str, Any]:
+    """Times move forward, counts add up (each batch column is named after the column it changes)."""
+    return {
+        "last_interaction_at": _later(Member.last_interaction_at, src["last_interaction_at"]),
+        "last_message_at": _later(Member.last_message_at, src["last_message_at"]),
+        "points_balance": Member.points_balance + src["points_balance"],
+        "points_earned": Member.points_earned + src["points_earned"],
+        "spend_fen": Member.spend_fen + src["spend_fen"],
+    }

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models import Member, TierChange
+from models.sql import table_of
 from rules.tiers import Tier, rank, review_tier, tier_for
 from services.programme import ProgrammeConfig
 
@@ -19,21 +21,42 @@ def qualifying(member: Member, basis: str) -> int:
 
 
 def upgrade(session: Session, prog: ProgrammeConfig, member_ids: Iterable[int], now: datetime) -> list[int]:
-    """Move members up at once when they cross a threshold; returns the tier changes to announce."""
-    changes = []
-    for member in _members(session, member_ids):
-        value = qualifying(member, prog.tier_basis)
+    """Move members up at once when they cross a threshold; returns the tier changes to announce.
+
+    Reads plain columns for the batch; only the few members who move are loaded as objects.
+    """
+    ids = sorted(set(member_ids))
+    if not ids:
+        return []
+    rows = session.execute(
+        select(
+            Member.id, Member.points_earned, Member.spend_fen, Member.tier_code, Member.tier_grace_until
+        ).where(Member.id.in_(ids))
+    ).all()
+    moving, back, entering = [], [], defaultdict(list)
+    for member_id, earned_points, spend_fen, code, grace in rows:
+        value = spend_fen // 100 if prog.tier_basis == "spend" else earned_points
         earned = tier_for(value, prog.tiers)
-        if earned is None:
-            continue
-        if rank(earned.code, prog.tiers) > rank(member.tier_code, prog.tiers):
-            change = _move(session, prog, member, earned, "upgrade", now)
-            if change is not None:
-                changes.append(change)
-        elif member.tier_grace_until is not None and value >= _threshold(member.tier_code, prog.tiers):
-            member.tier_grace_until = None  # climbed back inside the grace period
-    session.flush()
-    return [c.id for c in changes]
+        if earned is not None and code is None and earned.threshold == 0:
+            entering[earned.code].append(member_id)  # the base tier: not news, one statement for all
+        elif earned is not None and rank(earned.code, prog.tiers) > rank(code, prog.tiers):
+            moving.append((member_id, earned))
+        elif grace is not None and value >= _threshold(code, prog.tiers):
+            back.append(member_id)  # climbed back inside the grace period
+    if back:
+        session.execute(update(table_of(Member)).where(Member.id.in_(back)).values(tier_grace_until=None))
+    for code, entered in entering.items():
+        session.execute(
+            update(table_of(Member)).where(Member.id.in_(entered)).values(tier_code=code, tier_since=now)
+        )
+    changes = []
+    for member_id, tier in moving:
+        member = session.get(Member, member_id)
+        assert member is not None
+        change = _move(session, prog, member, tier, "upgrade", now)
+        if change is not None:
+            changes.append(change.id)
+    return changes
 
 
 def review(session: Session, prog: ProgrammeConfig, now: datetime, batch: int = 1000) -> list[int]:
@@ -92,10 +115,3 @@ def _move(
 
 def _threshold(code: str | None, tiers: list[Tier]) -> int:
     return next((t.threshold for t in tiers if t.code == code), 0)
-
-
-def _members(session: Session, member_ids: Iterable[int]) -> list[Member]:
-    ids = sorted(set(member_ids))
-    if not ids:
-        return []
-    return list(session.scalars(select(Member).where(Member.id.in_(ids)).order_by(Member.id)))
