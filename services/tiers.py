@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models import Member, TierChange
-from models.sql import table_of
+from models.sql import bulk_insert, bulk_update, table_of
 from rules.tiers import Tier, rank, review_tier, tier_for
 from services.programme import ProgrammeConfig
 
@@ -49,14 +50,44 @@ def upgrade(session: Session, prog: ProgrammeConfig, member_ids: Iterable[int], 
         session.execute(
             update(table_of(Member)).where(Member.id.in_(entered)).values(tier_code=code, tier_since=now)
         )
-    changes = []
-    for member_id, tier in moving:
-        member = session.get(Member, member_id)
-        assert member is not None
-        change = _move(session, prog, member, tier, "upgrade", now)
-        if change is not None:
-            changes.append(change.id)
-    return changes
+    return _raise(session, prog, moving, {member_id: code for member_id, _, _, code, _ in rows}, now)
+
+
+def _raise(
+    session: Session,
+    prog: ProgrammeConfig,
+    moving: list[tuple[int, Tier]],
+    before: dict[int, str | None],
+    now: datetime,
+) -> list[int]:
+    """Upgrades, set-based: the members' rows, then a tier change each (returned, to announce)."""
+    if not moving:
+        return []
+    rows = [{"id": m, "tier_code": t.code} for m, t in moving]
+    bulk_update(session, Member, rows, _upgraded)
+    session.execute(
+        update(table_of(Member))
+        .where(Member.id.in_([m for m, _ in moving]))
+        .values(tier_since=now, tier_grace_until=None)
+    )
+    changes = [
+        {
+            "account_id": prog.account_id,
+            "member_id": m,
+            "from_code": before.get(m),
+            "to_code": t.code,
+            "reason": "upgrade",
+            "changed_at": now,
+        }
+        for m, t in moving
+    ]
+    return [
+        change_id for (change_id,) in bulk_insert(session, TierChange, changes, returning=(TierChange.id,))
+    ]
+
+
+def _upgraded(src: Any) -> dict[str, Any]:
+    return {"tier_code": src["tier_code"]}
 
 
 def review(session: Session, prog: ProgrammeConfig, now: datetime, batch: int = 1000) -> list[int]:

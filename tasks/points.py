@@ -45,7 +45,7 @@ def review_tiers() -> int:
 def announce(change_ids: list[int]) -> None:
     """Queue the template message for each tier change (after the commit that made them)."""
     if change_ids:
-        queue = current().queue("events")
+        queue = current().queue("campaigns")  # outbound messages: after the drains, never before them
         for change_id in change_ids:
             queue.enqueue(notify_tier_change, change_id, retry=NOTICE_RETRY, result_ttl=600)
 
