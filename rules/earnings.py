@@ -35,10 +35,10 @@ def award_key(task: PointTask | None, e: Earning) -> str:
 class UsageBook:
     """Awards already made, by member, action and business day; grows as the batch is decided."""
 
-    def __init__(self, daily: dict[tuple[int, str, date], int], lifetime: dict[tuple[int, str], int]) -> None:
-        self.days: dict[tuple[int, str], dict[date, int]] = {}
-        for (member_id, action, day), n in daily.items():
-            self.days.setdefault((member_id, action), {})[day] = n
+    def __init__(
+        self, days: dict[tuple[int, str], dict[date, int]], lifetime: dict[tuple[int, str], int]
+    ) -> None:
+        self.days = {k: dict(v) for k, v in days.items()}
         self.lifetime = dict(lifetime)
 
     def usage(self, member_id: int, action: str, day: date) -> Usage:
@@ -51,6 +51,23 @@ class UsageBook:
         days = self.days.setdefault((member_id, action), {})
         days[day] = days.get(day, 0) + 1
         self.lifetime[(member_id, action)] = self.lifetime.get((member_id, action), 0) + 1
+
+
+def counted(
+    earnings: list[Earning], tasks: dict[str, PointTask]
+) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
+    """Which (action → members) need per-day counts and which lifetime counts for their caps."""
+    daily: dict[str, set[int]] = {}
+    lifetime: dict[str, set[int]] = {}
+    for e in earnings:
+        task = tasks.get(e.action)
+        if task is None or e.fixed_points is not None:
+            continue
+        if task.daily_cap is not None or task.weekly_cap is not None:
+            daily.setdefault(e.action, set()).add(e.member_id)
+        if task.lifetime_cap is not None or task.first_time_only:
+            lifetime.setdefault(e.action, set()).add(e.member_id)
+    return daily, lifetime
 
 
 def decide_earning(

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from models import InboundEvent, Member, OrderRefund
 from rules.clock import business_date
-from rules.earnings import Earning, UsageBook, decide_earning
+from rules.earnings import Earning, UsageBook, counted, decide_earning
 from rules.lots import expires_at
 from rules.points import Award, refund_reversal, week_of
 from services import ledger, members, programme, tiers
@@ -70,11 +70,11 @@ def _credit(
     tz = prog.timezone
     member_ids = {e.member_id for e in earnings}
     since = min(week_of(business_date(e.at, tz)) for e in earnings)
-    book = UsageBook(
-        *ledger.award_counts(session, prog.account_id, member_ids, {e.action for e in earnings}, since)
-    )
-    rows = session.execute(select(Member.id, Member.tier_code).where(Member.id.in_(member_ids)))
-    tier_of: dict[int, str | None] = {member_id: code for member_id, code in rows}
+    book = UsageBook(*ledger.award_counts(session, prog.account_id, *counted(earnings, prog.tasks), since))
+    tier_of: dict[int, str | None] = {}
+    if any(t.target_tiers for t in prog.tasks.values()):  # only tier-targeted tasks need the tiers
+        rows = session.execute(select(Member.id, Member.tier_code).where(Member.id.in_(member_ids)))
+        tier_of = {member_id: code for member_id, code in rows}
     credits = []
     for e in sorted(earnings, key=lambda e: (e.at, e.action, e.source)):  # caps go to what came first
         decision, day = decide_earning(e, prog.tasks.get(e.action), book, tier_of.get(e.member_id), tz)

@@ -229,22 +229,40 @@ def entry_points(session: Session, account_id: int, key: str) -> int:
 
 
 def award_counts(
-    session: Session, account_id: int, member_ids: Iterable[int], actions: Iterable[str], since: date
-) -> tuple[dict[tuple[int, str, date], int], dict[tuple[int, str], int]]:
-    """Awards per (member, action, day) since `since`, and per (member, action) ever: what caps count."""
-    members, acts = sorted(set(member_ids)), sorted(set(actions))
-    base = select(LedgerEntry.member_id, LedgerEntry.action, func.count()).where(
-        LedgerEntry.account_id == account_id,
-        LedgerEntry.kind == "award",
-        LedgerEntry.member_id.in_(members),
-        LedgerEntry.action.in_(acts),
-    )
-    daily_stmt = (
-        base.add_columns(LedgerEntry.business_date)
-        .where(LedgerEntry.business_date >= since)
-        .group_by(LedgerEntry.member_id, LedgerEntry.action, LedgerEntry.business_date)
-    )
-    daily = {(int(m), str(a), d): int(n) for m, a, n, d in session.execute(daily_stmt)}
-    grouped = session.execute(base.group_by(LedgerEntry.member_id, LedgerEntry.action))
-    lifetime = {(int(m), str(a)): int(n) for m, a, n in grouped}
-    return daily, lifetime
+    session: Session,
+    account_id: int,
+    daily: dict[str, set[int]],
+    lifetime: dict[str, set[int]],
+    since: date,
+) -> tuple[dict[tuple[int, str], dict[date, int]], dict[tuple[int, str], int]]:
+    """What caps count, only for the actions and members that need it: awards per (member, action)
+    per day since `since` (daily and weekly caps), and ever (lifetime caps, first time only)."""
+    per_day: dict[tuple[int, str], dict[date, int]] = {}
+    for action, members in daily.items():
+        stmt = (
+            select(LedgerEntry.member_id, LedgerEntry.business_date, func.count())
+            .where(
+                LedgerEntry.account_id == account_id,
+                LedgerEntry.kind == "award",
+                LedgerEntry.action == action,
+                LedgerEntry.member_id.in_(sorted(members)),
+                LedgerEntry.business_date >= since,
+            )
+            .group_by(LedgerEntry.member_id, LedgerEntry.business_date)
+        )
+        for member_id, day, n in session.execute(stmt):
+            per_day.setdefault((int(member_id), action), {})[day] = int(n)
+    ever: dict[tuple[int, str], int] = {}
+    for action, members in lifetime.items():
+        ever_stmt = (
+            select(LedgerEntry.member_id, func.count())
+            .where(
+                LedgerEntry.account_id == account_id,
+                LedgerEntry.kind == "award",
+                LedgerEntry.action == action,
+                LedgerEntry.member_id.in_(sorted(members)),
+            )
+            .group_by(LedgerEntry.member_id)
+        )
+        ever.update({(int(member_id), action): int(n) for member_id, n in session.execute(ever_stmt)})
+    return per_day, ever

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from models import Review, ReviewLike
 from models.sql import table_of, upsert
 from rules.clock import business_date
-from rules.points import Action, Award, Usage, decide, week_of
+from rules.earnings import UsageBook
+from rules.points import Action, Award, decide, week_of
 from rules.reviews import ReviewDraft, earns
 from services import ledger
 from services.programme import ProgrammeConfig
@@ -57,14 +58,9 @@ def submit(
     if refusal:
         return Submitted(review_id, status, None, refusal)
     day = business_date(at, prog.timezone)
-    daily, lifetime = ledger.award_counts(
-        session, prog.account_id, [member_id], [Action.REVIEW], week_of(day)
-    )
-    week = sum(n for (_, _, d), n in daily.items() if week_of(d) == week_of(day))
-    usage = Usage(
-        daily.get((member_id, Action.REVIEW, day), 0), week, lifetime.get((member_id, Action.REVIEW), 0)
-    )
-    decision = decide(task, usage, at, tier, "")
+    who = {Action.REVIEW.value: {member_id}}
+    book = UsageBook(*ledger.award_counts(session, prog.account_id, who, who, week_of(day)))
+    decision = decide(task, book.usage(member_id, Action.REVIEW, day), at, tier, "")
     if isinstance(decision, Award):
         return Submitted(review_id, status, decision.points, None)
     return Submitted(review_id, status, None, decision.reason)
