@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, select, update
+from sqlalchemy import Connection, Table, any_, bindparam, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -105,3 +105,12 @@ def _unnest_update(table: Table, names: tuple[str, ...], values: Callable[[Any],
 def _unnest(table: Table, names: tuple[str, ...]) -> Any:
     arrays = [bindparam(f"b_{n}", type_=postgresql.ARRAY(table.c[n].type)) for n in names]
     return func.unnest(*arrays).table_valued(*names).render_derived(name="batch")
+
+
+def one_of(db: Session | Connection, column: Any, values: Iterable[Any]) -> Any:
+    """`column IN values`; on PostgreSQL `column = ANY(:array)`: one parameter however many values,
+    so the statement's text stays the same and nobody renders or parses a thousand placeholders."""
+    values = list(values)
+    if dialect_of(db) == "postgresql":
+        return column == any_(literal(values, type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import InboundEvent, Member, OrderRefund
+from models.sql import one_of
 from rules.clock import business_date
 from rules.earnings import Earning, UsageBook, counted, decide_earning
 from rules.lots import expires_at
@@ -73,7 +74,9 @@ def _credit(
     book = UsageBook(*ledger.award_counts(session, prog.account_id, *counted(earnings, prog.tasks), since))
     tier_of: dict[int, str | None] = {}
     if any(t.target_tiers for t in prog.tasks.values()):  # only tier-targeted tasks need the tiers
-        rows = session.execute(select(Member.id, Member.tier_code).where(Member.id.in_(member_ids)))
+        rows = session.execute(
+            select(Member.id, Member.tier_code).where(one_of(session, Member.id, member_ids))
+        )
         tier_of = {member_id: code for member_id, code in rows}
     credits = []
     for e in sorted(earnings, key=lambda e: (e.at, e.action, e.source)):  # caps go to what came first

@@ -9,6 +9,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from models import Checkin, InboundEvent, Order, OrderRefund, Review
+from models.sql import one_of
 from rules import messages as m
 from rules.earnings import Earning
 from rules.lifecycle import FOLLOWS
@@ -60,7 +61,8 @@ def _checkins(session: Session, events: list[InboundEvent], at: dict[str, dateti
     if not keys:
         return
     made = [
-        (c, at[c.source_key]) for c in session.scalars(select(Checkin).where(Checkin.source_key.in_(keys)))
+        (c, at[c.source_key])
+        for c in session.scalars(select(Checkin).where(one_of(session, Checkin.source_key, keys)))
     ]
     lifted = {(c.member_id, c.day + timedelta(days=1)): when for c, when in made if c.makeup}
     if lifted:
@@ -89,7 +91,8 @@ def _reviews(session: Session, events: list[InboundEvent], h: Harvest) -> None:
         return
     found = session.scalars(
         select(Review).where(
-            Review.status == "approved", or_(Review.source_key.in_(keys), Review.id.in_(approved))
+            Review.status == "approved",
+            or_(one_of(session, Review.source_key, keys), one_of(session, Review.id, approved)),
         )
     )
     for r in found:
@@ -102,7 +105,7 @@ def _orders(session: Session, events: list[InboundEvent], h: Harvest) -> None:
     ids = [int(e.event_key or 0) for e in events if e.msg_type == m.API and e.event == m.ORDER_PAID]
     if not ids:
         return
-    for o in session.scalars(select(Order).where(Order.id.in_(ids))):
+    for o in session.scalars(select(Order).where(one_of(session, Order.id, ids))):
         h.earnings.append(
             Earning(o.account_id, o.member_id, Action.PURCHASE, str(o.id), o.paid_at, amount_fen=o.amount_fen)
         )
@@ -116,7 +119,7 @@ def _refunds(session: Session, events: list[InboundEvent], h: Harvest) -> None:
     rows = session.execute(
         select(OrderRefund, Order)
         .join(Order, Order.id == OrderRefund.order_id)
-        .where(OrderRefund.id.in_(ids))
+        .where(one_of(session, OrderRefund.id, ids))
     )
     for refund, order in rows:
         h.refunds.append(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from models import EventStatus, InboundEvent, Scan, utcnow
 from models.fast import fast
-from models.sql import insert_for, table_of, upsert
+from models.sql import insert_for, one_of, table_of, upsert
 from rules.clock import from_create_time
 from rules.lifecycle import Happened, ScanRecord, plan_lifecycle
 from rules.messages import API, Inbound
@@ -136,7 +136,7 @@ def _record_scans(session: Session, scans: list[ScanRecord], account_of: dict[in
 def _mark_done(session: Session, ids: list[int]) -> None:
     session.execute(
         update(table_of(InboundEvent))
-        .where(InboundEvent.id.in_(ids))
+        .where(one_of(session, InboundEvent.id, ids))
         .values(status=EventStatus.DONE.value, processed_at=utcnow())
     )
 

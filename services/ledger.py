@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from models import LedgerEntry, Member, PointLot
-from models.sql import bulk_insert, table_of
+from models.sql import bulk_insert, one_of, table_of
 from rules.lots import Lot, consume, take_back
 from services.members import Changes
 
@@ -245,7 +245,7 @@ def award_counts(
                 LedgerEntry.account_id == account_id,
                 LedgerEntry.kind == "award",
                 LedgerEntry.action == action,
-                LedgerEntry.member_id.in_(sorted(members)),
+                one_of(session, LedgerEntry.member_id, sorted(members)),
                 LedgerEntry.business_date >= since,
             )
             .group_by(LedgerEntry.member_id, LedgerEntry.business_date)
@@ -260,7 +260,7 @@ def award_counts(
                 LedgerEntry.account_id == account_id,
                 LedgerEntry.kind == "award",
                 LedgerEntry.action == action,
-                LedgerEntry.member_id.in_(sorted(members)),
+                one_of(session, LedgerEntry.member_id, sorted(members)),
             )
             .group_by(LedgerEntry.member_id)
         )

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, bindparam, case, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import Member, utcnow
-from models.sql import bulk_update, table_of, upsert
+from models.sql import bulk_update, one_of, table_of, upsert
 
 Executor = Session | Connection
 
@@ -81,7 +81,7 @@ def settle_following(db: Executor, followed_last: Collection[int], unfollowed_la
             (Member.last_followed_at.is_(None), False),
             else_=later,
         )
-        db.execute(update(table_of(Member)).where(Member.id.in_(ids)).values(following=following))
+        db.execute(update(table_of(Member)).where(one_of(db, Member.id, ids)).values(following=following))
 
 
 def record_first_scenes(db: Executor, scenes: Mapping[int, str]) -> None:
@@ -139,7 +139,7 @@ def lock_members(db: Session, account_id: int, openids: Iterable[str]) -> dict[s
     found = dict(
         db.execute(
             select(Member.openid, Member.id)
-            .where(Member.account_id == account_id, Member.openid.in_(wanted))
+            .where(Member.account_id == account_id, one_of(db, Member.openid, wanted))
             .order_by(Member.id)
             .with_for_update(skip_locked=True)
         ).all()
@@ -147,7 +147,9 @@ def lock_members(db: Session, account_id: int, openids: Iterable[str]) -> dict[s
     rest = [o for o in wanted if o not in found]
     if rest:
         held = set(
-            db.scalars(select(Member.openid).where(Member.account_id == account_id, Member.openid.in_(rest)))
+            db.scalars(
+                select(Member.openid).where(Member.account_id == account_id, one_of(db, Member.openid, rest))
+            )
         )
         new = [o for o in rest if o not in held]
         if new:

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models import Member, TierChange
-from models.sql import bulk_insert, bulk_update, table_of
+from models.sql import bulk_insert, bulk_update, one_of, table_of
 from rules.tiers import Tier, rank, review_tier, tier_for
 from services.programme import ProgrammeConfig
 
@@ -32,7 +32,7 @@ def upgrade(session: Session, prog: ProgrammeConfig, member_ids: Iterable[int], 
     rows = session.execute(
         select(
             Member.id, Member.points_earned, Member.spend_fen, Member.tier_code, Member.tier_grace_until
-        ).where(Member.id.in_(ids))
+        ).where(one_of(session, Member.id, ids))
     ).all()
     moving, back, entering = [], [], defaultdict(list)
     for member_id, earned_points, spend_fen, code, grace in rows:
@@ -45,10 +45,14 @@ def upgrade(session: Session, prog: ProgrammeConfig, member_ids: Iterable[int], 
         elif grace is not None and value >= _threshold(code, prog.tiers):
             back.append(member_id)  # climbed back inside the grace period
     if back:
-        session.execute(update(table_of(Member)).where(Member.id.in_(back)).values(tier_grace_until=None))
+        session.execute(
+            update(table_of(Member)).where(one_of(session, Member.id, back)).values(tier_grace_until=None)
+        )
     for code, entered in entering.items():
         session.execute(
-            update(table_of(Member)).where(Member.id.in_(entered)).values(tier_code=code, tier_since=now)
+            update(table_of(Member))
+            .where(one_of(session, Member.id, entered))
+            .values(tier_code=code, tier_since=now)
         )
     return _raise(session, prog, moving, {member_id: code for member_id, _, _, code, _ in rows}, now)
 
@@ -67,7 +71,7 @@ def _raise(
     bulk_update(session, Member, rows, _upgraded)
     session.execute(
         update(table_of(Member))
-        .where(Member.id.in_([m for m, _ in moving]))
+        .where(one_of(session, Member.id, [m for m, _ in moving]))
         .values(tier_since=now, tier_grace_until=None)
     )
     changes = [
