@@ -16,6 +16,17 @@ from rules.lifecycle import FOLLOWS
 from rules.points import CUSTOM_PREFIX, Action
 from rules.reviews import ReviewDraft
 
+CHECKIN = (
+    Checkin.account_id,
+    Checkin.member_id,
+    Checkin.day,
+    Checkin.streak,
+    Checkin.points,
+    Checkin.bonus,
+    Checkin.makeup,
+    Checkin.source_key,
+)
+
 
 @dataclass(frozen=True)
 class Refund:
@@ -62,12 +73,12 @@ def _checkins(session: Session, events: list[InboundEvent], at: dict[str, dateti
         return
     made = [
         (c, at[c.source_key])
-        for c in session.scalars(select(Checkin).where(one_of(session, Checkin.source_key, keys)))
+        for c in session.execute(select(*CHECKIN).where(one_of(session, Checkin.source_key, keys)))
     ]
     lifted = {(c.member_id, c.day + timedelta(days=1)): when for c, when in made if c.makeup}
     if lifted:
         cond = or_(*[and_(Checkin.member_id == member, Checkin.day == day) for member, day in lifted])
-        made += [(c, lifted[(c.member_id, c.day)]) for c in session.scalars(select(Checkin).where(cond))]
+        made += [(c, lifted[(c.member_id, c.day)]) for c in session.execute(select(*CHECKIN).where(cond))]
     for c, when in made:
         source = f"{c.member_id}:{c.day.isoformat()}"
         h.earnings.append(

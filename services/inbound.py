@@ -7,6 +7,7 @@ import json
 from collections import defaultdict
 from collections.abc import Collection
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -63,17 +64,31 @@ def first_reply(conn: Connection | Session, account_id: int, msg: Inbound) -> st
     ).scalar_one_or_none()
 
 
-def claim(
-    session: Session, limit: int, only: int | None = None, exclude: Collection[int] = ()
-) -> list[InboundEvent]:
-    """Lock up to `limit` pending events, oldest first, skipping rows another worker holds."""
-    stmt = select(InboundEvent).where(InboundEvent.status == EventStatus.PENDING.value)
+CLAIMED = (
+    InboundEvent.id,
+    InboundEvent.account_id,
+    InboundEvent.dedup_key,
+    InboundEvent.openid,
+    InboundEvent.msg_type,
+    InboundEvent.event,
+    InboundEvent.event_key,
+    InboundEvent.create_time,
+)
+
+
+def claim(session: Session, limit: int, only: int | None = None, exclude: Collection[int] = ()) -> list[Any]:
+    """Lock up to `limit` pending events, oldest first, skipping rows another worker holds.
+
+    Plain rows with the columns the drain reads (attribute access like the model's): building
+    a thousand ORM objects per batch cost more than the batch's statements.
+    """
+    stmt = select(*CLAIMED).where(InboundEvent.status == EventStatus.PENDING.value)
     if only is not None:
         stmt = stmt.where(InboundEvent.id == only)
     if exclude:
         stmt = stmt.where(InboundEvent.id.not_in(exclude))
     stmt = stmt.order_by(InboundEvent.id).limit(limit).with_for_update(skip_locked=True)
-    return list(session.scalars(stmt))
+    return list(session.execute(stmt).all())
 
 
 def apply_batch(session: Session, claimed: list[InboundEvent]) -> AwardOutcome:
