@@ -66,7 +66,17 @@ def make_engine(url: str, immediate: bool = False, **kwargs: Any) -> Engine:
             event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_recycle", 1800)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "connect", _binary_arrays)
+    return engine
+
+
+def _binary_arrays(dbapi_conn: Any, _record: Any) -> None:
+    """Send Python lists (the drain's unnest() batches, = ANY(...) lists) as binary arrays: psycopg's
+    text form checks every string against a quoting regex, four times slower for a batch."""
+    from psycopg.types.array import ListBinaryDumper
+
+    dbapi_conn.adapters.register_dumper(list, ListBinaryDumper)
 
 
 def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:

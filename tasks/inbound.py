@@ -14,7 +14,7 @@ from tasks.runtime import Runtime, current
 
 log = logging.getLogger(__name__)
 
-BATCH = 1000
+BATCH = 2000
 
 
 POLL_SECONDS = 0.02
