@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from models import Account, LedgerEntry, Member, PointLot
-from models.sql import table_of, upsert
+from models.sql import bulk_insert, one_of, table_of
 from rules.clock import business_date
+from services.members import Changes, apply_changes
 
 
 def expire_due(session: Session, now: datetime, batch: int = 5000) -> int:
@@ -49,23 +50,18 @@ def expire_due(session: Session, now: datetime, batch: int = 5000) -> int:
         }
         for lot_id, a, m, left, exp, tz in lots
     ]
-    stmt = upsert(session, LedgerEntry).on_conflict_do_nothing(index_elements=["account_id", "key"])
-    written = {key for (key,) in session.execute(stmt.returning(LedgerEntry.key), entries)}
-    expired = [(lot_id, m, left) for lot_id, _, m, left, _, _ in lots if f"expire:{lot_id}" in written]
+    written = bulk_insert(session, LedgerEntry, entries, ("account_id", "key"), (LedgerEntry.key,))
+    keys = {key for (key,) in written}
+    expired = [(lot_id, m, left) for lot_id, _, m, left, _, _ in lots if f"expire:{lot_id}" in keys]
     if expired:
+        lot_ids = [lot_id for lot_id, _, _ in expired]
         session.execute(
-            update(table_of(PointLot)).where(PointLot.id == bindparam("lot_id")).values(remaining=0),
-            [{"lot_id": lot_id} for lot_id, _, _ in expired],
+            update(table_of(PointLot)).where(one_of(session, PointLot.id, lot_ids)).values(remaining=0)
         )
-        per_member: dict[int, int] = {}
+        changes = Changes()
         for _, m, left in expired:
-            per_member[m] = per_member.get(m, 0) + left
-        session.execute(
-            update(table_of(Member))
-            .where(Member.id == bindparam("member_id"))
-            .values(points_balance=Member.points_balance - bindparam("points")),
-            [{"member_id": m, "points": p} for m, p in sorted(per_member.items())],
-        )
+            changes.points(m, -left, 0)
+        apply_changes(session, changes)
     return sum(left for _, _, left in expired)
 
 
