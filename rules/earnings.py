@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime
+from typing import NamedTuple
 
 from rules.clock import business_date
 from rules.points import Action, Award, PointTask, Refusal, Usage, decide, purchase_points, week_of
 from rules.reviews import ReviewDraft, earns
 
 
-@dataclass(frozen=True)
-class Earning:
+class Earning(NamedTuple):  # a tuple: thousands are made per batch
     """Something a member did that may earn points."""
 
     account_id: int

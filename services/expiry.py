@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import case, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from models import Account, LedgerEntry, Member, PointLot
 from models.sql import bulk_insert, one_of, table_of
@@ -79,19 +79,19 @@ def rebuild_balances(session: Session, account_id: int | None = None) -> int:
     if account_id is not None:
         sums = sums.where(LedgerEntry.account_id == account_id)
     s = sums.subquery()
+    every = aliased(Member)  # members without a single entry must hold zero: a LEFT JOIN, not a probe each
+    truth = select(
+        every.id.label("id"),
+        func.coalesce(s.c.balance, 0).label("balance"),
+        func.coalesce(s.c.earned, 0).label("earned"),
+    ).outerjoin(s, s.c.member_id == every.id)
+    if account_id is not None:
+        truth = truth.where(every.account_id == account_id)
+    t = truth.subquery()
     stmt = (
         update(table_of(Member))
-        .where(Member.id == s.c.member_id)
-        .where((Member.points_balance != s.c.balance) | (Member.points_earned != s.c.earned))
-        .values(points_balance=s.c.balance, points_earned=s.c.earned)
+        .where(Member.id == t.c.id)
+        .where((Member.points_balance != t.c.balance) | (Member.points_earned != t.c.earned))
+        .values(points_balance=t.c.balance, points_earned=t.c.earned)
     )
-    fixed = int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
-    empty = (
-        update(table_of(Member))
-        .where(~select(LedgerEntry.id).where(LedgerEntry.member_id == Member.id).exists())
-        .where((Member.points_balance != 0) | (Member.points_earned != 0))
-        .values(points_balance=0, points_earned=0)
-    )
-    if account_id is not None:
-        empty = empty.where(Member.account_id == account_id)
-    return fixed + int(session.execute(empty).rowcount)  # type: ignore[attr-defined]
+    return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -19,8 +18,7 @@ from services.members import Changes
 KEY = ("account_id", "key")
 
 
-@dataclass(frozen=True)
-class Credit:
+class Credit(NamedTuple):  # a tuple: thousands are made per batch
     """Points to add: one ledger entry and the lot they live in."""
 
     account_id: int

@@ -164,3 +164,14 @@ def test_every_ledger_key_is_unique_per_account(session, followed):
     with pytest.raises(Exception, match="(?i)unique"):
         session.commit()
     session.rollback()
+
+
+def test_rebuilding_zeroes_a_member_who_has_no_entries_at_all(wechat, session, run_jobs):
+    wechat.send(wechat.text("oLedgerNone", "你好"))
+    run_jobs()
+    m = member(session, "oLedgerNone")
+    session.execute(update(Member).where(Member.id == m.id).values(points_balance=7))
+    session.commit()
+    assert expiry.rebuild_balances(session) == 1
+    session.commit()
+    assert member(session, "oLedgerNone").points_balance == 0
