@@ -100,8 +100,18 @@ def _reviews(session: Session, events: list[InboundEvent], h: Harvest) -> None:
     at_approval = {int(e.event_key or 0): e.create_time for e in events if e.event == m.REVIEW_APPROVED}
     if not keys and not approved:
         return
-    found = session.scalars(
-        select(Review).where(
+    accounts = sorted({e.account_id for e in events})
+    found = session.execute(
+        select(
+            Review.id,
+            Review.account_id,
+            Review.member_id,
+            Review.rating,
+            Review.text,
+            Review.source_key,
+            Review.created_at,
+        ).where(
+            Review.account_id.in_(accounts),  # with source_key: the unique index
             Review.status == "approved",
             or_(one_of(session, Review.source_key, keys), one_of(session, Review.id, approved)),
         )
@@ -116,7 +126,8 @@ def _orders(session: Session, events: list[InboundEvent], h: Harvest) -> None:
     ids = [int(e.event_key or 0) for e in events if e.msg_type == m.API and e.event == m.ORDER_PAID]
     if not ids:
         return
-    for o in session.scalars(select(Order).where(one_of(session, Order.id, ids))):
+    columns = (Order.id, Order.account_id, Order.member_id, Order.paid_at, Order.amount_fen)
+    for o in session.execute(select(*columns).where(one_of(session, Order.id, ids))):
         h.earnings.append(
             Earning(o.account_id, o.member_id, Action.PURCHASE, str(o.id), o.paid_at, amount_fen=o.amount_fen)
         )
