@@ -20,7 +20,7 @@ BATCH = 2000
 POLL_SECONDS = 0.02
 
 
-def drain(batch_size: int = BATCH, budget_seconds: float = 20.0) -> int:
+def drain(batch_size: int = BATCH, budget_seconds: float = 60.0) -> int:
     """Process pending events until none have come for `linger` seconds. Returns how many.
 
     Two drains can run at once: each claims rows the other has not locked. A database outage
