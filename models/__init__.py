@@ -7,23 +7,28 @@ from models.inbound_event import EventStatus, InboundEvent
 from models.ledger import LedgerEntry, PointLot
 from models.member import Member
 from models.programme import PointTaskRow, Programme, TierRow
+from models.referral import Channel, MemberTag, QrCode, Referral
 from models.rewards import Redemption, Reward, TierChange
 from models.scan import Scan
 
 __all__ = [
     "Account",
     "Base",
+    "Channel",
     "Checkin",
     "EventStatus",
     "InboundEvent",
     "LedgerEntry",
     "Member",
+    "MemberTag",
     "Order",
     "OrderRefund",
     "PointLot",
     "PointTaskRow",
     "Programme",
+    "QrCode",
     "Redemption",
+    "Referral",
     "Review",
     "ReviewLike",
     "Reward",

@@ -23,6 +23,7 @@ class Member(Base):
     unfollowed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     follow_count: Mapped[int] = mapped_column(default=0)
     first_scene: Mapped[str | None] = mapped_column(String(64))
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"))  # first channel they came by
     last_interaction_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     points_balance: Mapped[int] = mapped_column(default=0)  # the ledger's sum, kept in step with it

@@ -24,6 +24,11 @@ class Programme(Base):
     tier_basis: Mapped[str] = mapped_column(String(16), default="points")  # points | spend (yuan)
     tier_grace_days: Mapped[int] = mapped_column(default=30)
     tier_template_id: Mapped[str | None] = mapped_column(String(64))  # service notice for tier changes
+    referral_hold_days: Mapped[int] = mapped_column(default=3)  # the referrer's reward waits this long
+    referral_ladder: Mapped[list[list[int]]] = mapped_column(
+        JSON, default=lambda: [[3, 50], [10, 200], [50, 1000]]
+    )  # [nth paid friend, extra points]
+    referral_burst: Mapped[list[int]] = mapped_column(JSON, default=lambda: [5, 10])  # [binds, minutes]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -20,3 +20,4 @@ class Scan(Base):
     scene: Mapped[str] = mapped_column(String(64), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # "subscribe" (new follow) or "scan" (already following)
     scanned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(24))  # referral, channel, or why nothing was bound
