@@ -19,6 +19,8 @@ TASK_NAMES = {
     "review": "评价奖励",
     "purchase": "消费积分",
     "referral": "邀请奖励",
+    "referee": "受邀关注礼",
+    "referral_ladder": "邀请阶梯奖励",
     "share": "分享",
     "share_read": "分享被阅读",
 }

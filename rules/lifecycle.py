@@ -30,6 +30,7 @@ class ScanRecord:
     scene: str
     kind: str  # "subscribe": followed through the code; "scan": already following
     at: datetime
+    first_follow: bool = False  # a follow with no follow before it in the batch
 
 
 @dataclass
@@ -42,6 +43,7 @@ class LifecyclePlan:
     messages: dict[int, datetime] = field(default_factory=dict)  # member → latest message they sent
     scans: list[ScanRecord] = field(default_factory=list)
     first_scenes: dict[int, str] = field(default_factory=dict)  # the code a follower came through
+    followed_any: set[int] = field(default_factory=set)  # members with a follow in this batch
 
 
 def plan_lifecycle(batch: Iterable[Happened]) -> LifecyclePlan:
@@ -53,12 +55,14 @@ def plan_lifecycle(batch: Iterable[Happened]) -> LifecyclePlan:
             plan.unfollowed_last.add(h.member_id)
             plan.followed_last.discard(h.member_id)
             continue
+        first_follow = h.event in FOLLOWS and h.member_id not in plan.followed_any
         if h.event in FOLLOWS:
+            plan.followed_any.add(h.member_id)
             plan.follows.append((h.member_id, h.at))
             plan.followed_last.add(h.member_id)
             plan.unfollowed_last.discard(h.member_id)
         if h.event in ("subscribe_scan", "scan") and valid_scene(h.key):
-            _scan(plan, h)
+            _scan(plan, h, first_follow)
         if h.msg_type != "event":
             _latest(plan.messages, h.member_id, h.at)
         if h.msg_type != "event" or h.event in INTERACTIONS:
@@ -66,9 +70,9 @@ def plan_lifecycle(batch: Iterable[Happened]) -> LifecyclePlan:
     return plan
 
 
-def _scan(plan: LifecyclePlan, h: Happened) -> None:
+def _scan(plan: LifecyclePlan, h: Happened, first_follow: bool) -> None:
     kind = "subscribe" if h.event == "subscribe_scan" else "scan"
-    plan.scans.append(ScanRecord(h.event_id, h.member_id, h.key or "", kind, h.at))
+    plan.scans.append(ScanRecord(h.event_id, h.member_id, h.key or "", kind, h.at, first_follow))
     if kind == "subscribe":
         plan.first_scenes.setdefault(h.member_id, h.key or "")
 

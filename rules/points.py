@@ -13,7 +13,8 @@ class Action(StrEnum):
     REVIEW = "review"
     SHARE = "share"
     SHARE_READ = "share_read"
-    REFERRAL = "referral"
+    REFERRAL = "referral"  # the referrer, for a friend who followed through their code
+    REFEREE = "referee"  # the friend's welcome bonus
     PURCHASE = "purchase"
 
 

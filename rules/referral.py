@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 MEMBER_SCENE = re.compile(r"^m(\d{1,12})-([a-z0-9]{6})$")  # a member's personal code
 CHANNEL_SCENE = re.compile(r"^c-([a-z0-9][a-z0-9_-]{0,60})$")  # a channel: shop counter, poster, staff
 BURST = (5, timedelta(minutes=10))  # this many binds through one code in this long: held for review
+EXPIRY_GRACE = timedelta(minutes=5)  # clocks differ: a scan this soon after expiry still counts
 DEFAULT_LADDER: tuple[tuple[int, int], ...] = ((3, 50), (10, 200), (50, 1000))
 TEMPORARY_SECONDS = 30 * 24 * 3600  # WeChat's longest temporary code
 REISSUE_BEFORE = timedelta(days=2)  # a member's code is renewed when it has less left than this
@@ -20,12 +21,51 @@ def member_scene(member_id: int, salt: str) -> str:
     return f"m{member_id}-{salt}"
 
 
+def needs_issue(ticket: str | None, expires_at: datetime | None, permanent: bool, now: datetime) -> bool:
+    """A code needs a (new) ticket when it has none, or when a temporary one nears its end."""
+    if ticket is None:
+        return True
+    if permanent:
+        return False
+    return expires_at is None or expires_at - now < REISSUE_BEFORE
+
+
 def channel_scene(code: str) -> str:
     return f"c-{code}"
 
 
 def valid_channel_code(code: object) -> bool:
     return isinstance(code, str) and CHANNEL_SCENE.match(channel_scene(code)) is not None
+
+
+@dataclass(frozen=True)
+class KnownCode:
+    """A code the account created, as the attribution rules see it."""
+
+    code_id: int
+    member_id: int | None
+    channel_id: int | None
+    expires_at: datetime | None  # None: permanent
+
+
+def resolve(scene: str, code: KnownCode | None, at: datetime, owner_scene: str | None = None) -> str:
+    """What a scanned scene names: "member", "channel", or why it names nothing usable.
+
+    `owner_scene` is the real scene of the member a member-shaped scene claims (if any): a
+    scene with that member's id but another salt was made up, not issued ("forged").
+    """
+    if code is None:
+        if MEMBER_SCENE.match(scene) and owner_scene is not None and owner_scene != scene:
+            return "forged"
+        return "unknown_scene"
+    if code.expires_at is not None and at > code.expires_at + EXPIRY_GRACE:
+        return "expired"
+    return "member" if code.member_id is not None else "channel"
+
+
+def scene_member_id(scene: str) -> int | None:
+    found = MEMBER_SCENE.match(scene)
+    return int(found.group(1)) if found else None
 
 
 @dataclass(frozen=True)
@@ -46,7 +86,7 @@ class Verdict:
     reasons: tuple[str, ...]
 
 
-def judge(bind: Bind) -> Verdict:
+def judge(bind: Bind, burst_limit: int = BURST[0]) -> Verdict:
     """Refuse what cannot be a referral; hold what looks like a farm for the merchant; else hold."""
     if bind.referrer_id == bind.referee_id:
         return Verdict("refused", ("self",))
@@ -54,7 +94,7 @@ def judge(bind: Bind) -> Verdict:
         return Verdict("refused", ("refollow",))
     if bind.referee_id in bind.referrer_ancestors:
         return Verdict("refused", ("ring",))
-    if bind.recent_binds + 1 >= BURST[0]:
+    if bind.recent_binds + 1 >= burst_limit:
         return Verdict("review", ("burst",))
     return Verdict("held", ())
 

@@ -34,11 +34,13 @@ def award_batch(
     member_ids: dict[tuple[int, str], int],
     now: datetime,
     changes: members.Changes | None = None,
+    extra: list[Earning] | None = None,
 ) -> AwardOutcome:
     """Credit what the batch earned, write every member's row once (with `changes` from the
     lifecycle), then reverse refunds and move tiers up."""
     changes = members.Changes() if changes is None else changes
     found = harvest(session, events, member_ids)
+    found.earnings += extra or []
     outcome = AwardOutcome()
     earnings: dict[int, list[Earning]] = defaultdict(list)
     refunds: dict[int, list[Refund]] = defaultdict(list)

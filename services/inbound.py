@@ -18,7 +18,7 @@ from models.sql import insert_for, one_of, table_of, upsert
 from rules.clock import from_create_time
 from rules.lifecycle import Happened, ScanRecord, plan_lifecycle
 from rules.messages import API, Inbound
-from services import awards, members
+from services import awards, members, referrals
 from services.awards import AwardOutcome
 
 MAX_ATTEMPTS = 5
@@ -106,14 +106,17 @@ def apply_batch(session: Session, claimed: list[InboundEvent]) -> AwardOutcome:
         for e in events
     ]
     plan = plan_lifecycle(batch)
+    account_of = {e.id: e.account_id for e in events}
+    before = referrals.priors(session, {s.member_id for s in plan.scans if s.kind == "subscribe"})
     members.follow_many(session, plan.follows)
     members.unfollow_many(session, plan.unfollows)
     members.settle_following(session, plan.followed_last, plan.unfollowed_last)
     members.record_first_scenes(session, plan.first_scenes)
-    _record_scans(session, plan.scans, {e.id: e.account_id for e in events})
+    attribution = referrals.attribute(session, plan.scans, account_of, before)
+    _record_scans(session, plan.scans, account_of, attribution.outcomes)
     changes = members.Changes()
     changes.touch(plan.interactions, plan.messages)
-    outcome = awards.award_batch(session, events, member_ids, utcnow(), changes)
+    outcome = awards.award_batch(session, events, member_ids, utcnow(), changes, attribution.earnings)
     _mark_done(session, [e.id for e in events])
     outcome.deferred = len(claimed) - len(events)
     return outcome
@@ -131,7 +134,9 @@ def _member_ids(session: Session, events: list[InboundEvent]) -> dict[tuple[int,
     }
 
 
-def _record_scans(session: Session, scans: list[ScanRecord], account_of: dict[int, int]) -> None:
+def _record_scans(
+    session: Session, scans: list[ScanRecord], account_of: dict[int, int], outcomes: dict[int, str]
+) -> None:
     if not scans:
         return
     rows = [
@@ -142,6 +147,7 @@ def _record_scans(session: Session, scans: list[ScanRecord], account_of: dict[in
             "scene": s.scene,
             "kind": s.kind,
             "scanned_at": s.at,
+            "outcome": outcomes.get(s.event_id),
         }
         for s in scans
     ]

@@ -20,7 +20,8 @@ DEFAULT_TASKS: list[dict[str, Any]] = [
     {"action": Action.REVIEW, "name": "写评价", "points": 20, "daily_cap": 1, "min_length": 10},
     {"action": Action.SHARE, "name": "分享活动页", "points": 5, "daily_cap": 3},
     {"action": Action.SHARE_READ, "name": "分享被阅读", "points": 1, "daily_cap": 20},
-    {"action": Action.REFERRAL, "name": "邀请好友关注", "points": 100, "lifetime_cap": 50},
+    {"action": Action.REFERRAL, "name": "邀请好友关注", "points": 100, "daily_cap": 20, "lifetime_cap": 200},
+    {"action": Action.REFEREE, "name": "受邀关注礼", "points": 30, "first_time_only": True},
     {"action": Action.PURCHASE, "name": "消费积分", "per_yuan": 1, "hold_days": 7},
 ]
 DEFAULT_TIERS = [
@@ -53,6 +54,9 @@ class ProgrammeConfig:
     tier_basis: str
     tier_grace_days: int
     tier_template_id: str | None
+    referral_hold_days: int = 3
+    referral_ladder: tuple[tuple[int, int], ...] = ()
+    referral_burst: tuple[int, int] = (5, 10)  # binds through one code, within minutes: review
     task_names: dict[str, str] = field(default_factory=dict)
 
 
@@ -107,6 +111,9 @@ def load(session: Session, account_id: int) -> ProgrammeConfig:
         tier_basis=programme.tier_basis,
         tier_grace_days=programme.tier_grace_days,
         tier_template_id=programme.tier_template_id,
+        referral_hold_days=programme.referral_hold_days,
+        referral_ladder=tuple((int(n), int(p)) for n, p in programme.referral_ladder),
+        referral_burst=(int(programme.referral_burst[0]), int(programme.referral_burst[1])),
         task_names={r.action: r.name for r in rows},
     )
 

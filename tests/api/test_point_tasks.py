@@ -18,9 +18,9 @@ def test_the_default_tasks_are_listed_with_every_field(api):
     r = api.get("/point-tasks?per_page=100")
     assert r.status_code == 200
     body = r.get_json()
-    assert body["total"] == 7 and (body["page"], body["per_page"]) == (1, 100)
+    assert body["total"] == 8 and (body["page"], body["per_page"]) == (1, 100)
     by_action = {t["action"]: t for t in body["items"]}
-    assert set(by_action) == {"follow", "checkin", "review", "share", "share_read", "referral", "purchase"}
+    assert set(by_action) == {"follow", "checkin", "review", "share", "share_read", "referral", "referee", "purchase"}
     assert by_action["purchase"] == {
         "action": "purchase",
         "name": "消费积分",
@@ -67,7 +67,7 @@ def test_a_custom_task_is_created_with_a_window_and_tiers(api, session):
     assert got["starts_at"] == "2026-01-01T00:00:00+08:00"
     assert task_row(session, "custom:birthday").points == 88
     listed = api.get("/point-tasks?per_page=100").get_json()
-    assert listed["total"] == 8 and "custom:birthday" in {t["action"] for t in listed["items"]}
+    assert listed["total"] == 9 and "custom:birthday" in {t["action"] for t in listed["items"]}
 
 
 def test_a_task_that_does_not_hold_is_422_with_its_problems_and_nothing_saved(api, session):
@@ -99,4 +99,4 @@ def test_a_task_that_does_not_hold_is_422_with_its_problems_and_nothing_saved(ap
         assert any(d.startswith(problem) for d in r.get_json()["error"]["details"]), (body, r.get_json())
     session.expire_all()
     assert [(r.action, r.points, r.daily_cap) for r in session.scalars(select(PointTaskRow))] == before
-    assert count(session, PointTaskRow) == 7
+    assert count(session, PointTaskRow) == 8
