@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from redis import Redis
 from wechatpy import WeChatClient
@@ -23,6 +24,8 @@ class TiefenClient(WeChatClient):  # type: ignore[misc]
         self.API_BASE_URL = self._rebase(WeChatClient.API_BASE_URL)
 
     def _rebase(self, url: str) -> str:
+        if self.api_base in REAL_HOSTS:  # production: each URL stays on its own host
+            return url
         for host in REAL_HOSTS:
             if url.startswith(host):
                 return self.api_base + url[len(host) :]
@@ -36,6 +39,13 @@ class TiefenClient(WeChatClient):  # type: ignore[misc]
     def fetch_access_token(self) -> Any:
         params = {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret}
         return self._fetch_access_token(url=f"{self.api_base}/cgi-bin/token", params=params)
+
+
+def showqrcode_url(api_base: str, ticket: str) -> str:
+    """Where a code's image is: mp.weixin.qq.com in production, the simulator in development."""
+    base = api_base.rstrip("/")
+    host = "https://mp.weixin.qq.com" if base in REAL_HOSTS else base
+    return f"{host}/cgi-bin/showqrcode?ticket={quote(ticket, safe='')}"
 
 
 def client_for(appid: str, secret: str, api_base: str, redis: Redis) -> TiefenClient:
