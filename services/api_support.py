@@ -45,6 +45,9 @@ SETTINGS = (
     "tier_basis",
     "tier_grace_days",
     "tier_template_id",
+    "referral_hold_days",
+    "referral_ladder",
+    "referral_burst",
 )
 TIER_CODE = re.compile(r"^[A-Za-z0-9_\-]{1,32}$")
 MAX_TIERS = 10
@@ -160,6 +163,21 @@ def settings_problems(changes: dict[str, object]) -> list[str]:
             changes.get("tier_template_id") is None or text(changes.get("tier_template_id"), 1, 64),
             "null or a template id of 1-64 characters",
         ),
+        "referral_hold_days": (
+            whole(changes.get("referral_hold_days"), 0, 30),
+            "a whole number of days, 0-30",
+        ),
+        "referral_ladder": (
+            _ladder_ok(changes.get("referral_ladder")),
+            "0-10 [nth friend, points] pairs, nth 1-100000 each once, points 1-100000",
+        ),
+        "referral_burst": (
+            isinstance(b := changes.get("referral_burst"), list)
+            and len(b) == 2
+            and whole(b[0], 2, 10_000)
+            and whole(b[1], 1, 1440),
+            "[binds, minutes]: binds 2-10000 within 1-1440 minutes",
+        ),
     }
     return problems + [
         f"{name} must be {want}" for name, (ok, want) in checks.items() if name in changes and not ok
@@ -178,6 +196,17 @@ def _bonuses_ok(value: object) -> bool:
     return len(pairs) == len(value) and len({p[0] for p in pairs}) == len(pairs)
 
 
+def _ladder_ok(value: object) -> bool:
+    if not isinstance(value, list) or len(value) > 10:
+        return False
+    pairs = [
+        p
+        for p in value
+        if isinstance(p, list) and len(p) == 2 and whole(p[0], 1, 100_000) and whole(p[1], 1, 100_000)
+    ]
+    return len(pairs) == len(value) and len({p[0] for p in pairs}) == len(pairs)
+
+
 def save_settings(session: Session, account_id: int, changes: dict[str, Any]) -> Programme:
     """Change some programme settings; Invalid, and nothing saved, if any does not hold."""
     problems = settings_problems(changes)
@@ -185,7 +214,7 @@ def save_settings(session: Session, account_id: int, changes: dict[str, Any]) ->
         raise Invalid(problems)
     row = settings_of(session, account_id)
     for name, value in changes.items():
-        setattr(row, name, sorted(value) if name == "streak_bonuses" else value)
+        setattr(row, name, sorted(value) if name in ("streak_bonuses", "referral_ladder") else value)
     row.updated_at = utcnow()
     session.flush()
     return row

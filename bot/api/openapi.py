@@ -16,6 +16,7 @@ ERRORS = {
     "409": "the same number or key came before with other contents",
     "413": "the body is larger than 64 KiB",
     "422": "the input does not hold; `details` names each problem",
+    "502": "the WeChat API refused or did not answer; nothing was saved",
 }
 PAGING = [
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
@@ -171,6 +172,56 @@ PATHS: dict[str, Any] = {
         "post": op("Recompute every member's balance from the ledger", "members", {"200": "Rebuilt"})
     },
 }
+PATHS.update(
+    {
+        "/referrals": {
+            "get": op(
+                "List referrals (who brought whom), newest first, with the reasons behind each decision",
+                "referrals",
+                {"200": "ReferralPage"},
+                "422",
+                params=[
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "schema": {"enum": ["held", "review", "refused", "paid", "voided", "capped"]},
+                    },
+                    *PAGING,
+                ],
+            )
+        },
+        "/referrals/{referral_id}/approve": {
+            "post": op(
+                "Approve a referral held for review: pay the referrer and the friend",
+                "referrals",
+                {"200": "Referral"},
+                "404 409",
+                params=[path_param("referral_id", ID)],
+            )
+        },
+        "/referrals/{referral_id}/reject": {
+            "post": op(
+                "Reject a referral held for review",
+                "referrals",
+                {"200": "Referral"},
+                "404 409",
+                params=[path_param("referral_id", ID)],
+            )
+        },
+        "/channels": {
+            "get": op(
+                "Channels, their codes and the followers they brought", "referrals", {"200": "Channels"}
+            ),
+            "post": op(
+                "Add a channel and create its code through the WeChat API",
+                "referrals",
+                {"201": "Channel"},
+                "409 422 502",
+                "NewChannel",
+            ),
+        },
+    }
+)
 PATHS["/openapi.json"] = {
     "get": {
         "summary": "This document",

@@ -38,6 +38,9 @@ def settings(row: Programme) -> dict[str, Any]:
         "tier_basis": row.tier_basis,
         "tier_grace_days": row.tier_grace_days,
         "tier_template_id": row.tier_template_id,
+        "referral_hold_days": row.referral_hold_days,
+        "referral_ladder": [list(pair) for pair in row.referral_ladder],
+        "referral_burst": list(row.referral_burst),
     }
 
 

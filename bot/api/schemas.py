@@ -64,6 +64,20 @@ SETTINGS: dict[str, Any] = {
     "tier_basis": {"enum": ["points", "spend"]},
     "tier_grace_days": {"type": "integer", "minimum": 0, "maximum": 365},
     "tier_template_id": null({"type": "string", "maxLength": 64}),
+    "referral_hold_days": {"type": "integer", "minimum": 0, "maximum": 30},
+    "referral_ladder": {
+        "type": "array",
+        "maxItems": 10,
+        "items": {"type": "array", "prefixItems": [INT, INT], "minItems": 2, "maxItems": 2},
+        "description": "[[nth, points], ...]: the referrer's nth paid friend earns `points` more",
+    },
+    "referral_burst": {
+        "type": "array",
+        "prefixItems": [INT, INT],
+        "minItems": 2,
+        "maxItems": 2,
+        "description": "[binds, minutes]: this many friends through one code this fast go to review",
+    },
 }
 TIER = obj(
     {
@@ -168,3 +182,59 @@ SCHEMAS: dict[str, Any] = {
     "LedgerPage": paged("LedgerEntry"),
     "Rebuilt": obj({"fixed": {"type": "integer", "description": "members whose cached balance was wrong"}}),
 }
+
+REFERRAL_STATUS = {"enum": ["held", "review", "refused", "paid", "voided", "capped"]}
+CHANNEL_FIELDS: dict[str, Any] = {
+    "code": {
+        "type": "string",
+        "pattern": "^[a-z0-9][a-z0-9_-]{0,60}$",
+        "description": "in the scene: c-<code>",
+    },
+    "name": {"type": "string", "minLength": 1, "maxLength": 60},
+    "kind": {"enum": ["counter", "poster", "staff", "other"]},
+    "tag": {"type": "string", "maxLength": 30, "description": "put on members it brings; default: the name"},
+    "permanent": BOOL,
+}
+SCHEMAS.update(
+    {
+        "Referral": obj(
+            {
+                "id": INT,
+                "referrer": STR,
+                "referee": STR,
+                "scene": STR,
+                "bound_at": TIME,
+                "status": REFERRAL_STATUS,
+                "reasons": {
+                    "type": "array",
+                    "items": STR,
+                    "description": "self, ring, burst, no_interaction, ...",
+                },
+                "hold_until": null(TIME),
+                "decided_at": null(TIME),
+                "decided_by": null({"enum": ["rules", "merchant"]}),
+                "reward_points": INT,
+            }
+        ),
+        "ReferralPage": paged("Referral"),
+        "Channel": obj(
+            {
+                **CHANNEL_FIELDS,
+                "followers": INT,
+                "qrcode": null(
+                    obj(
+                        {
+                            "scene": STR,
+                            "ticket": STR,
+                            "url": null(STR),
+                            "image": STR,
+                            "expires_at": null(TIME),
+                        }
+                    )
+                ),
+            }
+        ),
+        "Channels": obj({"items": {"type": "array", "items": ref("Channel")}}),
+        "NewChannel": obj(CHANNEL_FIELDS, ("code", "name")),
+    }
+)

@@ -16,6 +16,9 @@ DEFAULTS = {
     "tier_basis": "points",
     "tier_grace_days": 30,
     "tier_template_id": None,
+    "referral_hold_days": 3,
+    "referral_ladder": [[3, 50], [10, 200], [50, 1000]],
+    "referral_burst": [5, 10],
 }
 LADDER = [
     {"code": "normal", "name": "普通会员", "threshold": 0, "benefits": None},
@@ -49,14 +52,23 @@ def test_a_patch_changes_what_it_names_and_reaches_the_rules(app, api, account, 
         "streak_bonuses": [[30, 300], [3, 10]],
         "tier_basis": "spend",
         "tier_template_id": "TPL-tier-1",
+        "referral_hold_days": 7,
+        "referral_ladder": [[10, 100], [5, 20]],
+        "referral_burst": [20, 5],
     }
     r = api.patch("/programme", changes)
     assert r.status_code == 200
-    assert r.get_json() == {**DEFAULTS, **changes, "streak_bonuses": [[3, 10], [30, 300]]}
+    sorted_pairs = {"streak_bonuses": [[3, 10], [30, 300]], "referral_ladder": [[5, 20], [10, 100]]}
+    assert r.get_json() == {**DEFAULTS, **changes, **sorted_pairs}
     row = stored(session)
     assert (row.expiry_mode, row.makeup_cost, row.review_approval) == ("year_end", None, True)
     prog = app.extensions["tiefen"].programmes.get(account.id)
     assert prog.review_approval and prog.makeup_cost is None and prog.streak_bonuses == ((3, 10), (30, 300))
+    assert (prog.referral_hold_days, prog.referral_ladder, prog.referral_burst) == (
+        7,
+        ((5, 20), (10, 100)),
+        (20, 5),
+    )
 
 
 def test_settings_that_do_not_hold_are_422_and_nothing_changes(api, session):
@@ -75,6 +87,11 @@ def test_settings_that_do_not_hold_are_422_and_nothing_changes(api, session):
         {"tier_basis": "visits"},
         {"tier_grace_days": 400},
         {"tier_template_id": ""},
+        {"referral_hold_days": 31},
+        {"referral_ladder": [[3, 50], [3, 60]]},
+        {"referral_ladder": [[0, 50]]},
+        {"referral_burst": [1, 10]},
+        {"referral_burst": [5]},
         {"colour": "red"},
         {"expiry_mode": "monthly", "tier_grace_days": -1},
     ]
