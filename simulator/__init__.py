@@ -2,11 +2,14 @@
 
 from simulator.api import create_api_app
 from simulator.callbacks import Callback
-from simulator.customer import Outgoing, WeChatServer
+from simulator.custom import SentCustom
+from simulator.customer import Outgoing, ScanError, WeChatServer
 from simulator.delivery import Delivery
+from simulator.media import Media
 from simulator.oauth import OAuthGrant
 from simulator.pages import Page
 from simulator.phone import Phone
+from simulator.qrcodes import QrCode, render_qr_png
 from simulator.records import Call, Fault
 from simulator.routing import ApiRequest, api_endpoint
 from simulator.server import RunningServer, serve_in_thread
@@ -19,15 +22,20 @@ __all__ = [
     "Callback",
     "Delivery",
     "Fault",
+    "Media",
     "OAuthGrant",
     "Outgoing",
     "Page",
     "Phone",
+    "QrCode",
     "RunningServer",
+    "ScanError",
+    "SentCustom",
     "SentTemplate",
     "SimulatorState",
     "WeChatServer",
     "api_endpoint",
     "create_api_app",
+    "render_qr_png",
     "serve_in_thread",
 ]

@@ -15,7 +15,8 @@ Point the project's https://api.weixin.qq.com/ and https://open.weixin.qq.com/ a
 To open an account's H5 pages as a member in a desktop browser, visit /_sim/login?openid=OPENID&next=URL
 first: it sets the sim_openid cookie that tells WeChat's web OAuth who is browsing.
 Control API: /_sim/apps, /_sim/calls, /_sim/faults, /_sim/expire-tokens, /_sim/reset, /_sim/menus/APPID,
-/_sim/users, /_sim/templates, /_sim/template-messages.
+/_sim/users, /_sim/templates, /_sim/template-messages, /_sim/qrcodes, /_sim/expire-qrcodes, /_sim/media,
+/_sim/media/MEDIA_ID, /_sim/expire-media, /_sim/interactions, /_sim/custom-messages, /_sim/limits.
 """
 
 

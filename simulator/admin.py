@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, Response, request
 
+from simulator.custom import INTERACTION_KINDS
 from simulator.errors import error_body, ok
 from simulator.oauth import OPENID_COOKIE
 from simulator.pages import html_page, redirect_page
@@ -127,3 +128,81 @@ def login() -> Response:
         response = html_page("微信模拟器", f"已作为 {openid} 登录")
     response.set_cookie(OPENID_COOKIE, openid, httponly=True, samesite="Lax")
     return response
+
+
+@admin.get("/qrcodes")
+def list_qrcodes() -> Response:
+    """List the QR codes created, optionally only one account's with ?appid=."""
+    codes = current_state().qrcodes.codes(request.args.get("appid"))
+    return json_response({"qrcodes": [code.to_dict() for code in codes]})
+
+
+@admin.post("/expire-qrcodes")
+def expire_qrcodes() -> Response:
+    """Expire every temporary QR code."""
+    current_state().qrcodes.expire()
+    return json_response(ok())
+
+
+@admin.get("/media")
+def list_media() -> Response:
+    """List uploaded temporary media (without their bytes), optionally only one account's with ?appid=."""
+    media = current_state().media.all(request.args.get("appid"))
+    return json_response({"media": [item.to_dict() for item in media]})
+
+
+@admin.get("/media/<media_id>")
+def show_media(media_id: str) -> Response:
+    """Answer the bytes of an uploaded media file, expired or not."""
+    media = current_state().media.get(media_id)
+    if media is None:
+        return json_response(error_body(40007), status=404)
+    return Response(media.data, content_type=media.content_type)
+
+
+@admin.post("/expire-media")
+def expire_media() -> Response:
+    """Expire every uploaded media file."""
+    current_state().media.expire()
+    return json_response(ok())
+
+
+@admin.post("/interactions")
+def note_interaction() -> Response:
+    """Record a member's interaction, as a callback would: {"appid", "openid", "kind"?, "at"?}."""
+    body = _body()
+    appid, openid = body.get("appid"), body.get("openid")
+    kind = body.get("kind", "message")
+    if not isinstance(appid, str) or not is_valid_openid(openid) or kind not in INTERACTION_KINDS:
+        return _bad_request(f"appid, a valid openid and a kind of {sorted(INTERACTION_KINDS)} are required")
+    try:
+        current_state().note_interaction(appid, openid, kind, _optional(float, body.get("at")))
+    except (TypeError, ValueError) as exc:
+        return _bad_request(str(exc))
+    return json_response(ok())
+
+
+@admin.get("/custom-messages")
+def list_custom_messages() -> Response:
+    """List the customer-service messages sent, optionally filtered with ?appid= and ?touser=."""
+    sent = current_state().custom_messages(request.args.get("appid"), request.args.get("touser"))
+    return json_response({"messages": [message.to_dict() for message in sent]})
+
+
+@admin.post("/limits")
+def set_limits() -> Response:
+    """Change limits: {"qr_permanent_limit"?, "media_ttl"?, "reply_window"?} (seconds for the last two)."""
+    body, state = _body(), current_state()
+    try:
+        limit = _optional(int, body.get("qr_permanent_limit"))
+        media_ttl = _optional(float, body.get("media_ttl"))
+        window = _optional(float, body.get("reply_window"))
+    except (TypeError, ValueError) as exc:
+        return _bad_request(str(exc))
+    if limit is not None:
+        state.qrcodes.permanent_limit = limit
+    if media_ttl is not None:
+        state.media.ttl = media_ttl
+    if window is not None:
+        state.custom.window = window
+    return json_response(ok())

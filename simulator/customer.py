@@ -12,6 +12,8 @@ from wechatpy.utils import WeChatSigner
 
 from simulator.callbacks import Callback, CallbackBuilder, render_xml
 from simulator.delivery import Delivery, parse_xml, read_delivery
+from simulator.state import SimulatorState
+from simulator.witness import witness
 
 MODES = ("plain", "compat", "safe")
 HEADERS = {"Content-Type": "text/xml", "User-Agent": "Mozilla/4.0"}
@@ -25,6 +27,10 @@ class Outgoing:
     body: bytes
 
 
+class ScanError(ValueError):
+    """A member cannot scan this ticket: unknown, another account's, or expired."""
+
+
 def sign(token: str, timestamp: str, nonce: str) -> str:
     """Compute WeChat's callback signature: sha1 of the sorted token, timestamp and nonce."""
     signer = WeChatSigner()
@@ -33,7 +39,12 @@ def sign(token: str, timestamp: str, nonce: str) -> str:
 
 
 class WeChatServer(CallbackBuilder):
-    """Play WeChat's server for one official account, pushing callbacks to its webhook."""
+    """Play WeChat's server for one official account, pushing callbacks to its webhook.
+
+    Given the simulator's `state`, every callback sent also tells the API side what the member did:
+    follows and unfollows (user/info's subscribe), and interactions (the customer-service reply window);
+    and members can scan the account's QR codes by ticket (`scan_code`).
+    """
 
     def __init__(
         self,
@@ -46,6 +57,7 @@ class WeChatServer(CallbackBuilder):
         timeout: float = 5.0,
         retries: int = 3,
         session: requests.Session | None = None,
+        state: SimulatorState | None = None,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
@@ -59,6 +71,7 @@ class WeChatServer(CallbackBuilder):
         self.timeout = timeout
         self.retries = retries
         self.session = session
+        self.state = state
         self.crypto = WeChatCrypto(token, aes_key, appid) if aes_key else None
 
     def sign_params(self, timestamp: str | int | None = None, nonce: str | None = None) -> dict[str, str]:
@@ -85,9 +98,32 @@ class WeChatServer(CallbackBuilder):
     def send(
         self, callback: Callback, timestamp: str | int | None = None, nonce: str | None = None
     ) -> Delivery:
-        """Push a callback to the webhook, retrying on timeouts like WeChat."""
+        """Push a callback to the webhook, retrying on timeouts like WeChat (and tell the state first)."""
         outgoing = self.prepare(callback, timestamp, nonce)
+        if self.state is not None:
+            witness(self.state, self.appid, callback)
         return self.send_raw(outgoing.body, outgoing.params)
+
+    def qr_scan(self, openid: str, ticket: str, *, create_time: int | None = None) -> Callback:
+        """Build what scanning one of the account's QR codes pushes: a follow with EventKey qrscene_<scene>
+        when the member does not follow the account yet, else a SCAN event with EventKey <scene>.
+
+        Raises ScanError for a ticket that is unknown, another account's, or expired.
+        """
+        if self.state is None:
+            raise RuntimeError("scanning a QR code needs the simulator's state: WeChatServer(..., state=...)")
+        code = self.state.qrcodes.get(ticket)
+        if code is None or code.appid != self.appid:
+            raise ScanError(f"no QR code of {self.appid} has the ticket {ticket!r}")
+        if code.expired():
+            raise ScanError(f"the QR code for scene {code.scene!r} expired at {code.expires_at}")
+        if self.state.follows(self.appid, openid):
+            return self.scan(openid, code.scene, ticket=ticket, create_time=create_time)
+        return self.subscribe(openid, code.scene, ticket=ticket, create_time=create_time)
+
+    def scan_code(self, openid: str, ticket: str, *, create_time: int | None = None) -> Delivery:
+        """Play a member scanning a QR code by its ticket: push the follow or SCAN event it triggers."""
+        return self.send(self.qr_scan(openid, ticket, create_time=create_time))
 
     def send_raw(self, body: bytes, params: dict[str, str]) -> Delivery:
         """POST an arbitrary body and query; resend the identical request on timeouts or connection errors."""

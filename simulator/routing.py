@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, Response, current_app, request
 
 from simulator.errors import ApiError
+from simulator.media import Upload
 from simulator.pages import Page, error_page
 from simulator.records import Call, Fault
 from simulator.state import SimulatorState
@@ -33,6 +34,7 @@ class ApiRequest:
     body_error: int | None = None
     appid: str | None = None
     cookies: dict[str, str] = field(default_factory=dict)
+    files: dict[str, Upload] = field(default_factory=dict)
 
     @property
     def account(self) -> str:
@@ -132,7 +134,10 @@ def _dispatch(endpoint: Endpoint) -> Response:
     """Answer one call: fault, method check, token check, handler, call log."""
     state = current_state()
     body, body_error = parse_body(request.get_data())
-    req = ApiRequest(state, request.args.to_dict(), body, body_error, cookies=request.cookies.to_dict())
+    files = {name: Upload(f.filename or "", f.mimetype, f.read()) for name, f in request.files.items()}
+    req = ApiRequest(
+        state, request.args.to_dict(), body, body_error, cookies=request.cookies.to_dict(), files=files
+    )
     result: Payload | Page
     try:
         _apply_fault(state.take_fault(endpoint.path))

@@ -8,8 +8,11 @@ import threading
 import time
 from typing import Any
 
+from simulator.custom import REPLY_WINDOW, CustomBook, SentCustom
 from simulator.errors import ApiError
+from simulator.media import MEDIA_TTL, MediaStore
 from simulator.oauth import OAUTH_CODE_TTL, OAuthCodes
+from simulator.qrcodes import PERMANENT_LIMIT, QrCodeBook
 from simulator.records import Call, Fault, Token
 from simulator.templates import SentTemplate, TemplateBook
 from simulator.users import make_user
@@ -20,7 +23,11 @@ TOKEN_TTL = 7200
 class SimulatorState:
     """Hold apps, tokens, menus, users, the call log and faults behind one lock.
 
-    Template messages (`templates`) and web OAuth codes (`oauth_codes`) live in stores with their own locks.
+    Template messages (`templates`), web OAuth codes (`oauth_codes`), QR codes (`qrcodes`), temporary media
+    (`media`) and customer-service messages with the interactions that allow them (`custom`) live in stores
+    with their own locks. Their limits are settings: `qr_permanent_limit` (WeChat: 100,000 permanent codes
+    an account), `media_ttl` (3 days) and `reply_window` (48 hours); each can also be changed later through
+    its store, e.g. `state.qrcodes.permanent_limit = 3`.
     """
 
     def __init__(
@@ -29,11 +36,17 @@ class SimulatorState:
         token_ttl: int = TOKEN_TTL,
         auto_templates: bool = True,
         oauth_code_ttl: float = OAUTH_CODE_TTL,
+        qr_permanent_limit: int = PERMANENT_LIMIT,
+        media_ttl: float = MEDIA_TTL,
+        reply_window: float = REPLY_WINDOW,
     ) -> None:
         self.auto_register = auto_register
         self.token_ttl = token_ttl
         self.templates = TemplateBook(auto_templates)
         self.oauth_codes = OAuthCodes(oauth_code_ttl)
+        self.qrcodes = QrCodeBook(qr_permanent_limit)
+        self.media = MediaStore(media_ttl)
+        self.custom = CustomBook(reply_window)
         self._lock = threading.Lock()
         self._apps: dict[str, str] = {}
         self._tokens: dict[str, Token] = {}
@@ -152,6 +165,28 @@ class SimulatorState:
             info.update(copy.deepcopy(fields))
             return copy.deepcopy(info)
 
+    def knows_user(self, appid: str, openid: str) -> bool:
+        """Tell whether the account has met this member (a callback from them or a user/info call)."""
+        with self._lock:
+            return openid in self._users.get(appid, {})
+
+    def follows(self, appid: str, openid: str) -> bool:
+        """Tell whether a member follows the account; a member the simulator never met does not."""
+        with self._lock:
+            info = self._users.get(appid, {}).get(openid)
+            return info is not None and info.get("subscribe") == 1
+
+    def note_interaction(
+        self, appid: str, openid: str, kind: str = "message", at: float | None = None
+    ) -> None:
+        """Record that a member interacted (message, menu, subscribe, scan), opening the reply window."""
+        self.user(appid, openid)
+        self.custom.note(appid, openid, kind, at)
+
+    def custom_messages(self, appid: str | None = None, touser: str | None = None) -> list[SentCustom]:
+        """Return the customer-service messages sent, optionally only one account's and/or member's."""
+        return self.custom.sent(appid, touser)
+
     def add_template(self, appid: str, template_id: str) -> None:
         """Register a template id an account may send (needed only with auto_templates=False)."""
         self.templates.add(appid, template_id)
@@ -161,11 +196,11 @@ class SimulatorState:
         return self.templates.sent(appid)
 
     def reset(self) -> None:
-        """Forget apps, tokens, menus, users, calls, faults, templates and OAuth codes."""
+        """Forget everything the accounts did (apps, tokens, menus, users, calls, ...); keep the settings."""
         with self._lock:
             for store in (self._apps, self._tokens, self._menus, self._users):
                 store.clear()
             self._calls.clear()
             self._faults.clear()
-        self.templates.clear()
-        self.oauth_codes.clear()
+        for book in (self.templates, self.oauth_codes, self.qrcodes, self.media, self.custom):
+            book.clear()
