@@ -17,9 +17,10 @@ from services.programme import ProgrammeConfig
 
 @dataclass(frozen=True)
 class Reply:
-    """What goes back in the passive reply; only text for now."""
+    """What goes back in the passive reply: text, or an image already uploaded as media."""
 
     content: str
+    media_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from flask import Response, abort, current_app, request
-from wechatpy.replies import TextReply
+from wechatpy.replies import ImageReply, TextReply
 
 from bot import bp, protocol
 from bot.dispatch import Ctx, Reply, route_for
@@ -76,6 +76,8 @@ def _text(body: bytes) -> str:
 def _render(reply: Reply | None, msg: Inbound) -> str | None:
     if reply is None:
         return None
+    if reply.media_id:
+        return str(ImageReply(source=msg.to_user, target=msg.openid, media_id=reply.media_id).render())
     return str(TextReply(source=msg.to_user, target=msg.openid, content=reply.content).render())
 
 

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from rules.menu import INVITE
+
 MEMBER_SCENE = re.compile(r"^m(\d{1,12})-([a-z0-9]{6})$")  # a member's personal code
 CHANNEL_SCENE = re.compile(r"^c-([a-z0-9][a-z0-9_-]{0,60})$")  # a channel: shop counter, poster, staff
 BURST = (5, timedelta(minutes=10))  # this many binds through one code in this long: held for review
@@ -14,6 +16,16 @@ DEFAULT_LADDER: tuple[tuple[int, int], ...] = ((3, 50), (10, 200), (50, 1000))
 TEMPORARY_SECONDS = 30 * 24 * 3600  # WeChat's longest temporary code
 REISSUE_BEFORE = timedelta(days=2)  # a member's code is renewed when it has less left than this
 PERMANENT_CAP = 100_000  # permanent codes an account may hold (WeChat's limit)
+
+
+INVITE_COMMAND = re.compile(r"^(推广码|邀请|邀请好友|我的海报|海报)$")
+
+
+def is_invite(msg_type: str, event: str | None, key: str | None, content: str | None) -> bool:
+    """A member asking for their poster: the text command or the menu's 邀请好友 click."""
+    if msg_type == "event":
+        return event == "click" and key == INVITE
+    return msg_type == "text" and INVITE_COMMAND.match((content or "").strip()) is not None
 
 
 def member_scene(member_id: int, salt: str) -> str:

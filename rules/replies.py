@@ -104,3 +104,11 @@ def review_problem(reason: str) -> str:
 
 def tier_changed(tier_name: str, up: bool) -> str:
     return f"恭喜升级为{tier_name}!" if up else f"你的会员等级已调整为{tier_name}"
+
+
+def poster_coming(link: str) -> str:
+    return (
+        "你的专属邀请海报正在生成,马上发给你~\n"
+        "好友扫码关注,你们都有积分奖励。\n"
+        f'<a href="{link}">先看看我的邀请海报</a>'
+    )

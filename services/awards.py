@@ -26,6 +26,7 @@ class AwardOutcome:
     refused: Counter[str] = field(default_factory=Counter)
     tier_changes: list[int] = field(default_factory=list)  # to announce after commit
     deferred: int = 0  # claimed events left for a later batch (their members were busy)
+    posters: list[int] = field(default_factory=list)  # events asking for a poster: sent by a job
 
 
 def award_batch(

@@ -18,6 +18,7 @@ from models.sql import insert_for, one_of, table_of, upsert
 from rules.clock import from_create_time
 from rules.lifecycle import Happened, ScanRecord, plan_lifecycle
 from rules.messages import API, Inbound
+from rules.referral import is_invite
 from services import awards, members, referrals
 from services.awards import AwardOutcome
 
@@ -72,6 +73,7 @@ CLAIMED = (
     InboundEvent.msg_type,
     InboundEvent.event,
     InboundEvent.event_key,
+    InboundEvent.content,
     InboundEvent.create_time,
 )
 
@@ -118,6 +120,7 @@ def apply_batch(session: Session, claimed: list[InboundEvent]) -> AwardOutcome:
     changes.touch(plan.interactions, plan.messages)
     outcome = awards.award_batch(session, events, member_ids, utcnow(), changes, attribution.earnings)
     _mark_done(session, [e.id for e in events])
+    outcome.posters = [e.id for e in events if is_invite(e.msg_type, e.event, e.event_key, e.content)]
     outcome.deferred = len(claimed) - len(events)
     return outcome
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 from services import inbound
 from tasks import WAKE_KEY, linger, wake_drainer
 from tasks.points import announce
+from tasks.referrals import queue_posters
 from tasks.runtime import Runtime, current
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ def _drain_batch(runtime: Runtime, batch_size: int, failed: set[int]) -> tuple[i
         if outcome is None:
             return 0, 0
         announce(outcome.tier_changes)  # committed: the notice job will find them
+        queue_posters(outcome.posters)
         return len(events) - outcome.deferred, outcome.deferred
     except OperationalError:
         raise
@@ -79,6 +81,7 @@ def _one_at_a_time(runtime: Runtime, limit: int, failed: set[int]) -> int:
                 outcome = inbound.apply_batch(session, events) if events else None
             if outcome:
                 announce(outcome.tier_changes)
+                queue_posters(outcome.posters)
         except OperationalError:
             raise
         except Exception as exc:

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from models import utcnow
-from services import referral_rewards
+import requests
+from rq import Retry
+from sqlalchemy import select
+from wechatpy.exceptions import WeChatClientException
+
+from models import Account, InboundEvent, Member, utcnow
+from services import invites, programme, referral_rewards
 from tasks.points import announce
 from tasks.runtime import current
+from wechat.client import client_for
 
 log = logging.getLogger(__name__)
 
@@ -26,3 +33,70 @@ def settle_referrals() -> dict[str, int]:
         if sum(outcome.decided.values()) < SETTLE_BATCH:
             log.info("referrals settled: %s, %d points", dict(totals.decided), totals.points)
             return {**totals.decided, "points": totals.points}
+
+
+POSTER_RETRY = Retry(max=3, interval=[5, 30, 120])
+NOT_SENDABLE = {40003, 43004, 45015, 45047}  # bad openid, unfollowed, window closed, quota used
+IMAGE_REPLY = "<MsgType><![CDATA[image]]></MsgType>"
+
+
+def queue_posters(event_ids: list[int]) -> None:
+    """After the commit: make and send the poster of each member who asked for it."""
+    if event_ids:
+        queue = current().queue("campaigns")  # outbound messages
+        for event_id in event_ids:
+            queue.enqueue(send_poster, event_id, retry=POSTER_RETRY, result_ttl=600)
+
+
+def send_poster(event_id: int) -> str:
+    """Make (or reuse) the member's poster, upload it and send it as a customer-service image.
+
+    Nothing is sent when the reply already carried the image, or when it was sent before.
+    """
+    runtime = current()
+    sent_key = f"tiefen:poster-sent:{event_id}"
+    if runtime.redis.exists(sent_key):
+        return "sent before"
+    with runtime.job_sessions.begin() as session:
+        asked = session.get(InboundEvent, event_id)
+        if asked is None:
+            return "no such event"
+        if IMAGE_REPLY in (asked.reply or ""):
+            return "the reply carried the poster"
+        account = session.get(Account, asked.account_id)
+        assert account is not None
+        if not account.secret:
+            return "no AppSecret: cannot create codes"
+        wechat = client_for(account.appid, account.secret, runtime.settings.wechat_api_base, runtime.redis)
+        member = session.scalar(
+            select(Member).where(Member.account_id == account.id, Member.openid == asked.openid)
+        )
+        assert member is not None
+        prog = programme.load(session, account.id)
+        media_id = invites.poster_media(
+            session,
+            wechat,
+            runtime.redis,
+            runtime.settings.wechat_api_base,
+            prog,
+            member,
+            _nickname(wechat, asked.openid),
+            utcnow(),
+        )
+    try:
+        wechat.message.send_image(asked.openid, media_id)
+    except WeChatClientException as exc:
+        if exc.errcode in NOT_SENDABLE:
+            log.info("poster for event %s not sent: %s %s", event_id, exc.errcode, exc.errmsg)
+            return f"not sent: {exc.errcode}"
+        raise  # -1, 45009, a timeout: RQ retries
+    runtime.redis.set(sent_key, 1, ex=2 * 86400)
+    return "sent"
+
+
+def _nickname(wechat: Any, openid: str) -> str:
+    """The follower's nickname if WeChat still gives one (it mostly does not since 2021)."""
+    try:
+        return str(wechat.user.get(openid).get("nickname") or "")
+    except (WeChatClientException, requests.RequestException):
+        return ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+import requests
 from redis import Redis
 from wechatpy import WeChatClient
 from wechatpy.session.redisstorage import RedisStorage
@@ -46,6 +47,13 @@ def showqrcode_url(api_base: str, ticket: str) -> str:
     base = api_base.rstrip("/")
     host = "https://mp.weixin.qq.com" if base in REAL_HOSTS else base
     return f"{host}/cgi-bin/showqrcode?ticket={quote(ticket, safe='')}"
+
+
+def qrcode_image(api_base: str, ticket: str, timeout: float = 10.0) -> bytes:
+    """A code's PNG from showqrcode (no access token needed)."""
+    answer = requests.get(showqrcode_url(api_base, ticket), timeout=timeout)
+    answer.raise_for_status()
+    return answer.content
 
 
 def client_for(appid: str, secret: str, api_base: str, redis: Redis) -> TiefenClient:

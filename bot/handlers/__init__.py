@@ -1,3 +1,3 @@
 """Importing this package registers every handler."""
 
-from bot.handlers import follow, menu, points, reviews  # noqa: F401
+from bot.handlers import follow, invites, menu, points, reviews  # noqa: F401
