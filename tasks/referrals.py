@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 import requests
@@ -14,7 +15,7 @@ from models import Account, InboundEvent, Member, utcnow
 from services import invites, programme, referral_rewards
 from tasks.points import announce
 from tasks.runtime import current
-from wechat.client import client_for
+from wechat.client import client_for, qrcode_image
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ def send_poster(event_id: int) -> str:
             session,
             wechat,
             runtime.redis,
-            runtime.settings.wechat_api_base,
+            partial(qrcode_image, runtime.settings.wechat_api_base),
             prog,
             member,
             _nickname(wechat, asked.openid),

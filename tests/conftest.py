@@ -178,8 +178,18 @@ def live_app(app: Flask) -> Iterator[Any]:
 
 
 @pytest.fixture
-def wechat(live_app: Any) -> Any:
-    """WeChat's server side for the test account, pushing plaintext callbacks to /wechat."""
+def wechat(live_app: Any, simulator: Any) -> Any:
+    """WeChat's server side for the test account, pushing plaintext callbacks to /wechat; what
+    members do is told to the simulator's API side too (who follows, the reply window, scans)."""
     from simulator.customer import WeChatServer
 
-    return WeChatServer(f"{live_app.url}/wechat", TOKEN, APPID, AES_KEY, mode="plain", timeout=10, retries=0)
+    return WeChatServer(
+        f"{live_app.url}/wechat",
+        TOKEN,
+        APPID,
+        AES_KEY,
+        mode="plain",
+        timeout=10,
+        retries=0,
+        state=simulator.state,
+    )

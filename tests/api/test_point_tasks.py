@@ -20,7 +20,16 @@ def test_the_default_tasks_are_listed_with_every_field(api):
     body = r.get_json()
     assert body["total"] == 8 and (body["page"], body["per_page"]) == (1, 100)
     by_action = {t["action"]: t for t in body["items"]}
-    assert set(by_action) == {"follow", "checkin", "review", "share", "share_read", "referral", "referee", "purchase"}
+    assert set(by_action) == {
+        "follow",
+        "checkin",
+        "review",
+        "share",
+        "share_read",
+        "referral",
+        "referee",
+        "purchase",
+    }
     assert by_action["purchase"] == {
         "action": "purchase",
         "name": "消费积分",
