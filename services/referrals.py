@@ -90,6 +90,8 @@ def _attribute_account(
         elif what == "channel":
             channel_follows.append((s, code))
             result.outcomes[s.event_id] = "channel" if s.kind == "subscribe" else "channel_scan"
+        elif code.member_id == s.member_id:
+            result.outcomes[s.event_id] = "self"  # their own code: never a referral
         elif s.kind == "scan":
             result.outcomes[s.event_id] = "existing_follower"
         elif not s.first_follow or not prior.get(s.member_id, Prior(1, None, None)).never_seen:

@@ -8,7 +8,7 @@ import io
 from PIL import Image
 from sqlalchemy import select
 
-from models import QrCode, Referral
+from models import QrCode, Referral, Scan
 from tests.conftest import APPID
 from tests.factories import member
 
@@ -47,7 +47,11 @@ def test_a_friend_scanning_the_poster_code_is_bound_to_the_member(wechat, sessio
     code = session.scalar(select(QrCode).where(QrCode.member_id == member(session, "oInviter2").id))
     assert wechat.scan_code("oFriend002", code.ticket).content.startswith("欢迎关注")
     wechat.scan_code("oInviter2", code.ticket)  # scanning one's own code while following: a SCAN
+    wechat.send(wechat.unsubscribe("oInviter2"))
+    wechat.scan_code("oInviter2", code.ticket)  # and following again through it
     run_jobs()
+    outcomes = session.scalars(select(Scan.outcome).where(Scan.member_id == code.member_id)).all()
+    assert outcomes == ["self", "self"]
     r = session.scalar(select(Referral))
     friend = member(session, "oFriend002")
     assert (r.referrer_id, r.referee_id, r.status) == (code.member_id, friend.id, "held")
