@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from app import create_app
-from demo import customers, report, shop
+from demo import customers, referrals, report, shop
 from models import migrate
 from simulator.api import create_api_app
 from simulator.customer import WeChatServer
 from simulator.server import serve_in_thread
 from simulator.state import SimulatorState
+from tasks.referrals import settle_referrals
 from tasks.sweeper import sweep_outbox
 
 APPID, SECRET, TOKEN = "wxdemo0000000001", "demosecret", "demotoken"
@@ -42,14 +43,20 @@ def main(argv: list[str], db_file: Path | None = None) -> int:
         with serve_in_thread(app, port=port) as web:
             print(f"Tiefen on {web.url}, WeChat simulator on {sim.url}, database {db_file}\n")
             api_token = set_up_merchant(app)
-            wechat = WeChatServer(f"{web.url}/wechat/{APPID}", TOKEN, APPID, AES_KEY, mode="safe")
+            set_up_channels(app, api_token)
+            wechat = WeChatServer(
+                f"{web.url}/wechat/{APPID}", TOKEN, APPID, AES_KEY, mode="safe", state=sim_state
+            )
             started = time.perf_counter()
             stats = customers.run(wechat, count)
-            shop_stats = shop.run(web.url, sim.url, api_token, APPID, stats.openids)
+            chains = referrals.run(app, wechat, [customers.customer(i) for i in range(count)], stats)
+            shop_stats = shop.run(web.url, sim.url, api_token, APPID, stats.openids + chains.friends)
             stats.seconds = time.perf_counter() - started
         swept = sweep_outbox(grace_seconds=0)
+        settled = settle_referrals()
         with app.extensions["tiefen"].sessions() as session:
             report.print_report(session, stats, shop_stats, swept, sim_state)
+            report.print_referrals(session, chains, settled)
     return 0
 
 
@@ -66,6 +73,21 @@ def fresh_database(db_file: Path) -> str:
     url = f"sqlite:///{db_file}"
     migrate.upgrade(url)
     return url
+
+
+def set_up_channels(app: Any, api_token: str) -> None:
+    """The merchant's channels: a counter, a spring poster and a staff member, each with a code."""
+    client = app.test_client()
+    for code, name, kind in customers.CHANNELS:
+        made = client.post(
+            "/api/v1/channels",
+            json={"code": code, "name": name, "kind": kind},
+            headers={"Authorization": f"Bearer {api_token}"},
+        )
+        if made.status_code != 201:
+            raise SystemExit(f"channel {code}: {made.get_data(as_text=True)}")
+    names = "、".join(name for _, name, _ in customers.CHANNELS)
+    print(f"POST /api/v1/channels ×{len(customers.CHANNELS)}: permanent codes for {names}\n")
 
 
 def set_up_merchant(app: Any) -> str:

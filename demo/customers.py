@@ -17,7 +17,12 @@ from simulator.customer import WeChatServer
 
 DAYS = 10
 THREADS = 2  # customers at a time; SQLite takes one writer at a time anyway
-SCENES = ("shop-counter", "poster-spring", "staff-xiaowang")
+CHANNELS = (
+    ("counter", "门店收银台", "counter"),
+    ("poster-spring", "春季海报", "poster"),
+    ("staff-wang", "店员小王", "staff"),
+)
+SCENES = tuple(f"c-{code}" for code, _, _ in CHANNELS)
 REVIEWS = (
     "拿铁很香,店员很热情,环境也安静舒服",
     "好喝!",

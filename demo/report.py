@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Checkin, EventStatus, InboundEvent, LedgerEntry, Member, Review, Scan, TierRow
+from models import Checkin, EventStatus, InboundEvent, LedgerEntry, Member, Referral, Review, Scan, TierRow
+from services import referral_graph
 from simulator.state import SimulatorState
 
 TASK_NAMES = {
@@ -119,3 +120,55 @@ def _tiers(session: Session) -> list[tuple[str, Any]]:
     return [
         (names.get(code or "normal", code or "normal"), n) for code, n in sorted(counts, key=lambda r: r[1])
     ]
+
+
+STATUS_NAMES = {
+    "paid": "paid",
+    "held": "held (hold running)",
+    "review": "held for the merchant's review",
+    "voided": "voided",
+    "capped": "over a cap (not paid)",
+    "refused": "refused",
+}
+
+
+def print_referrals(session: Session, chains: Any, settled: dict[str, int]) -> None:
+    """Referrals: what the scans did, rewards paid, held and voided with reasons, top referrers."""
+    print(f"settlement job: {settled}\n")
+    outcomes = session.execute(
+        select(Scan.outcome, func.count()).where(Scan.outcome.is_not(None)).group_by(Scan.outcome)
+    ).all()
+    _rows(
+        "Referrals (代言): what each scan did",
+        [("posters asked for (推广码)", chains.posters_asked)]
+        + [(f"scans: {o}", n) for o, n in sorted(outcomes, key=lambda r: (-r[1], r[0]))],
+    )
+    rows = session.execute(select(Referral.status, Referral.reasons, Referral.reward_points)).all()
+    by: Counter[tuple[str, str]] = Counter()
+    points: Counter[str] = Counter()
+    for status, reasons, reward in rows:
+        by[(status, ",".join(reasons or []) or "-")] += 1
+        points[status] += reward
+    _rows(
+        "Referral rewards after the settlement job (status, reasons: referrals)",
+        [(f"{STATUS_NAMES.get(s, s)}, {r}", n) for (s, r), n in sorted(by.items())]
+        + [
+            ("points paid to referrers", _sum_action(session, "referral")),
+            ("ladder steps paid (3rd, 10th, 50th friend)", _sum_action(session, "referral_ladder")),
+            ("friends' welcome bonuses", _sum_action(session, "referee")),
+        ],
+    )
+    print("Top referrers (direct + second-degree friends)")
+    account_id = session.scalar(select(Member.account_id).limit(1))
+    for r in referral_graph.top_referrers(session, int(account_id or 0), limit=5):
+        print(
+            f"  {r.openid:<22} cascade {r.cascade:>3} = {r.direct} direct + {r.second_degree} second-degree"
+            f"   paid {r.paid}, held {r.held}, review {r.review}, voided {r.voided}"
+        )
+    rings = referral_graph.ring_scan(session, int(account_id or 0))
+    print(f"\nRing scan over the whole graph: {len(rings.rings)} rings")
+
+
+def _sum_action(session: Session, action: str) -> int:
+    stmt = select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(LedgerEntry.action == action)
+    return _count(session, stmt)

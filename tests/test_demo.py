@@ -13,9 +13,14 @@ def test_the_demo_runs_and_reports(tmp_path, capsys):
     def figure(label: str) -> int:
         return int(re.search(rf"{re.escape(label)}\s+(\d+)", out).group(1))
 
-    assert figure("members") == 40
+    friends = 4 + 2 + 1 + 7 + 3 + 1  # three levels, a burst, ghosts, a farmer
+    assert figure("members") == 40 + friends
     assert figure("events still pending") == 0
     delivered, stored = figure("callbacks delivered (with WeChat's retries)"), figure("callbacks stored")
     assert figure("duplicates rejected (same reply returned)") == delivered - stored
     assert figure("winners (stock was 1)") == 1
-    assert "关注奖励 (40 awards)" in out  # every member's first follow paid once
+    assert f"关注奖励 ({40 + friends} awards)" in out  # every member's first follow paid once
+    assert figure("scans: referral") == friends and figure("scans: self") == 2
+    assert figure("scans: refollow") == 1  # the farmer's second follow
+    assert figure("voided, unfollowed") == 1 and figure("held for the merchant's review, burst") == 3
+    assert re.search(r"oRefA00000000\s+cascade\s+3 = 2 direct \+ 1 second-degree", out)  # three levels deep
