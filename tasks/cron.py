@@ -3,10 +3,11 @@
 from rq import cron
 
 from tasks.points import expire_points, review_tiers
-from tasks.referrals import settle_referrals
+from tasks.referrals import scan_rings, settle_referrals
 from tasks.sweeper import sweep_outbox
 
 cron.register(sweep_outbox, queue_name="scheduled", interval=60)
 cron.register(expire_points, queue_name="scheduled", cron="5 * * * *")  # hourly
 cron.register(review_tiers, queue_name="scheduled", cron="30 19 * * *")  # 03:30 in Shanghai
 cron.register(settle_referrals, queue_name="scheduled", interval=300)
+cron.register(scan_rings, queue_name="scheduled", cron="40 18 * * *")  # 02:40 in Shanghai
