@@ -15,6 +15,7 @@ from bot.api import (  # noqa: E402, F401
     orders,
     point_tasks,
     programme,
+    referral_graph,
     referrals,
     reviews,
     rewards,

@@ -7,10 +7,10 @@ from typing import Any
 from flask import Response, jsonify
 
 from bot.api import api
-from bot.api.schemas import SCHEMAS, ref
+from bot.api.schemas import BOOL, INT, SCHEMAS, STR, TIME, null, obj, ref
 
 ERRORS = {
-    "400": "the body is not a JSON object",
+    "400": "the body is not a JSON object, or a query parameter is out of its range",
     "401": "no valid bearer token",
     "404": "no such thing in this account",
     "409": "the same number or key came before with other contents",
@@ -171,6 +171,92 @@ PATHS: dict[str, Any] = {
     "/balances/rebuild": {
         "post": op("Recompute every member's balance from the ledger", "members", {"200": "Rebuilt"})
     },
+    "/members/{openid}/referrals": {
+        "get": op(
+            "A member's referrer, their referrals to ?depth= levels (at most 500 listed) and counts",
+            "referrals",
+            {"200": "ReferralTree"},
+            "400 404",
+            params=[
+                *OPENID,
+                {
+                    "name": "depth",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 5, "default": 2},
+                },
+            ],
+        )
+    },
+    "/referrers/top": {
+        "get": op(
+            "The top referrers by direct + second-degree referrals",
+            "referrals",
+            {"200": "TopReferrers"},
+            "400",
+            params=[
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
+                }
+            ],
+        )
+    },
+}
+# The referral graph's responses (GET /members/{openid}/referrals, GET /referrers/top).
+STATUS = {
+    "enum": ["held", "review", "paid", "voided"],
+    "description": "of the bind; refused binds never show",
+}
+BIND = {"bound_at": TIME, "status": STATUS, "reasons": {"type": "array", "items": STR}}
+COUNTS = {
+    "direct": {"type": "integer", "description": "referrals the member brought (refused binds not counted)"},
+    "second_degree": {"type": "integer", "description": "referrals those referrals brought"},
+}
+GRAPH_SCHEMAS: dict[str, Any] = {
+    "ReferralNode": obj(
+        {
+            "openid": STR,
+            "following": BOOL,
+            **BIND,
+            "direct": INT,
+            "referrals": {"type": "array", "items": ref("ReferralNode"), "description": "empty past ?depth="},
+        }
+    ),
+    "ReferralTree": obj(
+        {
+            "openid": STR,
+            "upline": null(obj({"openid": STR, "following": BOOL, **BIND})),
+            **COUNTS,
+            "cascade": {"type": "integer", "description": "every descendant however deep: the whole subtree"},
+            "depth": INT,
+            "truncated": {
+                "type": "boolean",
+                "description": "more referrals within depth than the 500 listed",
+            },
+            "referrals": {"type": "array", "items": ref("ReferralNode")},
+        }
+    ),
+    "RankedReferrer": obj(
+        {
+            "rank": INT,
+            "openid": STR,
+            "cascade": {
+                "type": "integer",
+                "description": "direct + second_degree: what the ranking sorts by",
+            },
+            **COUNTS,
+            "paid": INT,
+            "held": INT,
+            "review": INT,
+            "voided": INT,
+            "first_bound_at": {
+                **TIME,
+                "description": "their first counted bind: earlier ranks first on a tie",
+            },
+        }
+    ),
+    "TopReferrers": obj({"items": {"type": "array", "items": ref("RankedReferrer")}, "limit": INT}),
 }
 PATHS.update(
     {
@@ -248,7 +334,7 @@ DOCUMENT: dict[str, Any] = {
                 "description": "The account's API token (or ADMIN_TOKEN with X-Tiefen-Account: <appid>)",
             }
         },
-        "schemas": SCHEMAS,
+        "schemas": {**SCHEMAS, **GRAPH_SCHEMAS},
         "responses": {
             f"E{status}": {"description": text, "content": {"application/json": {"schema": ref("Error")}}}
             for status, text in ERRORS.items()
