@@ -47,6 +47,7 @@ cron: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.webhook
 	$(PY) -m bench.points
+	$(PY) -m bench.referrals
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
