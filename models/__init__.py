@@ -10,6 +10,7 @@ from models.programme import PointTaskRow, Programme, TierRow
 from models.referral import Channel, MemberTag, QrCode, Referral
 from models.rewards import Redemption, Reward, TierChange
 from models.scan import Scan
+from models.segments import KolRun, MemberScore, PageView, Share, WeChatTag
 
 __all__ = [
     "Account",
@@ -18,11 +19,14 @@ __all__ = [
     "Checkin",
     "EventStatus",
     "InboundEvent",
+    "KolRun",
     "LedgerEntry",
     "Member",
+    "MemberScore",
     "MemberTag",
     "Order",
     "OrderRefund",
+    "PageView",
     "PointLot",
     "PointTaskRow",
     "Programme",
@@ -33,8 +37,10 @@ __all__ = [
     "ReviewLike",
     "Reward",
     "Scan",
+    "Share",
     "TierChange",
     "TierRow",
+    "WeChatTag",
     "make_engine",
     "make_session_factory",
     "utcnow",

@@ -24,6 +24,8 @@ class Member(Base):
     follow_count: Mapped[int] = mapped_column(default=0)
     first_scene: Mapped[str | None] = mapped_column(String(64))
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"))  # first channel they came by
+    phone: Mapped[str | None] = mapped_column(String(20))
+    registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # bound a phone / completed profile
     last_interaction_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     points_balance: Mapped[int] = mapped_column(default=0)  # the ledger's sum, kept in step with it

@@ -29,6 +29,13 @@ class Programme(Base):
         JSON, default=lambda: [[3, 50], [10, 200], [50, 1000]]
     )  # [nth paid friend, extra points]
     referral_burst: Mapped[list[int]] = mapped_column(JSON, default=lambda: [5, 10])  # [binds, minutes]
+    active_days: Mapped[int] = mapped_column(default=30)  # 粘关系: interacted within this many days
+    loyal_orders: Mapped[int] = mapped_column(default=2)  # 忠诚: this many purchases …
+    loyal_streak: Mapped[int] = mapped_column(default=7)  # … or a check-in streak this long
+    rfm_window_days: Mapped[int] = mapped_column(default=365)
+    kol_weights: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)  # empty: the defaults
+    kol_top_n: Mapped[int] = mapped_column(default=20)
+    kol_threshold: Mapped[float | None]  # set: everyone at or above it instead of the top N
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

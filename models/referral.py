@@ -95,3 +95,5 @@ class MemberTag(Base):
     tag: Mapped[str] = mapped_column(String(30))
     source: Mapped[str] = mapped_column(String(16), default="rule")  # rule | channel | manual
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # kept until WeChat forgets it too
+    mirrored_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last told to WeChat

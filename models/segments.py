@@ -1,0 +1,101 @@
+"""What the scheduled jobs compute about members (stage, RFM, influence), share tracking, KOL runs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, SmallInteger, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, BigId, UTCDateTime, utcnow
+
+
+class MemberScore(Base):
+    """One row per scored member: relationship stage, RFM and influence, with the parts."""
+
+    __tablename__ = "member_scores"
+    __table_args__ = (
+        Index("ix_member_scores_account_influence", "account_id", "influence"),
+        Index("ix_member_scores_account_stage", "account_id", "stage"),
+    )
+
+    member_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    account_id: Mapped[int]
+    stage: Mapped[str] = mapped_column(String(8))  # light 浅 | sticky 粘 | deep 深 | iron 铁
+    recency_days: Mapped[int | None]  # days since the last purchase in the window
+    frequency: Mapped[int] = mapped_column(default=0)  # purchases in the window
+    monetary_fen: Mapped[int] = mapped_column(BigInteger, default=0)  # paid minus refunded, in the window
+    r: Mapped[int | None] = mapped_column(SmallInteger)  # 1–5 quintile scores; None: no purchase
+    f: Mapped[int | None] = mapped_column(SmallInteger)
+    m: Mapped[int | None] = mapped_column(SmallInteger)
+    rfm_segment: Mapped[str | None] = mapped_column(String(24))
+    influence: Mapped[float] = mapped_column(default=0.0)
+    parts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # influence by part, summing to it
+    kol: Mapped[bool] = mapped_column(default=False)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Share(Base):
+    """A member shared an H5 page (WeChat's JS-SDK tells the page, the page tells us)."""
+
+    __tablename__ = "shares"
+    __table_args__ = (Index("ix_shares_member", "member_id", "shared_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    page: Mapped[str] = mapped_column(String(120))
+    target: Mapped[str] = mapped_column(String(16), default="friend")  # friend | timeline
+    shared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PageView(Base):
+    """Someone opened an H5 page, once a day per page: through a member's share (`sharer_id`) or not.
+
+    Viewers are known by openid (WeChat OAuth), follower or not: what the funnel's 了解 counts.
+    """
+
+    __tablename__ = "page_views"
+    __table_args__ = (
+        UniqueConstraint("account_id", "viewer_openid", "page", "day"),
+        Index("ix_page_views_sharer", "sharer_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    viewer_openid: Mapped[str] = mapped_column(String(64))
+    page: Mapped[str] = mapped_column(String(120))
+    day: Mapped[date]
+    sharer_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    viewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    followed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the viewer followed after it
+
+
+class KolRun(Base):
+    """One run of the scoring job: what it covered and which KOL candidates came and went."""
+
+    __tablename__ = "kol_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    full: Mapped[bool] = mapped_column(default=False)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    watermark: Mapped[int] = mapped_column(BigInteger, default=0)  # events up to this id were counted
+    members_scored: Mapped[int] = mapped_column(default=0)
+    candidates: Mapped[list[int]] = mapped_column(JSON, default=list)
+    added: Mapped[list[int]] = mapped_column(JSON, default=list)
+    dropped: Mapped[list[int]] = mapped_column(JSON, default=list)
+
+
+class WeChatTag(Base):
+    """A Tiefen tag's twin among the account's WeChat user tags (for mass sends by tag)."""
+
+    __tablename__ = "wechat_tags"
+    __table_args__ = (UniqueConstraint("account_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    name: Mapped[str] = mapped_column(String(30))
+    wechat_id: Mapped[int]
