@@ -1,4 +1,4 @@
-"""The command line: `flask --app app db upgrade | account add | menu push | outbox sweep`."""
+"""The command line: `flask --app app db upgrade | account add | menu push | outbox sweep | kol rebuild`."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ db_cli = AppGroup("db", help="The database schema.")
 account_cli = AppGroup("account", help="Official accounts served by this Tiefen.")
 menu_cli = AppGroup("menu", help="The account's custom menu in WeChat.")
 outbox_cli = AppGroup("outbox", help="Stored callbacks and their jobs.")
+kol_cli = AppGroup("kol", help="Stages, RFM, influence scores and KOL candidates.")
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_cli, account_cli, menu_cli, outbox_cli):
+    for group in (db_cli, account_cli, menu_cli, outbox_cli, kol_cli):
         app.cli.add_command(group)
 
 
@@ -105,3 +106,26 @@ def outbox_sweep(grace: int) -> None:
     from tasks.sweeper import sweep_outbox
 
     click.echo(f"re-enqueued {sweep_outbox(grace_seconds=grace)} events")
+
+
+@kol_cli.command("rebuild")
+def kol_rebuild() -> None:
+    """Score every member of every account from scratch (the scheduled job only scores changes)."""
+    from models import Account
+    from services.segments import STEPS
+    from tasks.segments import score_members
+
+    with _tiefen().sessions() as session:
+        accounts = session.query(Account).count()
+    with click.progressbar(length=accounts * len(STEPS), label="scoring", show_pos=True) as bar:
+
+        def progress(account_id: int, step: str) -> None:
+            bar.label = f"account {account_id}: {step}"
+            bar.update(1)
+
+        totals = score_members(full=True, progress=progress)
+    click.echo(
+        f"scored {totals['scored']} members in {totals['accounts']} accounts; "
+        f"{totals['candidates']} KOL candidates ({totals['added']} new, {totals['dropped']} dropped)"
+        + (f"; {totals['skipped']} accounts skipped: another run held them" if totals["skipped"] else "")
+    )

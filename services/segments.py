@@ -7,6 +7,7 @@ One INSERT … SELECT per step, over GROUP BYs of the activity tables: no Python
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from models.base import UTCDateTime
 from models.sql import dialect_of
 from rules.clock import business_date
 from rules.segments import PARTS, SEGMENTS, STAGES, weights_of
+from services import shares
 from services.programme import ProgrammeConfig
 
 RULE_TAG_PREFIXES = ("阶段:", "RFM:", "等级:", "KOL")
@@ -202,7 +204,7 @@ def _timed(sql: str) -> Any:
 def _written(session: Session, sql: str, params: dict[str, Any]) -> int:
     """Rows an INSERT or UPDATE wrote; SQLite reports no count for statements led by WITH."""
     if dialect_of(session) == "postgresql":
-        return int(session.execute(_timed(sql), params).rowcount or 0)
+        return int(session.connection().execute(_timed(sql), params).rowcount or 0)
     return len(session.execute(_timed(sql + " RETURNING 1"), params).all())
 
 
@@ -358,8 +360,16 @@ class RunOutcome:
     skipped: bool = False  # another run holds the account
 
 
+STEPS = ("follows from shares", "scores", "KOL candidates", "rule tags")
+
+
 def run(
-    session: Session, prog: ProgrammeConfig, settings: Programme, full: bool, now: datetime
+    session: Session,
+    prog: ProgrammeConfig,
+    settings: Programme,
+    full: bool,
+    now: datetime,
+    step: Callable[[str], None] = lambda _: None,
 ) -> RunOutcome:
     """Score the account (everyone, or only members touched since the last run), pick the KOL
     candidates, keep the rule tags in step and record the run; all in the caller's transaction,
@@ -370,14 +380,16 @@ def run(
     full = full or previous is None
     scope = Scope(full, previous.watermark if previous else 0, previous.started_at if previous else None)
     mark = safe_watermark(session, prog.account_id)
-    from services import shares  # noqa: PLC0415  (the share tracking lands beside this)
-
+    step(STEPS[0])
     shares.attribute_follows(session, prog.account_id)
+    step(STEPS[1])
     outcome = RunOutcome(full=full, scored=score(session, prog, scope, now, settings))
+    step(STEPS[2])
     outcome.candidates = pick_candidates(session, prog.account_id, settings.kol_top_n, settings.kol_threshold)
     before = set(previous.candidates if previous else [])
     outcome.added = [m for m in outcome.candidates if m not in before]
     outcome.dropped = sorted(before - set(outcome.candidates))
+    step(STEPS[3])
     outcome.tags = sync_rule_tags(session, prog.account_id, scope, now)
     session.add(
         KolRun(

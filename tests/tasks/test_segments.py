@@ -1,0 +1,94 @@
+"""The scoring job: full and incremental runs, KOL candidates coming and going, one run at a time."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import select, text
+
+from models import KolRun, MemberScore, MemberTag, Programme, Referral, utcnow
+from services import segments
+from tasks.segments import score_members
+from tests.conftest import real_only
+from tests.factories import member
+
+
+def scores(session):
+    session.expire_all()
+    return {s.member_id: s for s in session.scalars(select(MemberScore))}
+
+
+def test_a_full_run_then_only_what_changed(wechat, session, run_jobs):
+    for openid in ("oJob00001", "oJob00002", "oJob00003"):
+        wechat.send(wechat.subscribe(openid, create_time=int(time.time()) - 3600))
+    run_jobs()
+    assert score_members(full=True)["scored"] == 3
+    first = scores(session)
+    assert {s.stage for s in first.values()} == {"light"}
+    run = session.scalar(select(KolRun))
+    assert run.full and run.members_scored == 3 and run.watermark > 0
+    wechat.send(wechat.text("oJob00002", "签到"))
+    run_jobs()
+    totals = score_members()
+    assert totals["scored"] == 1  # only the member who checked in
+    now = scores(session)
+    two = member(session, "oJob00002").id
+    assert now[two].stage == "sticky" and now[two].parts["activity"] == 1
+    assert all(now[m].computed_at == first[m].computed_at for m in now if m != two)
+    assert score_members()["scored"] == 0  # nothing new: nothing scored
+
+
+def test_candidates_come_and_go_and_their_tag_follows(app, wechat, session, run_jobs):
+    wechat.send(wechat.subscribe("oKolStar1"))
+    wechat.send(wechat.subscribe("oKolFan01"))
+    run_jobs()
+    star, fan = member(session, "oKolStar1"), member(session, "oKolFan01")
+    session.get(Programme, star.account_id).kol_top_n = 1
+    session.add(
+        Referral(
+            account_id=star.account_id,
+            referrer_id=star.id,
+            referee_id=fan.id,
+            scene="m1-abcdef",
+            bound_at=utcnow(),
+            status="held",
+            reasons=[],
+        )
+    )
+    session.commit()
+    score_members(full=True)
+    run = session.scalars(select(KolRun).order_by(KolRun.id.desc())).first()
+    assert run.candidates == [star.id] and run.added == [star.id]
+    kol_tags = session.scalars(
+        select(MemberTag.member_id).where(MemberTag.tag == "KOL候选", MemberTag.removed_at.is_(None))
+    ).all()
+    assert kol_tags == [star.id]
+    session.execute(Referral.__table__.update().values(status="voided"))
+    session.commit()
+    score_members(full=True)
+    session.expire_all()
+    run = session.scalars(select(KolRun).order_by(KolRun.id.desc())).first()
+    assert run.candidates == [] and run.dropped == [star.id]
+    gone = session.scalar(select(MemberTag).where(MemberTag.tag == "KOL候选"))
+    assert gone.removed_at is not None  # the mirror job untags it on WeChat
+
+
+@real_only
+def test_a_second_run_at_once_skips_the_account(app, wechat, session, run_jobs):
+    wechat.send(wechat.subscribe("oLock0001"))
+    run_jobs()
+    account_id = member(session, "oLock0001").account_id
+    with app.extensions["tiefen"].sessions.begin() as holder:
+        assert segments.account_lock(holder, account_id)
+        assert score_members()["skipped"] == 1
+    assert score_members()["skipped"] == 0
+
+
+def test_kol_rebuild_command_shows_progress_and_totals(app, wechat, session, run_jobs):
+    wechat.send(wechat.subscribe("oCli00001"))
+    run_jobs()
+    result = app.test_cli_runner().invoke(args=["kol", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "scored 1 members in 1 accounts; 0 KOL candidates" in result.output
+    assert session.scalar(select(KolRun.full)) is True
+    assert session.execute(text("SELECT COUNT(*) FROM member_scores")).scalar() == 1
