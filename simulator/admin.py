@@ -7,6 +7,8 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, Response, request
 
+# Registers the tag endpoints; TODO: move beside the other endpoint imports in simulator/endpoints/__init__.py
+import simulator.endpoints.tags  # noqa: F401
 from simulator.custom import INTERACTION_KINDS
 from simulator.errors import error_body, ok
 from simulator.oauth import OPENID_COOKIE
@@ -191,12 +193,14 @@ def list_custom_messages() -> Response:
 
 @admin.post("/limits")
 def set_limits() -> Response:
-    """Change limits: {"qr_permanent_limit"?, "media_ttl"?, "reply_window"?} (seconds for the last two)."""
+    """Change limits: {"qr_permanent_limit"?, "media_ttl"?, "reply_window"?, "tag_limit"?} (seconds for
+    media_ttl and reply_window)."""
     body, state = _body(), current_state()
     try:
         limit = _optional(int, body.get("qr_permanent_limit"))
         media_ttl = _optional(float, body.get("media_ttl"))
         window = _optional(float, body.get("reply_window"))
+        tag_limit = _optional(int, body.get("tag_limit"))
     except (TypeError, ValueError) as exc:
         return _bad_request(str(exc))
     if limit is not None:
@@ -205,4 +209,14 @@ def set_limits() -> Response:
         state.media.ttl = media_ttl
     if window is not None:
         state.custom.window = window
+    if tag_limit is not None:
+        state.tags.limit = tag_limit
     return json_response(ok())
+
+
+@admin.get("/tags")
+def list_tags() -> Response:
+    """Each account's user tags with their followers, and each follower's tag ids, optionally only one
+    account's with ?appid=: {"accounts": {appid: {"tags": [{id, name, count, openids}], "members": {...}}}}.
+    """
+    return json_response({"accounts": current_state().tags.dump(request.args.get("appid"))})

@@ -14,6 +14,7 @@ from simulator.media import MEDIA_TTL, MediaStore
 from simulator.oauth import OAUTH_CODE_TTL, OAuthCodes
 from simulator.qrcodes import PERMANENT_LIMIT, QrCodeBook
 from simulator.records import Call, Fault, Token
+from simulator.tags import TAG_LIMIT, TagBook
 from simulator.templates import SentTemplate, TemplateBook
 from simulator.users import make_user
 
@@ -24,10 +25,11 @@ class SimulatorState:
     """Hold apps, tokens, menus, users, the call log and faults behind one lock.
 
     Template messages (`templates`), web OAuth codes (`oauth_codes`), QR codes (`qrcodes`), temporary media
-    (`media`) and customer-service messages with the interactions that allow them (`custom`) live in stores
-    with their own locks. Their limits are settings: `qr_permanent_limit` (WeChat: 100,000 permanent codes
-    an account), `media_ttl` (3 days) and `reply_window` (48 hours); each can also be changed later through
-    its store, e.g. `state.qrcodes.permanent_limit = 3`.
+    (`media`), customer-service messages with the interactions that allow them (`custom`) and user tags
+    (`tags`) live in stores with their own locks. Their limits are settings: `qr_permanent_limit` (WeChat:
+    100,000 permanent codes an account), `media_ttl` (3 days), `reply_window` (48 hours) and `tag_limit`
+    (100 tags an account); each can also be changed later through its store, e.g.
+    `state.qrcodes.permanent_limit = 3`.
     """
 
     def __init__(
@@ -39,6 +41,7 @@ class SimulatorState:
         qr_permanent_limit: int = PERMANENT_LIMIT,
         media_ttl: float = MEDIA_TTL,
         reply_window: float = REPLY_WINDOW,
+        tag_limit: int = TAG_LIMIT,
     ) -> None:
         self.auto_register = auto_register
         self.token_ttl = token_ttl
@@ -47,6 +50,7 @@ class SimulatorState:
         self.qrcodes = QrCodeBook(qr_permanent_limit)
         self.media = MediaStore(media_ttl)
         self.custom = CustomBook(reply_window)
+        self.tags = TagBook(tag_limit)
         self._lock = threading.Lock()
         self._apps: dict[str, str] = {}
         self._tokens: dict[str, Token] = {}
@@ -152,10 +156,12 @@ class SimulatorState:
             self._menus.pop(appid, None)
 
     def user(self, appid: str, openid: str) -> dict[str, Any]:
-        """Return a copy of a follower's info, inventing it on first sight."""
+        """Return a copy of a follower's info (invented on first sight) with the ids of their tags."""
         with self._lock:
             users = self._users.setdefault(appid, {})
-            return copy.deepcopy(users.setdefault(openid, make_user(openid)))
+            info = copy.deepcopy(users.setdefault(openid, make_user(openid)))
+        info["tagid_list"] = self.tags.ids_of(appid, openid)
+        return info
 
     def put_user(self, appid: str, openid: str, **fields: Any) -> dict[str, Any]:
         """Override fields of a follower's info (e.g. subscribe=0) and return it."""
@@ -202,5 +208,5 @@ class SimulatorState:
                 store.clear()
             self._calls.clear()
             self._faults.clear()
-        for book in (self.templates, self.oauth_codes, self.qrcodes, self.media, self.custom):
+        for book in (self.templates, self.oauth_codes, self.qrcodes, self.media, self.custom, self.tags):
             book.clear()
