@@ -19,4 +19,5 @@ from bot.api import (  # noqa: E402, F401
     referrals,
     reviews,
     rewards,
+    segments,
 )

@@ -308,6 +308,27 @@ PATHS.update(
         },
     }
 )
+PATHS.update(
+    {
+        "/funnel": {
+            "get": op(
+                "The funnel 了解 → 试用 → 注册 → 忠诚 for people first seen in a date range",
+                "segments",
+                {"200": "Funnel"},
+                "422",
+                params=[
+                    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
+                    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
+                ],
+            )
+        },
+        "/rfm": {"get": op("RFM segments and the top 20% value share", "segments", {"200": "Rfm"})},
+        "/stages": {"get": op("Following members by relationship stage", "segments", {"200": "Stages"})},
+        "/kol": {
+            "get": op("KOL candidates with the parts and evidence of each score", "segments", {"200": "Kol"})
+        },
+    }
+)
 PATHS["/openapi.json"] = {
     "get": {
         "summary": "This document",

@@ -238,3 +238,84 @@ SCHEMAS.update(
         "NewChannel": obj(CHANNEL_FIELDS, ("code", "name")),
     }
 )
+
+SCORE_PART = obj(
+    {
+        "part": STR,
+        "name": STR,
+        "weight": {"type": "number"},
+        "count": null({"type": "number"}),
+        "points": {"type": "number"},
+    }
+)
+SCHEMAS.update(
+    {
+        "Funnel": obj(
+            {
+                "from": {"type": "string", "format": "date"},
+                "to": {"type": "string", "format": "date"},
+                "steps": {
+                    "type": "array",
+                    "items": obj(
+                        {
+                            "step": {"enum": ["aware", "trial", "registered", "loyal"]},
+                            "name": STR,
+                            "count": INT,
+                            "conversion": null({"type": "number", "description": "of the step before"}),
+                        }
+                    ),
+                },
+            }
+        ),
+        "Rfm": obj(
+            {
+                "segments": {
+                    "type": "array",
+                    "items": obj({"segment": STR, "name": STR, "members": INT, "monetary_fen": FEN}),
+                },
+                "buyers": INT,
+                "monetary_fen": FEN,
+                "top20_share": null(
+                    {"type": "number", "description": "the best-paying 20% of buyers' share"}
+                ),
+            }
+        ),
+        "Stages": obj(
+            {
+                "stages": {
+                    "type": "array",
+                    "items": obj(
+                        {"stage": {"enum": ["light", "sticky", "deep", "iron"]}, "name": STR, "members": INT}
+                    ),
+                }
+            }
+        ),
+        "Kol": obj(
+            {
+                "run": null(
+                    obj(
+                        {
+                            "at": TIME,
+                            "full": BOOL,
+                            "members_scored": INT,
+                            "added": {"type": "array", "items": STR},
+                            "dropped": {"type": "array", "items": STR},
+                        }
+                    )
+                ),
+                "candidates": {
+                    "type": "array",
+                    "items": obj(
+                        {
+                            "rank": INT,
+                            "openid": STR,
+                            "score": {"type": "number", "description": "the sum of the parts' points"},
+                            "parts": {"type": "array", "items": SCORE_PART},
+                            "evidence": {"type": "object"},
+                        }
+                    ),
+                },
+            }
+        ),
+    }
+)
