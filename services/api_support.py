@@ -29,6 +29,7 @@ from models import (
 from rules import messages
 from rules.lots import ExpiryMode
 from rules.points import CUSTOM_PREFIX, is_valid_action
+from rules.segments import weight_problems
 from services import programme
 from services.inbound import record_api_event
 from services.orders import UnknownMember
@@ -48,6 +49,13 @@ SETTINGS = (
     "referral_hold_days",
     "referral_ladder",
     "referral_burst",
+    "active_days",
+    "loyal_orders",
+    "loyal_streak",
+    "rfm_window_days",
+    "kol_weights",
+    "kol_top_n",
+    "kol_threshold",
 )
 TIER_CODE = re.compile(r"^[A-Za-z0-9_\-]{1,32}$")
 MAX_TIERS = 10
@@ -177,6 +185,21 @@ def settings_problems(changes: dict[str, object]) -> list[str]:
             and whole(b[0], 2, 10_000)
             and whole(b[1], 1, 1440),
             "[binds, minutes]: binds 2-10000 within 1-1440 minutes",
+        ),
+        "active_days": (whole(changes.get("active_days"), 1, 365), "a whole number of days, 1-365"),
+        "loyal_orders": (whole(changes.get("loyal_orders"), 1, 1000), "a whole number of orders, 1-1000"),
+        "loyal_streak": (whole(changes.get("loyal_streak"), 1, 3650), "a whole number of days, 1-3650"),
+        "rfm_window_days": (whole(changes.get("rfm_window_days"), 7, 3650), "a whole number of days, 7-3650"),
+        "kol_weights": (not weight_problems(changes.get("kol_weights")), "an object of part: weight 0-1000"),
+        "kol_top_n": (whole(changes.get("kol_top_n"), 1, 1000), "a whole number, 1-1000"),
+        "kol_threshold": (
+            changes.get("kol_threshold") is None
+            or (
+                isinstance(changes.get("kol_threshold"), int | float)
+                and not isinstance(changes.get("kol_threshold"), bool)
+                and 0 < float(changes["kol_threshold"]) <= 1e9
+            ),
+            "null (the top N) or a score above 0",
         ),
     }
     return problems + [

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.api.auth import current_account
 from models import LedgerEntry, Order, OrderRefund, PointTaskRow, Programme, Review, Reward, TierRow
+from rules.segments import weights_of
 from services.programme import TASK_FIELDS
 
 
@@ -41,6 +42,13 @@ def settings(row: Programme) -> dict[str, Any]:
         "referral_hold_days": row.referral_hold_days,
         "referral_ladder": [list(pair) for pair in row.referral_ladder],
         "referral_burst": list(row.referral_burst),
+        "active_days": row.active_days,
+        "loyal_orders": row.loyal_orders,
+        "loyal_streak": row.loyal_streak,
+        "rfm_window_days": row.rfm_window_days,
+        "kol_weights": weights_of(row.kol_weights),
+        "kol_top_n": row.kol_top_n,
+        "kol_threshold": row.kol_threshold,
     }
 
 

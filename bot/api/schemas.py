@@ -78,6 +78,19 @@ SETTINGS: dict[str, Any] = {
         "maxItems": 2,
         "description": "[binds, minutes]: this many friends through one code this fast go to review",
     },
+    "active_days": {"type": "integer", "minimum": 1, "maximum": 365, "description": "粘关系: active within"},
+    "loyal_orders": {"type": "integer", "minimum": 1, "maximum": 1000, "description": "忠诚: purchases"},
+    "loyal_streak": {"type": "integer", "minimum": 1, "maximum": 3650, "description": "忠诚: or a streak"},
+    "rfm_window_days": {"type": "integer", "minimum": 7, "maximum": 3650},
+    "kol_weights": {
+        "type": "object",
+        "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1000},
+        "description": "influence weight per part; parts not given keep their defaults",
+    },
+    "kol_top_n": {"type": "integer", "minimum": 1, "maximum": 1000},
+    "kol_threshold": null(
+        {"type": "number", "exclusiveMinimum": 0, "description": "set: every score at or above"}
+    ),
 }
 TIER = obj(
     {
