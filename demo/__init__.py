@@ -20,6 +20,7 @@ from simulator.customer import WeChatServer
 from simulator.server import serve_in_thread
 from simulator.state import SimulatorState
 from tasks.referrals import settle_referrals
+from tasks.segments import score_members
 from tasks.sweeper import sweep_outbox
 
 APPID, SECRET, TOKEN = "wxdemo0000000001", "demosecret", "demotoken"
@@ -54,9 +55,11 @@ def main(argv: list[str], db_file: Path | None = None) -> int:
             stats.seconds = time.perf_counter() - started
         swept = sweep_outbox(grace_seconds=0)
         settled = settle_referrals()
+        scored = score_members(full=True)
         with app.extensions["tiefen"].sessions() as session:
             report.print_report(session, stats, shop_stats, swept, sim_state)
             report.print_referrals(session, chains, settled)
+            report.print_segments(session, scored)
     return 0
 
 

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Checkin, EventStatus, InboundEvent, LedgerEntry, Member, Referral, Review, Scan, TierRow
-from services import referral_graph
+from models import (
+    Checkin,
+    EventStatus,
+    InboundEvent,
+    LedgerEntry,
+    Member,
+    Referral,
+    Review,
+    Scan,
+    TierRow,
+    utcnow,
+)
+from services import referral_graph, segment_reports
 from simulator.state import SimulatorState
 
 TASK_NAMES = {
@@ -172,3 +184,44 @@ def print_referrals(session: Session, chains: Any, settled: dict[str, int]) -> N
 def _sum_action(session: Session, action: str) -> int:
     stmt = select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(LedgerEntry.action == action)
     return _count(session, stmt)
+
+
+def print_segments(session: Session, scored: dict[str, int]) -> None:
+    """The scoring job's view: funnel, stages, RFM segments and the KOL candidates explained."""
+    account_id = int(session.scalar(select(Member.account_id).limit(1)) or 0)
+    print(f"\nScoring job (flask --app app kol rebuild): {scored['scored']} members scored\n")
+    now = utcnow()
+    steps = segment_reports.funnel(session, account_id, now - timedelta(days=30), now + timedelta(days=1))
+    _rows(
+        "Funnel, people first seen in the last 30 days (conversion from the step before)",
+        [
+            (
+                f"{s.name} {s.code}",
+                f"{s.count}" + (f" ({s.conversion:.0%})" if s.conversion is not None else ""),
+            )
+            for s in steps
+        ],
+    )
+    _rows(
+        "Relationship stages (following members)",
+        [
+            (f"{s['name']} {s['stage']}", s["members"])
+            for s in segment_reports.stage_counts(session, account_id)
+        ],
+    )
+    table = segment_reports.rfm_table(session, account_id)
+    _rows(
+        "RFM segments (buyers in the last 365 days: members, paid yuan)",
+        [(f"{r['name']} {r['segment']}", f"{r['members']} / {r['monetary_fen'] // 100}") for r in table.rows]
+        + [("best 20% of buyers paid (seed 003's 80/20)", f"{table.top20_share or 0:.0%}")],
+    )
+    run, candidates = segment_reports.kol_candidates(session, account_id)
+    print("KOL candidates (score = the parts' points; evidence below each)")
+    for c in candidates[:5]:
+        parts = " + ".join(f"{p['name']} {p['count']:g}×{p['weight']:g}" for p in c.parts)
+        print(f"  #{c.rank} {c.openid:<20} {c.score:>7.1f} = {parts}")
+        ev = c.evidence
+        friends = ", ".join(f"{r['openid']}({r['status']})" for r in ev["referees"][:4])
+        print(
+            f"      friends: {friends or '-'}; shares {ev['shares']}; good reviews {len(ev['good_reviews'])}"
+        )

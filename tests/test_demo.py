@@ -24,3 +24,13 @@ def test_the_demo_runs_and_reports(tmp_path, capsys):
     assert figure("scans: refollow") == 1  # the farmer's second follow
     assert figure("voided, unfollowed") == 1 and figure("held for the merchant's review, burst") == 3
     assert re.search(r"oRefA00000000\s+cascade\s+3 = 2 direct \+ 1 second-degree", out)  # three levels deep
+
+    assert "Scoring job (flask --app app kol rebuild)" in out
+    stages = sum(
+        figure(f"{name} {code}")
+        for name, code in (("浅关系", "light"), ("粘关系", "sticky"), ("深关系", "deep"), ("铁关系", "iron"))
+    )
+    assert stages == figure("following now")
+    top = re.search(r"#1 (\S+)\s+([\d.]+) = (.+)", out)
+    parts = [float(a) * float(b) for a, b in re.findall(r"([\d.]+)×([\d.]+)", top.group(3))]
+    assert abs(sum(parts) - float(top.group(2))) < 0.05  # the explanation adds up
