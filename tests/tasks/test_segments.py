@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import select, text
+import pytest
+from sqlalchemy import func, select, text
 
 from models import KolRun, MemberScore, MemberTag, Programme, Referral, utcnow
 from services import segments
@@ -92,3 +93,40 @@ def test_kol_rebuild_command_shows_progress_and_totals(app, wechat, session, run
     assert "scored 1 members in 1 accounts; 0 KOL candidates" in result.output
     assert session.scalar(select(KolRun.full)) is True
     assert session.execute(text("SELECT COUNT(*) FROM member_scores")).scalar() == 1
+
+
+def test_a_run_that_dies_halfway_leaves_the_last_run_and_the_next_one_finishes(
+    wechat, session, run_jobs, monkeypatch
+):
+    wechat.send(wechat.subscribe("oCrash001", create_time=int(time.time()) - 600))
+    run_jobs()
+    score_members(full=True)
+    wechat.send(wechat.text("oCrash001", "签到"))
+    run_jobs()
+
+    def die(*args, **kwargs):
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(segments, "sync_rule_tags", die)
+    with pytest.raises(RuntimeError):
+        score_members()
+    assert session.scalar(select(func.count()).select_from(KolRun)) == 1
+    assert scores(session)[member(session, "oCrash001").id].stage == "light"  # the half run left nothing
+    monkeypatch.undo()
+    assert score_members()["scored"] == 1
+    assert scores(session)[member(session, "oCrash001").id].stage == "sticky"
+
+
+def test_an_incremental_run_gives_what_a_full_run_gives(wechat, session, run_jobs):
+    t = int(time.time()) - 7200
+    for i, openid in enumerate(("oInc00001", "oInc00002", "oInc00003")):
+        wechat.send(wechat.subscribe(openid, create_time=t + i))
+    run_jobs()
+    score_members(full=True)
+    wechat.send(wechat.text("oInc00001", "签到"))
+    wechat.send(wechat.text("oInc00003", "评价 5 环境很好,咖啡也香,店员热情"))
+    run_jobs()
+    score_members()
+    incremental = {m: (s.stage, s.influence, s.parts) for m, s in scores(session).items()}
+    score_members(full=True)
+    assert {m: (s.stage, s.influence, s.parts) for m, s in scores(session).items()} == incremental
