@@ -3,6 +3,7 @@
 from models.account import Account
 from models.activity import Checkin, Order, OrderRefund, Review, ReviewLike
 from models.base import Base, make_engine, make_session_factory, utcnow
+from models.campaigns import Campaign, ContactWindow, Delivery, MassSend
 from models.inbound_event import EventStatus, InboundEvent
 from models.ledger import LedgerEntry, PointLot
 from models.member import Member
@@ -15,12 +16,16 @@ from models.segments import KolRun, MemberScore, PageView, Share, WeChatTag
 __all__ = [
     "Account",
     "Base",
+    "Campaign",
+    "ContactWindow",
+    "Delivery",
     "Channel",
     "Checkin",
     "EventStatus",
     "InboundEvent",
     "KolRun",
     "LedgerEntry",
+    "MassSend",
     "Member",
     "MemberScore",
     "MemberTag",

@@ -1,0 +1,85 @@
+"""Targeted H5 campaigns: what is sent to whom, each delivery once, and the members' contact windows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, BigId, UTCDateTime, utcnow
+
+
+class Campaign(Base):
+    """A message to a segment: audience, content (an H5 landing page), schedule, variants."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft|scheduled|sending|paused|done…
+    audience: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the segment: see rules/audience.py
+    variants: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # code, split, title, summary
+    page: Mapped[str] = mapped_column(String(40), default="campaign")  # the H5 landing page template
+    send_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: now
+    recurring: Mapped[str | None] = mapped_column(String(40))  # a cron expression, for rq cron
+    quiet_start: Mapped[int] = mapped_column(default=22 * 60)  # minutes after local midnight
+    quiet_end: Mapped[int] = mapped_column(default=8 * 60)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Delivery(Base):
+    """One member's message of one campaign: unique, so a re-run never sends twice."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "member_id"),
+        Index("ix_deliveries_member_sent", "member_id", "sent_at"),
+        Index("ix_deliveries_campaign_status", "campaign_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int]
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    variant: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[str | None] = mapped_column(String(8))  # kf (customer service) | mass
+    status: Mapped[str] = mapped_column(String(12))  # planned | sending | sent | failed | held
+    reason: Mapped[str | None] = mapped_column(String(40))  # why held or failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    mass_id: Mapped[int | None] = mapped_column(BigInteger)  # the mass send that carried it
+    planned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MassSend(Base):
+    """One mass-send call (an openid list) and what MASSSENDJOBFINISH said of it."""
+
+    __tablename__ = "mass_sends"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int]
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    clientmsgid: Mapped[str] = mapped_column(String(64), unique=True)  # WeChat de-duplicates retries by it
+    msg_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    members: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default="sending")  # sending|submitted|finished|failed
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # MASSSENDJOBFINISH's counts
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ContactWindow(Base):
+    """A member's customer-service window as WeChat counts it: opened by what they did, with a quota."""
+
+    __tablename__ = "contact_windows"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True, autoincrement=False)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(12))  # message | event (follow, scan, click)
+    used: Mapped[int] = mapped_column(default=0)  # customer-service messages sent in this window
