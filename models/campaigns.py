@@ -75,11 +75,16 @@ class MassSend(Base):
 
 
 class ContactWindow(Base):
-    """A member's customer-service window as WeChat counts it: opened by what they did, with a quota."""
+    """A member's customer-service windows as WeChat counts them, each with the messages used.
+
+    A message from the member opens one (48 hours, 5 messages); a follow, a scan or a menu click
+    another (1 minute, 3 messages). The lengths and quotas are settings the planner reads.
+    """
 
     __tablename__ = "contact_windows"
 
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True, autoincrement=False)
-    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    kind: Mapped[str] = mapped_column(String(12))  # message | event (follow, scan, click)
-    used: Mapped[int] = mapped_column(default=0)  # customer-service messages sent in this window
+    message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_used: Mapped[int] = mapped_column(default=0)
+    event_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    event_used: Mapped[int] = mapped_column(default=0)

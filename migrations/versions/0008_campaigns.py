@@ -57,9 +57,10 @@ def upgrade() -> None:
     op.create_index(op.f('ix_mass_sends_campaign_id'), 'mass_sends', ['campaign_id'], unique=False)
     op.create_table('contact_windows',
     sa.Column('member_id', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('opened_at', models.base.UTCDateTime(), nullable=False),
-    sa.Column('kind', sa.String(length=12), nullable=False),
-    sa.Column('used', sa.Integer(), nullable=False),
+    sa.Column('message_at', models.base.UTCDateTime(), nullable=True),
+    sa.Column('message_used', sa.Integer(), nullable=False),
+    sa.Column('event_at', models.base.UTCDateTime(), nullable=True),
+    sa.Column('event_used', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_contact_windows_member_id_members')),
     sa.PrimaryKeyConstraint('member_id', name=op.f('pk_contact_windows'))
     )
