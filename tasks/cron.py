@@ -6,6 +6,7 @@ from tasks.points import expire_points, review_tiers
 from tasks.referrals import scan_rings, settle_referrals
 from tasks.segments import score_members
 from tasks.sweeper import sweep_outbox
+from tasks.tags import mirror_tags
 
 cron.register(sweep_outbox, queue_name="scheduled", interval=60)
 cron.register(expire_points, queue_name="scheduled", cron="5 * * * *")  # hourly
@@ -13,3 +14,4 @@ cron.register(review_tiers, queue_name="scheduled", cron="30 19 * * *")  # 03:30
 cron.register(settle_referrals, queue_name="scheduled", interval=300)
 cron.register(scan_rings, queue_name="scheduled", cron="40 18 * * *")  # 02:40 in Shanghai
 cron.register(score_members, queue_name="scheduled", interval=900)  # members touched since the last run
+cron.register(mirror_tags, queue_name="scheduled", interval=600)  # one retried job per account
