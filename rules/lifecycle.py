@@ -10,6 +10,7 @@ from typing import NamedTuple
 from rules.messages import INTERACTIONS, valid_scene
 
 FOLLOWS = ("subscribe", "subscribe_scan")
+WINDOW_EVENTS = ("subscribe", "subscribe_scan", "scan", "click")  # open WeChat's 1-minute reply window
 
 
 class Happened(NamedTuple):  # a tuple: thousands are made per batch
@@ -44,6 +45,7 @@ class LifecyclePlan:
     scans: list[ScanRecord] = field(default_factory=list)
     first_scenes: dict[int, str] = field(default_factory=dict)  # the code a follower came through
     followed_any: set[int] = field(default_factory=set)  # members with a follow in this batch
+    window_events: dict[int, datetime] = field(default_factory=dict)  # latest follow, scan or click
 
 
 def plan_lifecycle(batch: Iterable[Happened]) -> LifecyclePlan:
@@ -67,6 +69,8 @@ def plan_lifecycle(batch: Iterable[Happened]) -> LifecyclePlan:
             _latest(plan.messages, h.member_id, h.at)
         if h.msg_type != "event" or h.event in INTERACTIONS:
             _latest(plan.interactions, h.member_id, h.at)
+        if h.event in WINDOW_EVENTS:
+            _latest(plan.window_events, h.member_id, h.at)
     return plan
 
 

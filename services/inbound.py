@@ -116,6 +116,7 @@ def apply_batch(session: Session, claimed: list[InboundEvent]) -> AwardOutcome:
     members.record_first_scenes(session, plan.first_scenes)
     attribution = referrals.attribute(session, plan.scans, account_of, before)
     _record_scans(session, plan.scans, account_of, attribution.outcomes)
+    members.open_windows(session, plan.messages, plan.window_events)
     changes = members.Changes()
     changes.touch(plan.interactions, plan.messages)
     outcome = awards.award_batch(session, events, member_ids, utcnow(), changes, attribution.earnings)

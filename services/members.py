@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, case, or_, select, update
 from sqlalchemy.orm import Session
 
-from models import Member, utcnow
+from models import ContactWindow, Member, utcnow
 from models.sql import bulk_update, one_of, table_of, upsert
 
 Executor = Session | Connection
@@ -226,3 +226,19 @@ def _changed_values(src: Any) -> dict[str, Any]:
         "points_earned": Member.points_earned + src["points_earned"],
         "spend_fen": Member.spend_fen + src["spend_fen"],
     }
+
+
+def open_windows(db: Executor, messages: Mapping[int, datetime], events: Mapping[int, datetime]) -> None:
+    """Customer-service windows: a later message or follow/scan/click opens a new one, quota unused."""
+    for column, used, times in (("message_at", "message_used", messages), ("event_at", "event_used", events)):
+        if not times:
+            continue
+        rows = [{"member_id": m, column: at, used: 0} for m, at in sorted(times.items())]
+        stmt = upsert(db, ContactWindow)
+        current = getattr(ContactWindow, column)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[ContactWindow.member_id],
+            set_={column: getattr(stmt.excluded, column), used: 0},
+            where=or_(current.is_(None), current < getattr(stmt.excluded, column)),
+        )
+        db.execute(stmt, rows)

@@ -7,6 +7,7 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 # auth first: its hook must run before any other (the rest register hooks and routes)
 from bot.api import (  # noqa: E402, F401
     auth,
+    campaigns,
     errors,
     events,
     inputs,

@@ -329,6 +329,35 @@ PATHS.update(
         },
     }
 )
+CAMPAIGN_ID = [path_param("campaign_id", ID)]
+PATHS.update(
+    {
+        "/campaigns": {
+            "post": op("Create a campaign (a draft)", "campaigns", {"201": "Campaign"}, "422", "NewCampaign")
+        },
+        "/campaigns/{campaign_id}": {
+            "get": op("A campaign", "campaigns", {"200": "Campaign"}, "404", params=CAMPAIGN_ID)
+        },
+        "/campaigns/{campaign_id}/preview": {
+            "post": op(
+                "Audience size, reachable by channel, held back by reason: counts at once, nothing sent",
+                "campaigns",
+                {"200": "CampaignPreview"},
+                "404",
+                params=CAMPAIGN_ID,
+            )
+        },
+        "/campaigns/{campaign_id}/dry-run": {
+            "get": op(
+                "Who would get which variant by which channel; nothing sent",
+                "campaigns",
+                {"200": "CampaignDryRun"},
+                "404 422",
+                params=[*CAMPAIGN_ID, *PAGING],
+            )
+        },
+    }
+)
 PATHS["/openapi.json"] = {
     "get": {
         "summary": "This document",

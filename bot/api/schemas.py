@@ -332,3 +332,70 @@ SCHEMAS.update(
         ),
     }
 )
+
+VARIANT = obj(
+    {
+        "code": {"type": "string", "minLength": 1, "maxLength": 8},
+        "split": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 100,
+            "description": "percent; all add up to 100",
+        },
+        "title": {"type": "string", "minLength": 1, "maxLength": 64},
+        "summary": {"type": "string", "minLength": 1, "maxLength": 120},
+        "cover_url": {"type": "string"},
+    },
+    ("code", "split", "title", "summary"),
+)
+CAMPAIGN_FIELDS: dict[str, Any] = {
+    "name": {"type": "string", "minLength": 1, "maxLength": 60},
+    "audience": {
+        "type": "object",
+        "description": "tiers, stages, rfm_segments, tags, kol, points_min/max, "
+        "active_within_days, inactive_for_days, channels, followed_since — all must hold",
+    },
+    "variants": {"type": "array", "minItems": 1, "maxItems": 4, "items": VARIANT},
+    "page": {"enum": ["campaign"]},
+    "send_at": null(TIME),
+    "recurring": null(STR),
+    "quiet_start": {"type": "integer", "minimum": 0, "maximum": 1439},
+    "quiet_end": {"type": "integer", "minimum": 0, "maximum": 1439},
+}
+SCHEMAS.update(
+    {
+        "NewCampaign": obj(CAMPAIGN_FIELDS, ("name", "variants")),
+        "Campaign": obj(
+            {
+                "id": INT,
+                "name": STR,
+                "status": STR,
+                "audience": {"type": "object"},
+                "variants": {"type": "array", "items": VARIANT},
+                "page": STR,
+                "send_at": null(TIME),
+                "quiet_hours": {"type": "array", "items": INT, "description": "[start, end] minutes"},
+                "created_at": TIME,
+            }
+        ),
+        "CampaignPreview": obj(
+            {
+                "audience": INT,
+                "reachable": INT,
+                "by_channel": obj({"kf": INT, "mass": INT}),
+                "held": {"type": "object", "additionalProperties": INT, "description": "reason: members"},
+                "by_variant": {"type": "object", "additionalProperties": INT},
+            }
+        ),
+        "CampaignDryRun": obj(
+            {
+                "items": {
+                    "type": "array",
+                    "items": obj({"openid": STR, "variant": STR, "channel": null(STR), "held": null(STR)}),
+                },
+                "page": INT,
+                "per_page": INT,
+            }
+        ),
+    }
+)

@@ -1,0 +1,141 @@
+"""Campaigns through the merchant API: checked on the way in, previewed and dry-run without sending;
+the planner's SQL gives what `rules.planner.plan` gives for the same facts."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from models import Campaign, ContactWindow, Delivery, Member, utcnow
+from rules.planner import Facts, Rules, plan
+from services import campaigns
+from tests.api.conftest import error
+from tests.factories import member
+
+VARIANTS = [
+    {"code": "A", "split": 50, "title": "周末拿铁买一送一", "summary": "会员专享,周六周日全天"},
+    {"code": "B", "split": 50, "title": "积分翻倍周末", "summary": "周末消费积分翻倍"},
+]
+
+
+@pytest.fixture
+def crowd(wechat, run_jobs, session):
+    t = int(time.time())
+    wechat.send(wechat.subscribe("oCampKf01", create_time=t - 7200))
+    wechat.send(wechat.text("oCampKf01", "你好", create_time=t - 3600))  # 48-hour window open
+    for openid in ("oCampMs01", "oCampMs02", "oCampGone"):
+        wechat.send(wechat.subscribe(openid, create_time=t - 7200))
+    wechat.send(wechat.unsubscribe("oCampGone", create_time=t - 3000))
+    run_jobs()
+    return {o: member(session, o) for o in ("oCampKf01", "oCampMs01", "oCampMs02", "oCampGone")}
+
+
+def test_a_campaign_is_previewed_and_dry_run_without_sending(api, crowd, session, monkeypatch):
+    monkeypatch.setattr(campaigns, "in_quiet_hours", lambda *a: False)
+    made = api.post("/campaigns", {"name": "周末活动", "variants": VARIANTS, "audience": {}})
+    assert made.status_code == 201, made.get_json()
+    cid = made.get_json()["id"]
+    preview = api.post(f"/campaigns/{cid}/preview").get_json()
+    assert preview["audience"] == 4 and preview["reachable"] == 3
+    assert preview["by_channel"] == {"kf": 1, "mass": 2} and preview["held"] == {"unfollowed": 1}
+    assert sum(preview["by_variant"].values()) == 3
+    rows = {r["openid"]: r for r in api.get(f"/campaigns/{cid}/dry-run").get_json()["items"]}
+    assert rows["oCampKf01"]["channel"] == "kf" and rows["oCampGone"]["held"] == "unfollowed"
+    assert {r["variant"] for r in rows.values()} <= {"A", "B"}
+    assert session.scalar(select(Delivery)) is None  # nothing sent, nothing planned
+
+
+def test_quiet_hours_hold_everyone(api, crowd, monkeypatch):
+    monkeypatch.setattr(campaigns, "in_quiet_hours", lambda *a: True)
+    cid = api.post("/campaigns", {"name": "夜里", "variants": VARIANTS}).get_json()["id"]
+    assert api.post(f"/campaigns/{cid}/preview").get_json()["held"] == {"quiet_hours": 3, "unfollowed": 1}
+
+
+def test_bad_campaigns_are_422_with_every_problem_and_nothing_saved(api, session):
+    bad = {
+        "name": "",
+        "variants": [
+            {"code": "A", "split": 60, "title": "x" * 65, "summary": "ok"},
+            {"code": "A", "split": 30, "title": "t", "summary": "s"},
+        ],
+        "audience": {"stages": ["gold"]},
+        "send_at": "2020-01-01T00:00:00+08:00",
+    }
+    r = api.post("/campaigns", bad)
+    assert error(r) == (422, "invalid_campaign")
+    details = r.get_json()["error"]["details"]
+    for expected in (
+        "name must be",
+        "stages must be",
+        "title must be 1-64",
+        "codes must differ",
+        "splits must add up to 100, not 90",
+        "send_at is in the past",
+    ):
+        assert any(expected in d for d in details), (expected, details)
+    assert session.scalar(select(Campaign)) is None
+    assert api.post("/campaigns/999/preview").status_code == 404
+
+
+def test_an_audience_that_matches_nobody_previews_as_empty(api, crowd):
+    cid = api.post("/campaigns", {"name": "钻石", "variants": VARIANTS, "audience": {"tiers": ["diamond"]}})
+    body = api.post(f"/campaigns/{cid.get_json()['id']}/preview").get_json()
+    assert body["audience"] == 0 and body["reachable"] == 0
+
+
+def test_the_planner_sql_agrees_with_the_rule(app, crowd, session):
+    now = utcnow()
+    kf = crowd["oCampKf01"]
+    cases = {  # member → (window rows, sent deliveries)
+        "oCampKf01": dict(
+            message_at=now - timedelta(hours=1),
+            message_used=5,
+            event_at=now - timedelta(seconds=20),
+            event_used=1,
+        ),
+        "oCampMs01": dict(message_at=now - timedelta(hours=50), message_used=0, event_at=None, event_used=0),
+    }
+    for openid, window in cases.items():
+        row = session.get(ContactWindow, crowd[openid].id) or ContactWindow(member_id=crowd[openid].id)
+        for k, v in window.items():
+            setattr(row, k, v)
+        session.add(row)
+    campaign = Campaign(
+        account_id=kf.account_id, name="x", variants=VARIANTS, audience={}, quiet_start=0, quiet_end=0
+    )
+    session.add(campaign)
+    session.flush()
+    sent = now - timedelta(days=8)  # oCampMs02 was reached by a mass send 8 days ago
+    session.add(
+        Delivery(
+            account_id=kf.account_id,
+            campaign_id=campaign.id,
+            member_id=crowd["oCampMs02"].id,
+            variant="A",
+            channel="mass",
+            status="sent",
+            sent_at=sent,
+        )
+    )
+    session.commit()
+    got = {
+        r.member_id: (r.channel, r.reason)
+        for r in session.execute(campaigns.planned(session, campaign, "Asia/Shanghai", now, Rules()))
+    }
+    for m in crowd.values():
+        w = session.get(ContactWindow, m.id)
+        f = Facts(
+            bool(session.get(Member, m.id).following),
+            w.message_at if w else None,
+            w.message_used if w else 0,
+            w.event_at if w else None,
+            w.event_used if w else 0,
+            0,
+            0,
+            1 if m.openid == "oCampMs02" and (now - timedelta(days=8)).month == now.month else 0,
+        )
+        assert got[m.id] == plan(f, now, False, Rules()), m.openid
+    assert got[kf.id] == ("kf", None)  # its message window is used up; the event window is open
