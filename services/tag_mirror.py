@@ -18,6 +18,8 @@ twice: tagging someone who has the tag, or untagging someone who has not, change
 - Anything else WeChat answers (45009 quota, -1 busy, 45159 a twin deleted meanwhile) and timeouts
   propagate: the job fails and RQ retries it. Token errors (40001/42001) never get here: the client
   fetches a new token and asks again.
+
+Merchants' own tags (`put_manual`, `remove_manual`) follow the same protocol.
 """
 
 from __future__ import annotations
@@ -28,11 +30,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import Member, MemberTag, WeChatTag
 from models.sql import one_of, upsert
+from services.segments import RULE_TAG_PREFIXES
 
 log = logging.getLogger(__name__)
 
@@ -280,3 +283,93 @@ def add_up(report: Report, work: Work, pushed: Pushed) -> None:
     report.refused += len(pushed.refused_tag) + len(pushed.refused_untag)
     report.dropped += len(work.unsent) + len(work.orphaned)
     report.calls += pushed.calls
+
+
+# The merchant's own tags ----------------------------------------------------------------------------
+
+NAME_MAX = 30
+# The scoring job's (stage, RFM segment, tier, KOL candidate), and their full-width colon forms:
+# in WeChat's console those would pass for rule tags.
+RULE_PREFIXES = (*RULE_TAG_PREFIXES, *(p.replace(":", "：") for p in RULE_TAG_PREFIXES if ":" in p))
+
+
+class RuleTag(Exception):
+    """Rule tags follow the scores; they cannot be removed by hand."""
+
+
+def manual_problem(tag: str) -> str | None:
+    """Why a merchant may not set this tag, or None."""
+    if not tag.strip():
+        return "a tag must not be empty"
+    if len(tag) > NAME_MAX:
+        return f"a tag has at most {NAME_MAX} characters (WeChat's limit)"
+    if tag.startswith(RULE_PREFIXES):
+        return f"tags starting with {', '.join(RULE_TAG_PREFIXES)} are set by the scoring rules"
+    return None
+
+
+def put_manual(session: Session, account_id: int, member_id: int, tag: str) -> tuple[MemberTag, bool]:
+    """Tag a member by hand; True when the tag is new to them (or brought back after a removal).
+
+    A tag brought back is told to WeChat again: the mirror may be untagging it right now.
+    """
+    values = {"account_id": account_id, "member_id": member_id, "tag": tag, "source": "manual"}
+    inserted = session.execute(
+        upsert(session, MemberTag)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[MemberTag.member_id, MemberTag.tag])
+        .returning(MemberTag.id)
+    ).first()
+    restored = session.execute(
+        update(MemberTag)
+        .where(MemberTag.member_id == member_id, MemberTag.tag == tag, MemberTag.removed_at.is_not(None))
+        .values(removed_at=None, mirrored_at=None, source="manual")
+        .returning(MemberTag.id)
+    ).first()
+    found = select(MemberTag).where(MemberTag.member_id == member_id, MemberTag.tag == tag)
+    row = session.scalars(found.execution_options(populate_existing=True)).one()
+    return row, inserted is not None or restored is not None
+
+
+def remove_manual(session: Session, member_id: int, tag: str, now: datetime) -> MemberTag:
+    """Remove a member's tag (LookupError when they do not carry it; RuleTag for a rule's)."""
+    row = session.scalars(
+        select(MemberTag).where(
+            MemberTag.member_id == member_id, MemberTag.tag == tag, MemberTag.removed_at.is_(None)
+        )
+    ).one_or_none()
+    if row is None:
+        raise LookupError(tag)
+    if row.source == "rule":
+        raise RuleTag(tag)
+    row.removed_at = now
+    return row
+
+
+@dataclass(frozen=True)
+class TagSummary:
+    tag: str
+    members: int
+    pending: int  # followers whose row WeChat has not been told yet
+    sources: tuple[str, ...]
+    wechat_id: int | None
+
+
+def summary(session: Session, account_id: int) -> list[TagSummary]:
+    """Each active tag with its member count and how far the mirror has got, by name."""
+    active = and_(MemberTag.account_id == account_id, MemberTag.removed_at.is_(None))
+    waiting = and_(MemberTag.mirrored_at.is_(None), Member.following.is_(True))
+    sources: dict[str, list[str]] = {}
+    for tag, source in session.execute(
+        select(MemberTag.tag, MemberTag.source).where(active).group_by(MemberTag.tag, MemberTag.source)
+    ):
+        sources.setdefault(tag, []).append(source)
+    rows = session.execute(
+        select(MemberTag.tag, func.count(), func.count().filter(waiting), func.max(WeChatTag.wechat_id))
+        .join(Member, Member.id == MemberTag.member_id)
+        .outerjoin(WeChatTag, and_(WeChatTag.account_id == account_id, WeChatTag.name == MemberTag.tag))
+        .where(active)
+        .group_by(MemberTag.tag)
+        .order_by(MemberTag.tag)
+    )
+    return [TagSummary(t, n, p, tuple(sorted(sources[t])), w) for t, n, p, w in rows]

@@ -21,4 +21,5 @@ from bot.api import (  # noqa: E402, F401
     reviews,
     rewards,
     segments,
+    tags,
 )

@@ -329,6 +329,37 @@ PATHS.update(
         },
     }
 )
+TAG = [*OPENID, path_param("tag", {"type": "string", "minLength": 1, "maxLength": 30})]
+PATHS.update(
+    {
+        "/members/{openid}/tags": {
+            "get": op(
+                "A member's active tags and where each came from",
+                "tags",
+                {"200": "MemberTags"},
+                "404",
+                params=OPENID,
+            )
+        },
+        "/members/{openid}/tags/{tag}": {
+            "put": op(
+                "Tag a member by hand (201 new to them, 200 carried already); WeChat is told within 10 min",
+                "tags",
+                {"200": "MemberTag", "201": "MemberTag"},
+                "404 422",
+                params=TAG,
+            ),
+            "delete": op(
+                "Remove a member's tag (not a rule's: 409); WeChat is told within 10 min",
+                "tags",
+                {"200": "MemberTag"},
+                "404 409",
+                params=TAG,
+            ),
+        },
+        "/tags": {"get": op("Every active tag, its members and its WeChat twin", "tags", {"200": "Tags"})},
+    }
+)
 CAMPAIGN_ID = [path_param("campaign_id", ID)]
 PATHS.update(
     {

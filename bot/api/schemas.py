@@ -332,6 +332,43 @@ SCHEMAS.update(
         ),
     }
 )
+SCHEMAS.update(
+    {
+        "MemberTag": obj(
+            {
+                "tag": STR,
+                "source": {"enum": ["rule", "channel", "manual"]},
+                "created_at": TIME,
+                "mirrored_at": null({**TIME, "description": "when WeChat was last told; null: not yet"}),
+                "removed_at": null({**TIME, "description": "set when removed: WeChat is told, then it goes"}),
+            }
+        ),
+        "MemberTags": obj({"openid": STR, "items": {"type": "array", "items": ref("MemberTag")}}),
+        "Tags": obj(
+            {
+                "items": {
+                    "type": "array",
+                    "items": obj(
+                        {
+                            "tag": STR,
+                            "members": {"type": "integer", "description": "members carrying it"},
+                            "sources": {"type": "array", "items": {"enum": ["rule", "channel", "manual"]}},
+                            "wechat_id": null({**INT, "description": "its twin among the WeChat user tags"}),
+                            "pending": {
+                                "type": "integer",
+                                "description": "followers WeChat has not been told of",
+                            },
+                            "mirrored": {
+                                "type": "boolean",
+                                "description": "it has a twin and nothing is pending",
+                            },
+                        }
+                    ),
+                }
+            }
+        ),
+    }
+)
 
 VARIANT = obj(
     {
