@@ -3,6 +3,10 @@
 An H5 page never trusts an openid it did not sign: the token is the only way a URL can say who
 the member is, and it carries the account too, so a link minted for one account opens nothing
 of another. Replies and campaigns build links with `member_link`.
+
+A share link is another thing: `/h5/<appid>/<page>?from=<token>`, the token naming the member
+who shared it (by member id, for 30 days) and nobody who opens it. It is public (friends forward
+it), so it only ever credits the sharer with a read; it never lets anyone in as them.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from services.accounts import AccountRef
 
 SALT = "tiefen-h5-member"
 MAX_AGE = 7 * 24 * 3600  # seconds a link keeps working
+SHARE_SALT = "tiefen-h5-share"
+SHARE_MAX_AGE = 30 * 24 * 3600  # seconds a shared link keeps crediting its sharer
+SHARE_PARAM = "from"
 
 
 class _SignedAt(TimestampSigner):
@@ -31,11 +38,11 @@ class _SignedAt(TimestampSigner):
         return self.issued_at
 
 
-def _serializer(secret_key: str, issued_at: int | None = None) -> URLSafeTimedSerializer:
+def _serializer(secret_key: str, issued_at: int | None = None, salt: str = SALT) -> URLSafeTimedSerializer:
     if issued_at is None:
-        return URLSafeTimedSerializer(secret_key, salt=SALT)
+        return URLSafeTimedSerializer(secret_key, salt=salt)
     return URLSafeTimedSerializer(
-        secret_key, salt=SALT, signer=_SignedAt, signer_kwargs={"issued_at": issued_at}
+        secret_key, salt=salt, signer=_SignedAt, signer_kwargs={"issued_at": issued_at}
     )
 
 
@@ -67,6 +74,39 @@ def member_link(account: AccountRef, openid: str, page: str = "member", /, **par
     query = urlencode({**{k: v for k, v in params.items() if v is not None}, "t": token})
     base = settings.public_base_url.rstrip("/")
     return f"{base}/h5/{account.appid}/{page.strip('/')}?{query}"
+
+
+def sign_share(secret_key: str, account_id: int, member_id: int, issued_at: int | None = None) -> str:
+    """A `from` token: this member of this account shared the link, SHARE_MAX_AGE from `issued_at`."""
+    return str(_serializer(secret_key, issued_at, SHARE_SALT).dumps([account_id, member_id]))
+
+
+def read_share(
+    secret_key: str, token: str | None, account_id: int, max_age: int = SHARE_MAX_AGE
+) -> int | None:
+    """The sharer's member id; None when forged, tampered, expired, another account's or a member link."""
+    if not token or len(token) > 200:
+        return None
+    try:
+        data = _serializer(secret_key, salt=SHARE_SALT).loads(token, max_age=max_age)
+    except BadData:
+        return None
+    if not isinstance(data, list) or len(data) != 2 or data[0] != account_id:
+        return None
+    member_id = data[1]
+    return member_id if type(member_id) is int and member_id > 0 else None
+
+
+def share_link(account: AccountRef, member_id: int, page_path: str) -> str:
+    """The absolute URL a member shares: the page (its path under /h5/<appid>/), signed as theirs.
+
+    Only the path is kept: a query (a ledger page, a month) is the sharer's, not the reader's.
+    """
+    settings = _settings()
+    token = sign_share(settings.secret_key, account.id, member_id)
+    page = page_path.split("?", 1)[0].strip("/")
+    base = settings.public_base_url.rstrip("/")
+    return f"{base}/h5/{account.appid}/{page}?{urlencode({SHARE_PARAM: token})}"
 
 
 def _settings() -> Settings:
