@@ -1,0 +1,95 @@
+"""完善资料: a member binds a phone (注册), linked from the member centre until they have."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from bot.h5 import forms as form_tokens
+from models import Member
+from tests.conftest import APPID
+from tests.h5.helpers import forms, text
+
+MEMBER = "oProfile0001"
+SAVE = f"/h5/{APPID}/profile"
+
+
+@pytest.fixture
+def member_id(session, account):
+    member = Member(account_id=account.id, openid=MEMBER)
+    session.add(member)
+    session.commit()
+    return member.id
+
+
+def stored(session):
+    session.expire_all()
+    return session.execute(select(Member.phone, Member.registered_at).where(Member.openid == MEMBER)).one()
+
+
+def test_the_member_centre_asks_to_complete_the_profile_until_it_is(client, login, session, member_id):
+    login(MEMBER)
+    centre = client.get(f"/h5/{APPID}/member").text
+    assert "完善资料" in centre and f'href="/h5/{APPID}/profile"' in centre
+
+    session.execute(
+        Member.__table__.update()
+        .where(Member.id == member_id)
+        .values(phone="13800138000", registered_at=datetime(2025, 3, 1, tzinfo=UTC))
+    )
+    session.commit()
+    assert "完善资料" not in client.get(f"/h5/{APPID}/member").text
+
+
+def test_someone_who_never_followed_is_asked_to_follow_first(client, login, app, account, session):
+    login("oNotYet00001")
+    assert "完善资料" not in client.get(f"/h5/{APPID}/member").text
+    page = client.get(SAVE)
+    assert page.status_code == 200 and "关注「" in page.text and SAVE not in forms(page.text)
+
+    token = form_tokens.issue(app.config["SECRET_KEY"], account.id, "oNotYet00001", "profile")
+    refused = client.post(SAVE, data={"request_key": token, "phone": "13800138000"})
+    assert refused.status_code == 403 and "关注公众号成为会员后" in refused.text
+    assert session.scalar(select(Member.id).where(Member.openid == "oNotYet00001")) is None
+
+
+def test_a_phone_is_checked_then_bound_and_the_first_completion_kept(client, login, session, member_id):
+    login(MEMBER)
+    key = forms(client.get(SAVE).text)[SAVE]
+
+    wrong = client.post(SAVE, data={"request_key": key, "phone": "1234567"})
+    assert wrong.status_code == 400 and "请输入正确的 11 位手机号码" in text(wrong.text)
+    assert 'value="1234567"' in wrong.text  # what they typed stays, to be corrected
+    assert stored(session) == (None, None)
+
+    done = client.post(SAVE, data={"request_key": key, "phone": "+86 138 0013 8000"})
+    assert done.status_code == 200 and "注册成功" in text(done.text)
+    phone, registered_at = stored(session)
+    assert phone == "13800138000" and registered_at is not None
+    assert "完成注册" in text(client.get(SAVE).text)
+
+    changed = client.post(SAVE, data={"request_key": key, "phone": "13900139000"})
+    assert changed.status_code == 200 and "手机号已更新" in text(changed.text)
+    assert stored(session) == ("13900139000", registered_at)
+
+
+def test_the_form_needs_its_members_own_token(client, browser, login, session, member_id, account):
+    login(MEMBER)
+    key = forms(client.get(SAVE).text)[SAVE]
+    session.add(Member(account_id=account.id, openid="oProfile0002"))
+    session.commit()
+
+    assert client.post(SAVE, data={"phone": "13800138000"}).status_code == 403
+    other = login("oProfile0002", browser())
+    assert other.post(SAVE, data={"request_key": key, "phone": "13800138000"}).status_code == 403
+    assert browser().post(SAVE, data={"request_key": key, "phone": "13800138000"}).status_code == 403
+    assert stored(session) == (None, None)
+
+
+def test_the_result_page_carries_no_share_link(client, login, member_id):
+    login(MEMBER)
+    key = forms(client.get(SAVE).text)[SAVE]
+    done = client.post(SAVE, data={"request_key": key, "phone": "13800138000"})
+    assert "tiefen-share" not in done.text  # a POST's page is not one to share
