@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import redirect, request, session, url_for
 from werkzeug.wrappers import Response
@@ -21,7 +21,12 @@ from bot.h5.web import Refused, account_or_404, tiefen
 from services.accounts import AccountRef
 
 log = logging.getLogger(__name__)
-SESSION_KEY, NONCE_KEY = "h5", "h5_n"
+SESSION_KEY, NONCE_KEY, ASIDE_KEY = "h5", "h5_n", "h5_aside"
+# query parameters kept in the session while WeChat's OAuth runs: its state holds 128 bytes, and a
+# share link's signed `from` would push the page out of it (oauth.MAX_PAGE)
+SET_ASIDE = (links.SHARE_PARAM,)
+PageHook = Callable[["Visitor"], None]
+_OPENED: list[PageHook] = []
 
 
 @dataclass(frozen=True)
@@ -41,8 +46,17 @@ def remembered(account: AccountRef) -> str | None:
     return None
 
 
+def on_page_opened(hook: PageHook) -> PageHook:
+    """Run `hook(me)` as each member page opens, before its view (tracking.py counts the read)."""
+    if hook in _OPENED:
+        raise RuntimeError(f"{hook.__name__} is registered twice")
+    _OPENED.append(hook)
+    return hook
+
+
 def member_page(view: Callable[..., Any]) -> Callable[..., Any]:
-    """A GET page: `view(me: Visitor, **kwargs)`; a `?t=` link is checked, stored, then dropped."""
+    """A GET page: `view(me: Visitor, **kwargs)`; a `?t=` link is checked, stored, then dropped
+    (the rest of the query, a share link's `?from=` too, survives the redirect)."""
 
     @wraps(view)
     def wrapper(appid: str, **kwargs: Any) -> Any:
@@ -56,8 +70,11 @@ def member_page(view: Callable[..., Any]) -> Callable[..., Any]:
             return redirect(f"{h5.url_prefix}/{appid}/{here}", 303)  # a forwarded page carries no token
         openid = remembered(account)
         if openid is None:
-            return _to_wechat(account, here)
-        return view(Visitor(account, openid), **kwargs)
+            return _to_wechat(account, _set_aside(here))
+        me = Visitor(account, openid)
+        for hook in _OPENED:
+            hook(me)
+        return view(me, **kwargs)
 
     return wrapper
 
@@ -82,6 +99,20 @@ def member_action(purpose: str) -> Callable[[Callable[..., Any]], Callable[..., 
         return wrapper
 
     return decorate
+
+
+def page_arg(name: str) -> str | None:
+    """This page's query parameter `name` (one of SET_ASIDE): from the URL, or set aside for this
+    page before WeChat's OAuth (taken once)."""
+    value = request.args.get(name)
+    if value is not None:
+        return value
+    aside = session.get(ASIDE_KEY)
+    if not isinstance(aside, dict) or aside.get("path") != request.path:
+        return None
+    session.pop(ASIDE_KEY)
+    kept = aside.get(name)
+    return kept if isinstance(kept, str) else None
 
 
 def form_token(me: Visitor, purpose: str) -> str:
@@ -126,6 +157,17 @@ def _callback_url(account: AccountRef) -> str:
     if public.netloc == request.host:
         return f"{public.scheme}://{public.netloc}{path}"
     return request.host_url.rstrip("/") + path
+
+
+def _set_aside(here: str) -> str:
+    """`here` without the SET_ASIDE parameters, which wait in the session for the page's return."""
+    aside = {k: v for k in SET_ASIDE if (v := request.args.get(k)) is not None}
+    if not aside:
+        return here
+    session[ASIDE_KEY] = {"path": request.path, **{k: v for k, v in aside.items() if len(v) <= 256}}
+    path, _, query = here.partition("?")
+    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in aside]
+    return f"{path}?{urlencode(kept)}" if kept else path
 
 
 def _relative_page(appid: str) -> str:

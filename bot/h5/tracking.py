@@ -1,0 +1,140 @@
+"""Reads and shares of the member pages (seed 004's influence).
+
+Every member page opened counts as a read, once per reader per page per day; a `?from=` share
+link credits the member who shared it. The page carries its visitor's own share link for the
+JS-SDK and posts to `/h5/<appid>/shared` when WeChat says it was shared.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app, g, jsonify, request, url_for
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from bot.h5 import forms, h5, links
+from bot.h5.identity import Visitor, form_token, on_page_opened, page_arg, remembered
+from bot.h5.profile import member_profile
+from bot.h5.web import account_or_404, tiefen
+from models import utcnow
+from services import h5_support, shares
+
+log = logging.getLogger(__name__)
+PURPOSE = "share"  # the form token the page's script sends with a share
+REFUSALS = {
+    "target": "分享方式不正确。",
+    "page": "分享的页面不存在。",
+    "daily_limit": f"今天的分享已记录 {shares.DAILY_SHARES} 次,本次不再计入。",
+    "not_member": "关注公众号成为会员后,分享才会计入。",
+}
+
+
+@on_page_opened
+def count_read(me: Visitor) -> None:
+    """Count this read (one statement); a bad or foreign `from` token just credits nobody."""
+    page = _page_path(me.account.appid, request.path)
+    if page is None:
+        return
+    g.h5_page = page
+    secret = tiefen().settings.secret_key
+    sharer = links.read_share(secret, page_arg(links.SHARE_PARAM), me.account.id)
+    try:
+        with tiefen().sessions.begin() as session:
+            shares.record_view(session, me.account.id, me.openid, page, utcnow(), me.account.timezone, sharer)
+    except SQLAlchemyError:  # a read not counted must not cost the member their page
+        log.warning("read of %s by %s not counted", page, me.openid, exc_info=True)
+
+
+@dataclass(frozen=True)
+class ShareConfig:
+    url: str  # the visitor's own share link for this page (path and query)
+    page: str
+    post: str  # where the page tells us it was shared
+    key: str  # the form token that post carries
+
+
+@h5.app_template_global()
+def share_of(me: object) -> ShareConfig | None:
+    """What a member page needs to share itself as the visitor's; None off member pages and for
+    visitors who are not members (nobody to credit)."""
+    page = g.get("h5_page")
+    found = member_profile(me) if page is not None else None
+    if found is None or not isinstance(me, Visitor):
+        return None
+    link = urlsplit(links.share_link(me.account, found.member_id, page))
+    return ShareConfig(
+        url=f"{link.path}?{link.query}",  # the page makes it absolute on its own host
+        page=page,
+        post=url_for("h5.shared", appid=me.account.appid),
+        key=form_token(me, PURPOSE),
+    )
+
+
+@h5.post("/<appid>/shared")
+def shared(appid: str) -> tuple[Response, int]:
+    """The page says it was shared (form or JSON: page, target, request_key); 200 also when the
+    share is not counted, with why."""
+    account = account_or_404(appid)
+    fields = _fields()
+    openid = remembered(account)
+    token = fields.get(forms.FIELD)
+    secret = tiefen().settings.secret_key
+    if openid is None or forms.key_of(secret, _str(token), account.id, openid, PURPOSE) is None:
+        return _answer(403, False, "expired", "页面已过期,请刷新后再分享。")
+    page = _routed_page(appid, _str(fields.get("page")) or "")
+    if page is None:
+        return _answer(400, False, "page", REFUSALS["page"])
+    with tiefen().runtime.job_sessions.begin() as session:
+        member_id = h5_support.member_id_of(session, account.id, openid)
+        if member_id is None:
+            return _answer(200, False, "not_member", REFUSALS["not_member"])
+        target = _str(fields.get("target")) or ""
+        outcome = shares.record_share(
+            session, account.id, member_id, page, target, utcnow(), account.timezone
+        )
+    if outcome.reason is None:
+        return _answer(200, True, None, "已记录分享。")
+    return _answer(
+        400 if outcome.reason == "target" else 200, False, outcome.reason, REFUSALS[outcome.reason]
+    )
+
+
+def _page_path(appid: str, path: str) -> str | None:
+    """`reviews/new` for /h5/<appid>/reviews/new; None for what is not a page (the poster image)."""
+    page = path[len(f"{h5.url_prefix}/{appid}/") :].strip("/")
+    if not page or "." in page.rsplit("/", 1)[-1]:
+        return None
+    return page
+
+
+def _routed_page(appid: str, raw: str) -> str | None:
+    """The page a share names, when it is one of this account's H5 pages a member can open."""
+    page = _page_path(appid, f"{h5.url_prefix}/{appid}/{raw.split('?', 1)[0]}")
+    if page is None or len(page) > shares.MAX_PAGE:
+        return None
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    try:
+        endpoint, _ = adapter.match(f"{h5.url_prefix}/{appid}/{page}", method="GET")
+    except HTTPException:  # no such page, not a GET, or a redirect to another spelling
+        return None
+    return page if endpoint.startswith("h5.") and endpoint != "h5.oauth_callback" else None
+
+
+def _fields() -> dict[str, Any]:
+    if request.is_json:
+        data = request.get_json(silent=True)
+        return data if isinstance(data, dict) else {}
+    return request.form.to_dict()
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and len(value) <= 512 else None
+
+
+def _answer(status: int, recorded: bool, reason: str | None, message: str) -> tuple[Response, int]:
+    return jsonify(recorded=recorded, reason=reason, message=message), status
