@@ -74,6 +74,7 @@ def poster(
         return Poster(code, cached)
     png = render_poster(qr_image(code.ticket or ""), nickname, "扫码关注 成为会员", line)
     ttl = int((code.expires_at - now).total_seconds()) if code.expires_at else 30 * 86400
+    ttl = min(ttl, int(MEDIA_LIFETIME.total_seconds()))  # ~22 KB each: kept as long as the media is
     cache.set(key, png, ex=max(ttl, POSTER_MIN_TTL))
     return Poster(code, png)
 
