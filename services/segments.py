@@ -23,6 +23,7 @@ from rules.segments import PARTS, SEGMENTS, STAGES, weights_of
 from services import shares
 from services.programme import ProgrammeConfig
 
+LATE = timedelta(hours=1)  # follows and reads may be written this long after they happened
 RULE_TAG_PREFIXES = ("阶段:", "RFM:", "等级:", "KOL")
 KOL_TAG = "KOL候选"
 
@@ -45,7 +46,7 @@ def _dirty(scope: Scope) -> str:
         WHERE m.account_id = :a AND m.openid IN (
             SELECT e.openid FROM inbound_events e WHERE e.account_id = :a AND e.id > :w)
         UNION SELECT sharer_id FROM page_views
-            WHERE account_id = :a AND sharer_id IS NOT NULL AND viewed_at >= :since
+            WHERE account_id = :a AND sharer_id IS NOT NULL AND (viewed_at >= :since OR followed_at >= :since)
         UNION SELECT member_id FROM shares WHERE account_id = :a AND shared_at >= :since
         UNION SELECT r.member_id FROM review_likes l JOIN reviews r ON r.id = l.review_id
             WHERE r.account_id = :a AND l.created_at >= :since
@@ -104,7 +105,8 @@ sh AS (
     SELECT member_id, COUNT(*) AS n FROM shares
     WHERE account_id = :a AND member_id IN (SELECT id FROM touched) GROUP BY member_id),
 pv AS (
-    SELECT sharer_id AS member_id, COUNT(*) AS reads, COUNT(followed_at) AS follows FROM page_views
+    SELECT sharer_id AS member_id, COUNT(*) AS reads,
+        COUNT(DISTINCT CASE WHEN followed_at IS NOT NULL THEN viewer_openid END) AS follows FROM page_views
     WHERE account_id = :a AND sharer_id IN (SELECT id FROM touched) GROUP BY sharer_id),
 rf AS (
     SELECT referrer_id AS member_id, COUNT(*) AS n FROM live
@@ -378,10 +380,11 @@ def run(
         return RunOutcome(skipped=True)
     previous = last_run(session, prog.account_id)
     full = full or previous is None
-    scope = Scope(full, previous.watermark if previous else 0, previous.started_at if previous else None)
+    since = previous.started_at - LATE if previous else None  # late drains and follows: a margin
+    scope = Scope(full, previous.watermark if previous else 0, since)
     mark = safe_watermark(session, prog.account_id)
     step(STEPS[0])
-    shares.attribute_follows(session, prog.account_id)
+    shares.attribute_follows(session, prog.account_id, scope.since)
     step(STEPS[1])
     outcome = RunOutcome(full=full, scored=score(session, prog, scope, now, settings))
     step(STEPS[2])

@@ -82,7 +82,7 @@ def private_and_locked_down(response: Response) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
         f"script-src 'nonce-{csp_nonce()}'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     )
     return response

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from models import (
     Checkin,
+    Member,
     MemberScore,
     MemberTag,
     Order,
@@ -36,7 +37,7 @@ def people(session, account_id, *names):
     ids = ensure_members(session, account_id, [f"o{n}Seg0001" for n in names])
     found = {n: ids[f"o{n}Seg0001"] for n in names}
     for member_id in found.values():  # followed a month ago, nothing since
-        m = session.get(__import__("models").Member, member_id)
+        m = session.get(Member, member_id)
         m.first_followed_at = m.last_followed_at = m.last_interaction_at = NOW - timedelta(days=30)
     return found
 
@@ -123,6 +124,15 @@ def test_influence_parts_stages_and_candidates_on_a_small_population(session, ac
                 followed_at=NOW if i == 0 else None,
             )
         )
+    reread = PageView(  # the reader who followed read a second page too: still one follow
+        account_id=account_id,
+        viewer_openid="oV1",
+        page="/h5/x/p1",
+        day=date.today(),
+        sharer_id=p["A"],
+        followed_at=NOW,
+    )
+    session.add(reread)
     session.add(
         Order(
             account_id=account_id,
@@ -132,7 +142,7 @@ def test_influence_parts_stages_and_candidates_on_a_small_population(session, ac
             paid_at=NOW - timedelta(days=3),
         )
     )
-    session.get(__import__("models").Member, p["E"]).last_interaction_at = NOW - timedelta(days=1)
+    session.get(Member, p["E"]).last_interaction_at = NOW - timedelta(days=1)
     session.commit()
 
     rows, chosen, _ = score_all(session, account_id)
@@ -140,13 +150,13 @@ def test_influence_parts_stages_and_candidates_on_a_small_population(session, ac
     assert nonzero(a.parts) == {
         "activity": 2,
         "shares": 6,
-        "share_reads": 3,
+        "share_reads": 4,
         "share_follows": 10,
         "referrals": 20,
         "second_degree": 4,
         "downstream_activity": 0.8,
     }
-    assert a.influence == pytest.approx(45.8) and sum(a.parts.values()) == pytest.approx(a.influence)
+    assert a.influence == pytest.approx(46.8) and sum(a.parts.values()) == pytest.approx(a.influence)
     assert nonzero(b.parts) == {"activity": 4, "good_reviews": 5, "review_likes": 8, "referrals": 10}
     assert b.influence == pytest.approx(27)
     assert rows[p["F"]].influence == pytest.approx(51)  # five friends and a like …
