@@ -14,7 +14,7 @@ twice: tagging someone who has the tag, or untagging someone who has not, change
   logged and their row marked as mirrored (or, when untagging, deleted): it is not asked again
   unless a writer brings the tag back (which clears mirrored_at).
 - A tag WeChat will not create (45056: 100 tags already; 45157/45158: the name) is logged and its
-  rows wait; every run tries again, one call each.
+  rows wait; the next run asks again (after a 45056, no other tag is asked for in the same run).
 - Anything else WeChat answers (45009 quota, -1 busy, 45159 a twin deleted meanwhile) and timeouts
   propagate: the job fails and RQ retries it. Token errors (40001/42001) never get here: the client
   fetches a new token and asks again.
