@@ -37,6 +37,7 @@ class Settings:
     timestamp_window: int = 300  # seconds a callback's timestamp may stray from now
     max_body_bytes: int = 64 * 1024
     drain_linger: float = 1.0  # seconds a drain job keeps polling after the last work it found
+    campaign_rate: float = 200.0  # campaign messages per second to the WeChat API, all workers together
     testing: bool = False
 
     @property

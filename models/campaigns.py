@@ -53,6 +53,7 @@ class Delivery(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     mass_id: Mapped[int | None] = mapped_column(BigInteger)  # the mass send that carried it
     planned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a sender took it
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

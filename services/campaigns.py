@@ -278,3 +278,43 @@ def dry_run(
 ) -> list[Any]:
     rows = planned(session, campaign, tz, now, rules).order_by(Member.id)
     return list(session.execute(rows.offset((page - 1) * per_page).limit(per_page)).all())
+
+
+def report(session: Session, campaign: Campaign) -> dict[str, Any]:
+    """Targeted, sent (by channel), held and failed (by reason) and opened, per variant."""
+    rows = session.execute(
+        select(
+            Delivery.variant,
+            Delivery.status,
+            Delivery.channel,
+            Delivery.reason,
+            func.count(),
+            func.count(Delivery.opened_at),
+        )
+        .where(Delivery.campaign_id == campaign.id)
+        .group_by(Delivery.variant, Delivery.status, Delivery.channel, Delivery.reason)
+    ).all()
+    variants: dict[str, dict[str, Any]] = {
+        v["code"]: {
+            "targeted": 0,
+            "sent": {"kf": 0, "mass": 0},
+            "held": {},
+            "failed": {},
+            "pending": 0,
+            "opened": 0,
+        }
+        for v in campaign.variants
+    }
+    for variant, status, channel, reason, n, opened in rows:
+        out = variants.setdefault(
+            variant, {"targeted": 0, "sent": {}, "held": {}, "failed": {}, "pending": 0, "opened": 0}
+        )
+        out["targeted"] += n
+        out["opened"] += opened
+        if status == "sent":
+            out["sent"][channel] = out["sent"].get(channel, 0) + n
+        elif status in ("held", "failed"):
+            out[status][reason or "unknown"] = out[status].get(reason or "unknown", 0) + n
+        else:
+            out["pending"] += n
+    return {"campaign": campaign.id, "status": campaign.status, "variants": variants}

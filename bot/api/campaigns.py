@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 
 from bot.api import api, inputs, outputs
 from bot.api.auth import current_account
-from bot.api.db import read, write
+from bot.api.db import read, tiefen, write
 from bot.api.errors import ApiError
 from models import Campaign, utcnow
 from rules.planner import Rules
 from services import campaigns
+from tasks.campaigns import send_campaign
 
 FIELDS = ("name", "audience", "variants", "page", "send_at", "recurring", "quiet_start", "quiet_end")
 
@@ -93,3 +94,36 @@ def _campaign(session: Session, campaign_id: int) -> Campaign:
     if found is None:
         raise ApiError(404, "unknown_campaign", f"no campaign {campaign_id}")
     return found
+
+
+TRANSITIONS = {  # action: (statuses it applies to, the status it sets)
+    "send": (("draft", "scheduled"), None),
+    "pause": (("sending", "scheduled"), "paused"),
+    "resume": (("paused",), "sending"),
+    "cancel": (("draft", "scheduled", "sending", "paused"), "cancelled"),
+}
+
+
+@api.post("/campaigns/<int:campaign_id>/<any(send, pause, resume, cancel):action>")
+def act_on_campaign(campaign_id: int, action: str) -> tuple[Response, int]:
+    """send (at once, or at send_at; quiet hours wait), pause, resume, cancel."""
+    allowed, target = TRANSITIONS[action]
+
+    def change(session: Session) -> dict[str, Any]:
+        c = _campaign(session, campaign_id)
+        if c.status not in allowed:
+            raise ApiError(409, "campaign_state", f"campaign {campaign_id} is {c.status}: cannot {action}")
+        if target:
+            c.status = target
+        return campaign_json(c)
+
+    body = write(change)
+    if action in ("send", "resume"):
+        tiefen().runtime.queue("campaigns").enqueue(send_campaign, campaign_id, result_ttl=3600)
+    return jsonify(body), 202 if action in ("send", "resume") else 200
+
+
+@api.get("/campaigns/<int:campaign_id>/report")
+def campaign_report(campaign_id: int) -> Response:
+    """Per variant: targeted, sent by channel, held and failed by reason, opened."""
+    return jsonify(read(lambda s: campaigns.report(s, _campaign(s, campaign_id))))

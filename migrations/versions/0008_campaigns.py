@@ -76,6 +76,7 @@ def upgrade() -> None:
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('mass_id', sa.BigInteger(), nullable=True),
     sa.Column('planned_at', models.base.UTCDateTime(), nullable=False),
+    sa.Column('claimed_at', models.base.UTCDateTime(), nullable=True),
     sa.Column('sent_at', models.base.UTCDateTime(), nullable=True),
     sa.Column('opened_at', models.base.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_deliveries_campaign_id_campaigns')),

@@ -1,0 +1,171 @@
+"""Deliveries: planned once per (campaign, member), claimed in batches by the senders, and closed
+with what WeChat answered — so a re-run, a second worker or a killed one never sends twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, case, func, literal, select, update
+from sqlalchemy.orm import Session
+
+from models import Campaign, ContactWindow, Delivery, MassSend, Member
+from models.base import UTCDateTime
+from models.sql import dialect_of, insert_for, one_of, table_of
+from rules.planner import Rules
+from services import campaigns
+
+STALE = timedelta(minutes=10)  # a delivery "sending" this long was cut off mid-call
+
+
+@dataclass(frozen=True)
+class Claimed:
+    delivery_id: int
+    member_id: int
+    openid: str
+    variant: str
+    window: str | None  # kf: which window it spends ("message" or "event")
+
+
+def materialize(session: Session, campaign: Campaign, tz: str, now: datetime, rules: Rules) -> dict[str, int]:
+    """Write the planner's decision as delivery rows (planned, or held with the reason); members
+    planned before keep their row (unique per campaign and member). Returns counts by status."""
+    rows = campaigns.planned(session, campaign, tz, now, rules).subquery()
+    status = case((rows.c.reason.is_(None), "planned"), else_="held")
+    chosen = select(
+        literal(campaign.account_id),
+        literal(campaign.id),
+        rows.c.member_id,
+        rows.c.variant,
+        rows.c.channel,
+        status,
+        rows.c.reason,
+        literal(now, UTCDateTime()),
+    ).where(rows.c.member_id.is_not(None))  # SQLite's upsert wants a WHERE on its SELECT
+    columns = [
+        "account_id",
+        "campaign_id",
+        "member_id",
+        "variant",
+        "channel",
+        "status",
+        "reason",
+        "planned_at",
+    ]
+    stmt = insert_for(dialect_of(session), Delivery).from_select(columns, chosen)
+    session.execute(stmt.on_conflict_do_nothing(index_elements=[Delivery.campaign_id, Delivery.member_id]))
+    return counts(session, campaign.id)
+
+
+def counts(session: Session, campaign_id: int) -> dict[str, int]:
+    rows = session.execute(
+        select(Delivery.status, func.count())
+        .where(Delivery.campaign_id == campaign_id)
+        .group_by(Delivery.status)
+    )
+    return {status: int(n) for status, n in rows}
+
+
+def claim(
+    session: Session, campaign_id: int, channel: str, limit: int, now: datetime, variant: str | None = None
+) -> list[Claimed]:
+    """Take up to `limit` planned deliveries of a channel (skipping rows another sender holds) and
+    mark them sending, in the caller's transaction."""
+    stmt = (
+        select(Delivery.id, Delivery.member_id, Member.openid, Delivery.variant, ContactWindow)
+        .join(Member, Member.id == Delivery.member_id)
+        .outerjoin(ContactWindow, ContactWindow.member_id == Delivery.member_id)
+        .where(Delivery.campaign_id == campaign_id, Delivery.status == "planned", Delivery.channel == channel)
+        .order_by(Delivery.id)
+        .limit(limit)
+        .with_for_update(of=Delivery, skip_locked=True)
+    )
+    if variant is not None:
+        stmt = stmt.where(Delivery.variant == variant)
+    found = session.execute(stmt).all()
+    if not found:
+        return []
+    session.execute(
+        update(table_of(Delivery))
+        .where(one_of(session, Delivery.id, [r.id for r in found]))
+        .values(status="sending", attempts=Delivery.attempts + 1, claimed_at=now)
+    )
+    return [Claimed(r.id, r.member_id, r.openid, r.variant, _window(r.ContactWindow)) for r in found]
+
+
+def _window(w: ContactWindow | None) -> str | None:
+    if w is None:
+        return None
+    return "message" if w.message_at is not None else "event"
+
+
+def close(session: Session, results: list[tuple[int, str, str | None]], now: datetime) -> None:
+    """Record (delivery id, sent | failed | planned (to retry), reason) in one statement."""
+    if not results:
+        return
+    session.execute(
+        update(table_of(Delivery))
+        .where(Delivery.id == bindparam("b_id"))
+        .values(
+            status=bindparam("b_status"),
+            reason=bindparam("b_reason"),
+            sent_at=bindparam("b_sent_at"),
+        ),
+        [
+            {"b_id": d, "b_status": s, "b_reason": r, "b_sent_at": now if s == "sent" else None}
+            for d, s, r in results
+        ],
+    )
+
+
+def spend_windows(session: Session, sent: list[Claimed]) -> None:
+    """Customer-service messages spend the member's window quota (the planner reads it)."""
+    for kind in ("message", "event"):
+        ids = [c.member_id for c in sent if c.window == kind]
+        if ids:
+            used = getattr(ContactWindow, f"{kind}_used")
+            session.execute(
+                update(table_of(ContactWindow))
+                .where(one_of(session, ContactWindow.member_id, ids))
+                .values({f"{kind}_used": used + 1})
+            )
+
+
+def record_mass(
+    session: Session, campaign: Campaign, clientmsgid: str, claimed: list[Claimed], now: datetime
+) -> MassSend:
+    """The mass send about to be made for `claimed`: its clientmsgid makes WeChat's retries safe."""
+    mass = session.scalar(select(MassSend).where(MassSend.clientmsgid == clientmsgid))
+    if mass is None:
+        mass = MassSend(
+            account_id=campaign.account_id,
+            campaign_id=campaign.id,
+            clientmsgid=clientmsgid,
+            members=len(claimed),
+        )
+        session.add(mass)
+        session.flush()
+    session.execute(
+        update(table_of(Delivery))
+        .where(one_of(session, Delivery.id, [c.delivery_id for c in claimed]))
+        .values(mass_id=mass.id)
+    )
+    return mass
+
+
+def rescue_stale(session: Session, campaign_id: int, now: datetime) -> int:
+    """Deliveries left "sending" by a killed worker. Mass sends go back to planned (their
+    clientmsgid makes the resend safe); a customer-service message may have gone out, so it is
+    closed as failed ("interrupted") rather than risk sending it twice."""
+    cutoff = now - STALE
+    stale = (Delivery.campaign_id == campaign_id, Delivery.status == "sending", Delivery.claimed_at < cutoff)
+    back = session.execute(
+        update(table_of(Delivery)).where(*stale, Delivery.channel == "mass").values(status="planned")
+    ).rowcount  # type: ignore[attr-defined]
+    cut = session.execute(
+        update(table_of(Delivery))
+        .where(*stale, Delivery.channel == "kf")
+        .values(status="failed", reason="interrupted")
+    ).rowcount  # type: ignore[attr-defined]
+    return int(back or 0) + int(cut or 0)

@@ -1,0 +1,3 @@
+"""The merchant API's fixtures, for campaigns."""
+
+from tests.api.conftest import account, api  # noqa: F401

@@ -1,0 +1,131 @@
+"""Campaign delivery through the simulator: each member once, retries on 45009, permanent errors
+recorded, pause and re-runs that send nothing twice, opens tracked from the landing link."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from models import Campaign, Delivery
+from services import campaigns as campaign_service
+from tasks.campaigns import send_campaign
+from tests.conftest import APPID
+
+VARIANTS = [
+    {"code": "A", "split": 50, "title": "周末拿铁买一送一", "summary": "会员专享,周六周日全天"},
+    {"code": "B", "split": 50, "title": "积分翻倍周末", "summary": "周末消费积分翻倍"},
+]
+
+
+@pytest.fixture(autouse=True)
+def daytime(monkeypatch):
+    monkeypatch.setattr(campaign_service, "in_quiet_hours", lambda *a: False)
+    monkeypatch.setattr("tasks.campaigns.in_quiet_hours", lambda *a: False)
+
+
+@pytest.fixture
+def talkers(wechat, run_jobs):
+    """Members who just wrote to the account: their customer-service window is open."""
+    t = int(time.time())
+    names = [f"oTalker{i:02d}" for i in range(6)]
+    for openid in names:
+        wechat.send(wechat.subscribe(openid, create_time=t - 600))
+        wechat.send(wechat.text(openid, "你好", create_time=t - 60))
+    run_jobs()
+    return names
+
+
+def start(api, run_jobs, audience=None):
+    cid = api.post(
+        "/campaigns", {"name": "周末", "variants": VARIANTS, "audience": audience or {}}
+    ).get_json()["id"]
+    assert api.post(f"/campaigns/{cid}/send").status_code == 202
+    run_jobs()
+    return cid
+
+
+def test_each_member_gets_one_message_and_a_rerun_sends_nothing(api, talkers, run_jobs, simulator, session):
+    cid = start(api, run_jobs)
+    sent = simulator.state.custom_messages(APPID)
+    assert sorted(m.touser for m in sent) == sorted(talkers)
+    assert {m.msgtype for m in sent} == {"news"}
+    report = api.get(f"/campaigns/{cid}/report").get_json()
+    assert report["status"] == "done"
+    assert sum(v["sent"]["kf"] for v in report["variants"].values()) == 6
+    assert send_campaign(cid) == {}  # done: a duplicate job does nothing
+    session.execute(Campaign.__table__.update().where(Campaign.id == cid).values(status="sending"))
+    session.commit()
+    send_campaign(cid)  # even forced to run again, every member has their delivery already
+    assert len(simulator.state.custom_messages(APPID)) == 6
+
+
+def total(report: dict, part: str) -> dict:
+    """A report part (failed, held or sent) summed over the variants."""
+    out: dict = {}
+    for v in report.values():
+        for k, n in v[part].items():
+            out[k] = out.get(k, 0) + n
+    return out
+
+
+def fault(simulator, errcode: int, times: int) -> None:
+    body = {"path": "/cgi-bin/message/custom/send", "errcode": errcode, "times": times}
+    assert requests.post(f"{simulator.url}/_sim/faults", json=body, timeout=5).ok
+
+
+def test_rate_limits_are_retried(api, talkers, run_jobs, simulator, session):
+    fault(simulator, 45009, 2)
+    cid = start(api, run_jobs)
+    assert len(simulator.state.custom_messages(APPID)) == 6  # the two refused went in a later batch
+    attempts = sorted(session.scalars(select(Delivery.attempts).where(Delivery.campaign_id == cid)))
+    assert attempts == [1, 1, 1, 1, 2, 2]
+
+
+def test_permanent_errors_are_recorded_not_retried_and_the_cap_holds_the_rest(
+    api, talkers, run_jobs, simulator
+):
+    fault(simulator, 45015, 1)
+    first = start(api, run_jobs)
+    report = api.get(f"/campaigns/{first}/report").get_json()["variants"]
+    assert total(report, "failed") == {"45015": 1}
+    assert len(simulator.state.custom_messages(APPID)) == 5
+    second = start(api, run_jobs)  # the same day: one campaign message a day per member
+    report = api.get(f"/campaigns/{second}/report").get_json()["variants"]
+    assert total(report, "held") == {"daily_cap": 5}
+    assert total(report, "sent") == {"kf": 1, "mass": 0}  # the one who failed, whose window is open
+
+
+def test_a_paused_campaign_sends_nothing_until_resumed(api, talkers, run_jobs, simulator, session):
+    cid = api.post("/campaigns", {"name": "暂停", "variants": VARIANTS}).get_json()["id"]
+    session.execute(Campaign.__table__.update().where(Campaign.id == cid).values(status="paused"))
+    session.commit()
+    assert send_campaign(cid) == {}
+    assert simulator.state.custom_messages(APPID) == []
+    assert api.post(f"/campaigns/{cid}/resume").status_code == 202
+    run_jobs()
+    assert len(simulator.state.custom_messages(APPID)) == 6
+    assert api.post(f"/campaigns/{cid}/pause").status_code == 409  # done by now
+
+
+def test_opening_the_link_is_recorded_once(api, client, talkers, run_jobs, simulator, session):
+    cid = start(api, run_jobs, {"tags": ["none-such"]} if False else None)
+    message = simulator.state.custom_messages(APPID, talkers[0])[0]
+    url = (
+        message.content["articles"][0]["url"]
+        if "articles" in message.content
+        else message.content["news"]["articles"][0]["url"]
+    )
+    page = client.get(urlsplit(url).path)
+    assert (
+        page.status_code == 200
+        and "会员专享" in page.get_data(as_text=True)
+        or "周末" in page.get_data(as_text=True)
+    )
+    client.get(urlsplit(url).path)
+    opened = session.scalars(select(Delivery.opened_at).where(Delivery.campaign_id == cid)).all()
+    assert sum(o is not None for o in opened) == 1
+    assert client.get(f"/h5/{APPID}/c/forged-token").status_code == 404
