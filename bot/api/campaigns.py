@@ -104,7 +104,6 @@ TRANSITIONS = {  # action: (statuses it applies to, the status it sets)
 }
 
 
-@api.post("/campaigns/<int:campaign_id>/<any(send, pause, resume, cancel):action>")
 def act_on_campaign(campaign_id: int, action: str) -> tuple[Response, int]:
     """send (at once, or at send_at; quiet hours wait), pause, resume, cancel."""
     allowed, target = TRANSITIONS[action]
@@ -121,6 +120,16 @@ def act_on_campaign(campaign_id: int, action: str) -> tuple[Response, int]:
     if action in ("send", "resume"):
         tiefen().runtime.queue("campaigns").enqueue(send_campaign, campaign_id, result_ttl=3600)
     return jsonify(body), 202 if action in ("send", "resume") else 200
+
+
+for _action in TRANSITIONS:
+    api.add_url_rule(
+        f"/campaigns/<int:campaign_id>/{_action}",
+        f"campaign_{_action}",
+        act_on_campaign,
+        methods=["POST"],
+        defaults={"action": _action},
+    )
 
 
 @api.get("/campaigns/<int:campaign_id>/report")

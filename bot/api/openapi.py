@@ -378,6 +378,26 @@ PATHS.update(
                 params=CAMPAIGN_ID,
             )
         },
+        **{
+            f"/campaigns/{{campaign_id}}/{action}": {
+                "post": op(summary, "campaigns", {status: "Campaign"}, "404 409", params=CAMPAIGN_ID)
+            }
+            for action, summary, status in (
+                ("send", "Send now (or at send_at; quiet hours wait): 202, a job sends", "202"),
+                ("pause", "Pause sending; what is sent stays sent", "200"),
+                ("resume", "Resume a paused campaign: 202, a job sends what is left", "202"),
+                ("cancel", "Cancel: nothing more is sent", "200"),
+            )
+        },
+        "/campaigns/{campaign_id}/report": {
+            "get": op(
+                "Per variant: targeted, sent by channel, held and failed by reason, opened",
+                "campaigns",
+                {"200": "CampaignReport"},
+                "404",
+                params=CAMPAIGN_ID,
+            )
+        },
         "/campaigns/{campaign_id}/dry-run": {
             "get": op(
                 "Who would get which variant by which channel; nothing sent",

@@ -436,3 +436,27 @@ SCHEMAS.update(
         ),
     }
 )
+
+SCHEMAS["CampaignReport"] = obj(
+    {
+        "campaign": INT,
+        "status": STR,
+        "variants": {
+            "type": "object",
+            "additionalProperties": obj(
+                {
+                    "targeted": INT,
+                    "sent": {"type": "object", "additionalProperties": INT, "description": "by channel"},
+                    "held": {"type": "object", "additionalProperties": INT, "description": "by reason"},
+                    "failed": {
+                        "type": "object",
+                        "additionalProperties": INT,
+                        "description": "by WeChat code",
+                    },
+                    "pending": INT,
+                    "opened": INT,
+                }
+            ),
+        },
+    }
+)
