@@ -192,15 +192,7 @@ def settings_problems(changes: dict[str, object]) -> list[str]:
         "rfm_window_days": (whole(changes.get("rfm_window_days"), 7, 3650), "a whole number of days, 7-3650"),
         "kol_weights": (not weight_problems(changes.get("kol_weights")), "an object of part: weight 0-1000"),
         "kol_top_n": (whole(changes.get("kol_top_n"), 1, 1000), "a whole number, 1-1000"),
-        "kol_threshold": (
-            changes.get("kol_threshold") is None
-            or (
-                isinstance(changes.get("kol_threshold"), int | float)
-                and not isinstance(changes.get("kol_threshold"), bool)
-                and 0 < float(changes["kol_threshold"]) <= 1e9
-            ),
-            "null (the top N) or a score above 0",
-        ),
+        "kol_threshold": (_threshold_ok(changes.get("kol_threshold")), "null (the top N) or a score above 0"),
     }
     return problems + [
         f"{name} must be {want}" for name, (ok, want) in checks.items() if name in changes and not ok
@@ -217,6 +209,12 @@ def _bonuses_ok(value: object) -> bool:
         if isinstance(p, list) and len(p) == 2 and whole(p[0], 2, 365) and whole(p[1], 1, 100_000)
     ]
     return len(pairs) == len(value) and len({p[0] for p in pairs}) == len(pairs)
+
+
+def _threshold_ok(value: object) -> bool:
+    if value is None:
+        return True
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 1e9
 
 
 def _ladder_ok(value: object) -> bool:
