@@ -5,6 +5,7 @@ from simulator.callbacks import Callback
 from simulator.custom import SentCustom
 from simulator.customer import Outgoing, ScanError, WeChatServer
 from simulator.delivery import Delivery
+from simulator.mass import MassJob
 from simulator.media import Media
 from simulator.oauth import OAuthGrant
 from simulator.pages import Page
@@ -15,6 +16,7 @@ from simulator.routing import ApiRequest, api_endpoint
 from simulator.server import RunningServer, serve_in_thread
 from simulator.state import SimulatorState
 from simulator.templates import SentTemplate
+from simulator.webhooks import WebhookConfig
 
 __all__ = [
     "ApiRequest",
@@ -22,6 +24,7 @@ __all__ = [
     "Callback",
     "Delivery",
     "Fault",
+    "MassJob",
     "Media",
     "OAuthGrant",
     "Outgoing",
@@ -34,6 +37,7 @@ __all__ = [
     "SentTemplate",
     "SimulatorState",
     "WeChatServer",
+    "WebhookConfig",
     "api_endpoint",
     "create_api_app",
     "render_qr_png",

@@ -17,6 +17,8 @@ first: it sets the sim_openid cookie that tells WeChat's web OAuth who is browsi
 Control API: /_sim/apps, /_sim/calls, /_sim/faults, /_sim/expire-tokens, /_sim/reset, /_sim/menus/APPID,
 /_sim/users, /_sim/templates, /_sim/template-messages, /_sim/qrcodes, /_sim/expire-qrcodes, /_sim/media,
 /_sim/media/MEDIA_ID, /_sim/expire-media, /_sim/interactions, /_sim/custom-messages, /_sim/limits.
+Mass sends: /_sim/webhooks (where MASSSENDJOBFINISH goes), /_sim/mass-sends, /_sim/mass-sends/MSG_ID/replay,
+/_sim/mass-settings, /_sim/mass-failures.
 """
 
 

@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 import simulator.endpoints  # noqa: F401  (registers the endpoints)
 from simulator.admin import admin
 from simulator.errors import error_body
+from simulator.mass_admin import mass_admin
 from simulator.routing import EXTENSION_KEY, build_blueprint, json_response
 from simulator.state import SimulatorState
 
@@ -18,6 +19,7 @@ def create_api_app(state: SimulatorState | None = None) -> Flask:
     app.extensions[EXTENSION_KEY] = SimulatorState() if state is None else state
     app.register_blueprint(build_blueprint())
     app.register_blueprint(admin)
+    app.register_blueprint(mass_admin)
     app.register_error_handler(HTTPException, _http_error)
     return app
 

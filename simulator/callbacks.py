@@ -11,6 +11,12 @@ from dataclasses import dataclass
 
 FieldValue = str | int | float
 
+
+class XmlFragment(str):
+    """Pre-rendered XML put into a callback as is: nested elements such as MASSSENDJOBFINISH's
+    CopyrightCheckResult."""
+
+
 # MsgIds are unique per process and grow over time, so webhooks that dedupe on them never collide.
 _MSG_IDS = itertools.count(int(time.time() * 1000) * 10_000)
 
@@ -28,6 +34,8 @@ def render_xml(fields: Mapping[str, FieldValue]) -> str:
 
 def _render_value(value: FieldValue) -> str:
     """Render one field's value."""
+    if isinstance(value, XmlFragment):
+        return str(value)
     return cdata(value) if isinstance(value, str) else str(value)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from simulator.custom import REPLY_WINDOW, CustomBook, SentCustom
 from simulator.errors import ApiError
+from simulator.mass import MassBook
 from simulator.media import MEDIA_TTL, MediaStore
 from simulator.oauth import OAUTH_CODE_TTL, OAuthCodes
 from simulator.qrcodes import PERMANENT_LIMIT, QrCodeBook
@@ -17,6 +18,7 @@ from simulator.records import Call, Fault, Token
 from simulator.tags import TAG_LIMIT, TagBook
 from simulator.templates import SentTemplate, TemplateBook
 from simulator.users import make_user
+from simulator.webhooks import WebhookBook
 
 TOKEN_TTL = 7200
 
@@ -29,7 +31,8 @@ class SimulatorState:
     (`tags`) live in stores with their own locks. Their limits are settings: `qr_permanent_limit` (WeChat:
     100,000 permanent codes an account), `media_ttl` (3 days), `reply_window` (48 hours) and `tag_limit`
     (100 tags an account); each can also be changed later through its store, e.g.
-    `state.qrcodes.permanent_limit = 3`.
+    `state.qrcodes.permanent_limit = 3`. Mass sends live in `mass` (its quota and event settings are
+    attributes) and each account's webhook, where WeChat pushes its own events, in `webhooks`.
     """
 
     def __init__(
@@ -51,6 +54,8 @@ class SimulatorState:
         self.media = MediaStore(media_ttl)
         self.custom = CustomBook(reply_window)
         self.tags = TagBook(tag_limit)
+        self.mass = MassBook()
+        self.webhooks = WebhookBook()
         self._lock = threading.Lock()
         self._apps: dict[str, str] = {}
         self._tokens: dict[str, Token] = {}
@@ -182,6 +187,11 @@ class SimulatorState:
             info = self._users.get(appid, {}).get(openid)
             return info is not None and info.get("subscribe") == 1
 
+    def followers(self, appid: str) -> list[str]:
+        """The openids following an account, in the order the simulator met them."""
+        with self._lock:
+            return [o for o, info in self._users.get(appid, {}).items() if info.get("subscribe") == 1]
+
     def note_interaction(
         self, appid: str, openid: str, kind: str = "message", at: float | None = None
     ) -> None:
@@ -208,5 +218,6 @@ class SimulatorState:
                 store.clear()
             self._calls.clear()
             self._faults.clear()
-        for book in (self.templates, self.oauth_codes, self.qrcodes, self.media, self.custom, self.tags):
+        books = (self.templates, self.oauth_codes, self.qrcodes, self.media, self.custom, self.tags)
+        for book in (*books, self.mass, self.webhooks):
             book.clear()
