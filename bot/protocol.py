@@ -129,7 +129,9 @@ def parse(xml: str) -> Inbound:
         to_user=fields.get("ToUserName", ""),
         msg_type=msg_type,
         event=event,
-        event_key=msg._data.get("EventKey") or None,
+        # WeChat's reports (MASSSENDJOBFINISH, TEMPLATESENDJOBFINISH) have no EventKey but a MsgID:
+        # two in the same second must not look like one delivered twice
+        event_key=msg._data.get("EventKey") or (fields.get("MsgID") if msg_type == "event" else None) or None,
         content=fields.get("Content") if msg.type == "text" else None,
         msg_id=msg_id,
         create_time=create_time,

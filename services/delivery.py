@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+import xmltodict  # type: ignore[import-untyped]
 from sqlalchemy import bindparam, case, func, literal, select, update
 from sqlalchemy.orm import Session
 
@@ -169,3 +171,44 @@ def rescue_stale(session: Session, campaign_id: int, now: datetime) -> int:
         .values(status="failed", reason="interrupted")
     ).rowcount  # type: ignore[attr-defined]
     return int(back or 0) + int(cut or 0)
+
+
+REPORTED = ("TotalCount", "FilterCount", "SentCount", "ErrorCount")
+
+
+def mass_reports(session: Session, payloads: list[tuple[int, str]]) -> int:
+    """MASSSENDJOBFINISH: record each mass send's outcome once (a replay changes nothing)."""
+    done = 0
+    for account_id, xml in payloads:
+        fields = _fields(xml)
+        try:
+            msg_id = int(fields.get("MsgID") or fields.get("MsgId") or "")
+        except ValueError:
+            continue
+        result: dict[str, Any] = {"status": fields.get("Status")}
+        for name in REPORTED:
+            try:
+                result[name] = int(fields.get(name) or 0)
+            except ValueError:
+                result[name] = 0
+        done += int(
+            session.connection()
+            .execute(
+                update(table_of(MassSend))
+                .where(
+                    MassSend.account_id == account_id,
+                    MassSend.msg_id == msg_id,
+                    MassSend.finished_at.is_(None),
+                )
+                .values(status="finished", result=result, finished_at=func.now())
+            )
+            .rowcount
+            or 0
+        )
+    return done
+
+
+def _fields(xml: str) -> dict[str, str]:
+    """The top-level fields of a stored callback (already checked by the webhook)."""
+    parsed = xmltodict.parse(xml or "<xml/>", disable_entities=True).get("xml") or {}
+    return {k: str(v) for k, v in parsed.items() if isinstance(v, str)}

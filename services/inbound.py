@@ -19,10 +19,12 @@ from rules.clock import from_create_time
 from rules.lifecycle import Happened, ScanRecord, plan_lifecycle
 from rules.messages import API, Inbound
 from rules.referral import is_invite
-from services import awards, members, referrals
+from services import awards, delivery, members, referrals
 from services.awards import AwardOutcome
 
 MAX_ATTEMPTS = 5
+MASS_FINISHED = "masssendjobfinish"
+SYSTEM_EVENTS = frozenset({MASS_FINISHED, "templatesendjobfinish"})  # from WeChat, not from a member
 
 
 def record_inbound(conn: Connection, account_id: int, msg: Inbound, reply: str | None) -> int | None:
@@ -99,6 +101,14 @@ def apply_batch(session: Session, claimed: list[InboundEvent]) -> AwardOutcome:
     Events of members another drain is working on are left pending for a later batch
     (`outcome.deferred`); everything else is applied and marked done.
     """
+    reports = [e for e in claimed if e.event in SYSTEM_EVENTS]
+    if reports:  # WeChat's own reports about sends: no member behind them
+        finished = [e.id for e in reports if e.event == MASS_FINISHED]
+        delivery.mass_reports(session, _payloads(session, finished))
+        _mark_done(session, [e.id for e in reports])
+        claimed = [e for e in claimed if e.event not in SYSTEM_EVENTS]
+        if not claimed:
+            return AwardOutcome()
     member_ids = _member_ids(session, claimed)
     events = [e for e in claimed if (e.account_id, e.openid) in member_ids]
     if not events:
@@ -124,6 +134,15 @@ def apply_batch(session: Session, claimed: list[InboundEvent]) -> AwardOutcome:
     outcome.posters = [e.id for e in events if is_invite(e.msg_type, e.event, e.event_key, e.content)]
     outcome.deferred = len(claimed) - len(events)
     return outcome
+
+
+def _payloads(session: Session, ids: list[int]) -> list[tuple[int, str]]:
+    if not ids:
+        return []
+    rows = session.execute(
+        select(InboundEvent.account_id, InboundEvent.payload).where(one_of(session, InboundEvent.id, ids))
+    )
+    return [(int(a), str(p or "")) for a, p in rows]
 
 
 def _member_ids(session: Session, events: list[InboundEvent]) -> dict[tuple[int, str], int]:

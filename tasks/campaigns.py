@@ -206,6 +206,7 @@ class Sender:
                     MassSend.created_at < now - delivery.STALE,
                 )
             ).all()
+            again = []
             for mass_id, clientmsgid in stale:
                 rows = session.execute(
                     select(Delivery.id, Delivery.member_id, Member.openid, Delivery.variant)
@@ -214,5 +215,6 @@ class Sender:
                     .order_by(Delivery.id)
                 ).all()
                 if rows:
-                    claimed = [Claimed(d, m, o, v, None) for d, m, o, v in rows]
-                    self._send_mass(mass_id, clientmsgid, rows[0].variant, claimed)
+                    again.append((mass_id, clientmsgid, [Claimed(d, m, o, v, None) for d, m, o, v in rows]))
+        for mass_id, clientmsgid, claimed in again:  # outside the read: sending writes
+            self._send_mass(mass_id, clientmsgid, claimed[0].variant, claimed)
