@@ -7,8 +7,6 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, Response, request
 
-# Registers the tag endpoints; TODO: move beside the other endpoint imports in simulator/endpoints/__init__.py
-import simulator.endpoints.tags  # noqa: F401
 from simulator.custom import INTERACTION_KINDS
 from simulator.errors import error_body, ok
 from simulator.oauth import OPENID_COOKIE
