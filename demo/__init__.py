@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from app import create_app
-from demo import customers, referrals, report, shop
+from demo import campaign, customers, referrals, report, shop
 from models import migrate
 from simulator.api import create_api_app
 from simulator.customer import WeChatServer
@@ -53,13 +53,15 @@ def main(argv: list[str], db_file: Path | None = None) -> int:
             chains = referrals.run(app, wechat, [customers.customer(i) for i in range(count)], stats)
             shop_stats = shop.run(web.url, sim.url, api_token, APPID, stats.openids + chains.friends)
             stats.seconds = time.perf_counter() - started
-        swept = sweep_outbox(grace_seconds=0)
-        settled = settle_referrals()
-        scored = score_members(full=True)
+            swept = sweep_outbox(grace_seconds=0)
+            settled = settle_referrals()
+            scored = score_members(full=True)
+            sent = campaign.run(web.url, sim.url, api_token, sim_state, APPID, TOKEN, AES_KEY)
         with app.extensions["tiefen"].sessions() as session:
             report.print_report(session, stats, shop_stats, swept, sim_state)
             report.print_referrals(session, chains, settled)
             report.print_segments(session, scored)
+            report.print_campaign(session, sent)
     return 0
 
 

@@ -15,6 +15,7 @@ from models import (
     EventStatus,
     InboundEvent,
     LedgerEntry,
+    MassSend,
     Member,
     Referral,
     Review,
@@ -225,3 +226,40 @@ def print_segments(session: Session, scored: dict[str, int]) -> None:
         print(
             f"      friends: {friends or '-'}; shares {ev['shares']}; good reviews {len(ev['good_reviews'])}"
         )
+
+
+def print_campaign(session: Session, sent: dict[str, Any]) -> None:
+    """The campaign: preview, then the report per variant, and what WeChat said of the mass sends."""
+    p = sent["preview"]
+    print(
+        "\nCampaign 周末回馈 to 粘/深/铁 members, two variants (a 45009 burst, an expired token on the way)"
+    )
+    _rows(
+        "Preview (before sending)",
+        [
+            ("audience", p["audience"]),
+            ("reachable by customer-service message", p["by_channel"]["kf"]),
+            ("reachable by mass send", p["by_channel"]["mass"]),
+        ]
+        + [(f"held: {reason}", n) for reason, n in sorted(p["held"].items())],
+    )
+    rows: list[tuple[str, Any]] = []
+    for code, v in sorted(sent["report"]["variants"].items()):
+        rows += [
+            (f"variant {code}: targeted", v["targeted"]),
+            (f"variant {code}: sent by customer-service message", v["sent"].get("kf", 0)),
+            (f"variant {code}: sent by mass send", v["sent"].get("mass", 0)),
+        ]
+        rows += [(f"variant {code}: held ({r})", n) for r, n in sorted(v["held"].items())]
+        rows += [(f"variant {code}: failed ({r})", n) for r, n in sorted(v["failed"].items())]
+    finished = (
+        session.execute(select(MassSend.result).where(MassSend.finished_at.is_not(None))).scalars().all()
+    )
+    rows += [
+        ("status", sent["report"]["status"]),
+        ("seconds to send", f"{sent['seconds']:.2f}"),
+        ("news cards the simulator received (customer service)", sent["custom_messages"]),
+        ("mass sends (MASSSENDJOBFINISH recorded)", f"{sent['mass_jobs']} ({len(finished)})"),
+        ("members reached by mass sends, as WeChat reported", sum(r.get("SentCount", 0) for r in finished)),
+    ]
+    _rows("Campaign report", rows)

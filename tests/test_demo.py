@@ -34,3 +34,9 @@ def test_the_demo_runs_and_reports(tmp_path, capsys):
     top = re.search(r"#1 (\S+)\s+([\d.]+) = (.+)", out)
     parts = [float(a) * float(b) for a, b in re.findall(r"([\d.]+)×([\d.]+)", top.group(3))]
     assert abs(sum(parts) - float(top.group(2))) < 0.05  # the explanation adds up
+
+    assert "Campaign report" in out and re.search(r"status\s+done", out)
+    kf = sum(int(n) for n in re.findall(r"sent by customer-service message\s+(\d+)", out))
+    assert kf == figure("news cards the simulator received (customer service)")  # each once, 45009s retried
+    mass = re.search(r"mass sends \(MASSSENDJOBFINISH recorded\)\s+(\d+) \((\d+)\)", out)
+    assert mass and mass.group(1) == mass.group(2)

@@ -1,0 +1,49 @@
+"""A campaign to a segment with two variants, through a rate-limit burst and an expired token."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import requests
+
+from simulator.state import SimulatorState
+from simulator.webhooks import WebhookConfig
+
+CAMPAIGN = {
+    "name": "周末回馈",
+    "audience": {"stages": ["sticky", "deep", "iron"]},
+    "variants": [
+        {"code": "A", "split": 50, "title": "周末拿铁买一送一", "summary": "会员专享,周六周日全天有效"},
+        {"code": "B", "split": 50, "title": "周末消费积分翻倍", "summary": "本周末到店消费,积分翻倍"},
+    ],
+    "quiet_start": 0,
+    "quiet_end": 0,  # the demo runs whenever you run it: no quiet hours
+}
+
+
+def run(
+    web_url: str, sim_url: str, token: str, sim: SimulatorState, appid: str, wechat_token: str, aes_key: str
+) -> dict[str, Any]:
+    sim.webhooks.register(WebhookConfig(appid, f"{web_url}/wechat/{appid}", wechat_token, aes_key, "safe"))
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {token}"
+    base = f"{web_url}/api/v1"
+    made = api.post(f"{base}/campaigns", json=CAMPAIGN, timeout=30).json()
+    preview = api.post(f"{base}/campaigns/{made['id']}/preview", timeout=30).json()
+    fault = {"path": "/cgi-bin/message/custom/send", "errcode": 45009, "times": 3}
+    requests.post(f"{sim_url}/_sim/faults", json=fault, timeout=5)  # WeChat says: too fast
+    requests.post(f"{sim_url}/_sim/expire-tokens", timeout=5)  # and the shared token dies
+    started = time.perf_counter()
+    api.post(f"{base}/campaigns/{made['id']}/send", timeout=120)
+    report = api.get(f"{base}/campaigns/{made['id']}/report", timeout=30).json()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(not j.finished or not j.events for j in sim.mass.jobs(appid)):
+        time.sleep(0.1)
+    return {
+        "preview": preview,
+        "report": report,
+        "seconds": time.perf_counter() - started,
+        "mass_jobs": len(sim.mass.jobs(appid)),
+        "custom_messages": sum(m.msgtype == "news" for m in sim.custom_messages(appid)),
+    }
