@@ -112,6 +112,10 @@ def act_on_campaign(campaign_id: int, action: str) -> tuple[Response, int]:
         c = _campaign(session, campaign_id)
         if c.status not in allowed:
             raise ApiError(409, "campaign_state", f"campaign {campaign_id} is {c.status}: cannot {action}")
+        if action == "send":
+            p = campaigns.preview(session, c, current_account().timezone, utcnow(), Rules())
+            if p.audience == 0:
+                raise ApiError(422, "empty_audience", "the audience matches no member: nothing to send")
         if target:
             c.status = target
         return campaign_json(c)

@@ -80,10 +80,13 @@ def test_bad_campaigns_are_422_with_every_problem_and_nothing_saved(api, session
     assert api.post("/campaigns/999/preview").status_code == 404
 
 
-def test_an_audience_that_matches_nobody_previews_as_empty(api, crowd):
+def test_an_audience_that_matches_nobody_is_refused_and_nothing_is_sent(api, crowd, session):
     cid = api.post("/campaigns", {"name": "钻石", "variants": VARIANTS, "audience": {"tiers": ["diamond"]}})
-    body = api.post(f"/campaigns/{cid.get_json()['id']}/preview").get_json()
+    cid = cid.get_json()["id"]
+    body = api.post(f"/campaigns/{cid}/preview").get_json()
     assert body["audience"] == 0 and body["reachable"] == 0
+    assert error(api.post(f"/campaigns/{cid}/send")) == (422, "empty_audience")
+    assert session.scalar(select(Campaign.status)) == "draft" and session.scalar(select(Delivery)) is None
 
 
 def test_the_planner_sql_agrees_with_the_rule(app, crowd, session):
