@@ -380,13 +380,13 @@ PATHS.update(
         },
         **{
             f"/campaigns/{{campaign_id}}/{action}": {
-                "post": op(summary, "campaigns", {status: "Campaign"}, "404 409", params=CAMPAIGN_ID)
+                "post": op(summary, "campaigns", {status: "Campaign"}, errors, params=CAMPAIGN_ID)
             }
-            for action, summary, status in (
-                ("send", "Send now (or at send_at; quiet hours wait): 202, a job sends", "202"),
-                ("pause", "Pause sending; what is sent stays sent", "200"),
-                ("resume", "Resume a paused campaign: 202, a job sends what is left", "202"),
-                ("cancel", "Cancel: nothing more is sent", "200"),
+            for action, summary, status, errors in (
+                ("send", "Send now (or at send_at; quiet hours wait): 202, a job sends", "202", "404 409 422"),
+                ("pause", "Pause sending; what is sent stays sent", "200", "404 409"),
+                ("resume", "Resume a paused campaign: 202, a job sends what is left", "202", "404 409"),
+                ("cancel", "Cancel: nothing more is sent", "200", "404 409"),
             )
         },
         "/campaigns/{campaign_id}/report": {
