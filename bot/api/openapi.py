@@ -383,7 +383,7 @@ PATHS.update(
                 "post": op(summary, "campaigns", {status: "Campaign"}, errors, params=CAMPAIGN_ID)
             }
             for action, summary, status, errors in (
-                ("send", "Send now (or at send_at; quiet hours wait): 202, a job sends", "202", "404 409 422"),
+                ("send", "Send now (or at send_at; quiet hours wait): a job sends", "202", "404 409 422"),
                 ("pause", "Pause sending; what is sent stays sent", "200", "404 409"),
                 ("resume", "Resume a paused campaign: 202, a job sends what is left", "202", "404 409"),
                 ("cancel", "Cancel: nothing more is sent", "200", "404 409"),
