@@ -3,7 +3,7 @@
 from models.account import Account
 from models.activity import Checkin, Order, OrderRefund, Review, ReviewLike
 from models.base import Base, make_engine, make_session_factory, utcnow
-from models.campaigns import Campaign, ContactWindow, Delivery, MassSend
+from models.campaigns import Campaign, ContactWindow, Delivery, Journey, MassSend
 from models.inbound_event import EventStatus, InboundEvent
 from models.ledger import LedgerEntry, PointLot
 from models.member import Member
@@ -23,6 +23,7 @@ __all__ = [
     "Checkin",
     "EventStatus",
     "InboundEvent",
+    "Journey",
     "KolRun",
     "LedgerEntry",
     "MassSend",

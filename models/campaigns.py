@@ -20,6 +20,7 @@ class Campaign(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     name: Mapped[str] = mapped_column(String(60))
     status: Mapped[str] = mapped_column(String(16), default="draft")  # draft|scheduled|sending|paused|done…
+    kind: Mapped[str] = mapped_column(String(8), default="campaign")  # campaign | journey
     audience: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the segment: see rules/audience.py
     variants: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # code, split, title, summary
     page: Mapped[str] = mapped_column(String(40), default="campaign")  # the H5 landing page template
@@ -89,3 +90,20 @@ class ContactWindow(Base):
     message_used: Mapped[int] = mapped_column(default=0)
     event_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     event_used: Mapped[int] = mapped_column(default=0)
+
+
+class Journey(Base):
+    """A triggered message: when a member does (or stops doing) something, after a delay, send the
+    content of its campaign (kind "journey") through the same planner, caps and delivery."""
+
+    __tablename__ = "journeys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    trigger: Mapped[str] = mapped_column(String(20))  # follow | first_checkin | streak_at_risk | …
+    trigger_days: Mapped[int | None]  # inactive: days without a thing; streak_at_risk: the streak
+    delay_minutes: Mapped[int] = mapped_column(default=0)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), unique=True)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # triggers before it: ignored

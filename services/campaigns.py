@@ -172,8 +172,11 @@ class Clock:
         )
 
 
-def planned(session: Session, campaign: Campaign, tz: str, now: datetime, rules: Rules) -> Any:
-    """A SELECT of (member_id, openid, variant, channel, reason) for everyone in the audience."""
+def planned(
+    session: Session, campaign: Campaign, tz: str, now: datetime, rules: Rules, only: Any = None
+) -> Any:
+    """A SELECT of (member_id, openid, variant, channel, reason) for everyone in the audience
+    (and, for a journey, among the member ids `only` selects)."""
     clock = Clock.of(campaign, tz, now)
     sent = aliased(Delivery)
     counts = (
@@ -227,6 +230,7 @@ def planned(session: Session, campaign: Campaign, tz: str, now: datetime, rules:
         .outerjoin(ContactWindow, ContactWindow.member_id == Member.id)
         .outerjoin(counts, counts.c.member_id == Member.id)
         .where(*audience_filter(session, campaign.account_id, campaign.audience or {}, now))
+        .where(Member.id.in_(only) if only is not None else literal(True))
     )
 
 

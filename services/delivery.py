@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import xmltodict  # type: ignore[import-untyped]
-from sqlalchemy import bindparam, case, func, literal, select, update
+from sqlalchemy import bindparam, case, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import Campaign, ContactWindow, Delivery, MassSend, Member
@@ -30,10 +30,19 @@ class Claimed:
     window: str | None  # kf: which window it spends ("message" or "event")
 
 
-def materialize(session: Session, campaign: Campaign, tz: str, now: datetime, rules: Rules) -> dict[str, int]:
+WAIT = ("quiet_hours", "daily_cap", "weekly_cap", "mass_quota")  # reasons that pass with time
+
+
+def materialize(
+    session: Session, campaign: Campaign, tz: str, now: datetime, rules: Rules, only: Any = None
+) -> dict[str, int]:
     """Write the planner's decision as delivery rows (planned, or held with the reason); members
-    planned before keep their row (unique per campaign and member). Returns counts by status."""
-    rows = campaigns.planned(session, campaign, tz, now, rules).subquery()
+    planned before keep their row (unique per campaign and member). Returns counts by status.
+
+    With `only` (a journey's triggered members) a member held for a reason that passes with time
+    gets no row, so a later run can still reach them.
+    """
+    rows = campaigns.planned(session, campaign, tz, now, rules, only).subquery()
     status = case((rows.c.reason.is_(None), "planned"), else_="held")
     chosen = select(
         literal(campaign.account_id),
@@ -45,6 +54,8 @@ def materialize(session: Session, campaign: Campaign, tz: str, now: datetime, ru
         rows.c.reason,
         literal(now, UTCDateTime()),
     ).where(rows.c.member_id.is_not(None))  # SQLite's upsert wants a WHERE on its SELECT
+    if only is not None:
+        chosen = chosen.where(or_(rows.c.reason.is_(None), rows.c.reason.not_in(WAIT)))
     columns = [
         "account_id",
         "campaign_id",

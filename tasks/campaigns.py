@@ -158,6 +158,9 @@ class Sender:
                 )
                 if not claimed:
                     continue
+                if len(claimed) < 2:  # WeChat's list mass send takes two openids at least
+                    delivery.close(session, [(claimed[0].delivery_id, "held", "mass_needs_two")], utcnow())
+                    return True
                 campaign = session.get(Campaign, self.campaign_id)
                 assert campaign is not None
                 clientmsgid = f"tf{self.campaign_id}-{code}-{claimed[0].delivery_id}"
