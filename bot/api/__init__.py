@@ -11,6 +11,7 @@ from bot.api import (  # noqa: E402, F401
     errors,
     events,
     inputs,
+    journeys,
     members,
     openapi,
     orders,

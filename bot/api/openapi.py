@@ -409,6 +409,28 @@ PATHS.update(
         },
     }
 )
+PATHS.update(
+    {
+        "/journeys": {
+            "get": op(
+                "Triggered journeys (the onboarding and re-activation defaults included)",
+                "journeys",
+                {"200": "Journeys"},
+            ),
+            "post": op("Add a journey", "journeys", {"201": "Journey"}, "422", "NewJourney"),
+        },
+        "/journeys/{journey_id}": {
+            "patch": op(
+                "Switch a journey on or off",
+                "journeys",
+                {"200": "Journey"},
+                "404 422",
+                "JourneySwitch",
+                [path_param("journey_id", ID)],
+            )
+        },
+    }
+)
 PATHS["/openapi.json"] = {
     "get": {
         "summary": "This document",

@@ -460,3 +460,30 @@ SCHEMAS["CampaignReport"] = obj(
         },
     }
 )
+
+JOURNEY_FIELDS: dict[str, Any] = {
+    "name": {"type": "string", "minLength": 1, "maxLength": 60},
+    "trigger": {"enum": ["follow", "first_checkin", "streak_at_risk", "inactive", "tier_up", "became_kol"]},
+    "trigger_days": null({"type": "integer", "minimum": 1, "maximum": 365}),
+    "delay_minutes": {"type": "integer", "minimum": 0, "maximum": 129600},
+    "title": {"type": "string", "minLength": 1, "maxLength": 64},
+    "summary": {"type": "string", "minLength": 1, "maxLength": 120},
+    "cover_url": STR,
+    "audience": {"type": "object"},
+}
+SCHEMAS.update(
+    {
+        "NewJourney": obj(JOURNEY_FIELDS, ("name", "trigger", "title", "summary")),
+        "Journey": obj(
+            {
+                "id": INT,
+                **{k: v for k, v in JOURNEY_FIELDS.items() if k != "cover_url"},
+                "enabled": BOOL,
+                "sent": INT,
+                "created_at": TIME,
+            }
+        ),
+        "Journeys": obj({"items": {"type": "array", "items": ref("Journey")}}),
+        "JourneySwitch": obj({"enabled": BOOL}),
+    }
+)
