@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import socket
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from app import create_app
 from demo import campaign, customers, referrals, report, shop
-from models import migrate
+from models import Account, migrate, utcnow
 from simulator.api import create_api_app
 from simulator.customer import WeChatServer
 from simulator.server import serve_in_thread
 from simulator.state import SimulatorState
+from tasks.journeys import run_journeys
 from tasks.referrals import settle_referrals
 from tasks.segments import score_members
 from tasks.sweeper import sweep_outbox
@@ -56,12 +58,13 @@ def main(argv: list[str], db_file: Path | None = None) -> int:
             swept = sweep_outbox(grace_seconds=0)
             settled = settle_referrals()
             scored = score_members(full=True)
+            journeyed = run_journeys()
             sent = campaign.run(web.url, sim.url, api_token, sim_state, APPID, TOKEN, AES_KEY)
         with app.extensions["tiefen"].sessions() as session:
             report.print_report(session, stats, shop_stats, swept, sim_state)
             report.print_referrals(session, chains, settled)
             report.print_segments(session, scored)
-            report.print_campaign(session, sent)
+            report.print_campaign(session, sent, journeyed)
     return 0
 
 
@@ -124,5 +127,11 @@ def set_up_merchant(app: Any) -> str:
             print(f"$ flask --app app account token …\n  {token[:8]}… (the shop's API token)")
         else:
             print(f"$ flask --app app {' '.join(args[:2])} …\n  {result.output.strip()}")
+    with app.extensions["tiefen"].sessions.begin() as session:  # the story starts ten days ago
+        session.execute(
+            Account.__table__.update()
+            .where(Account.appid == APPID)
+            .values(created_at=utcnow() - timedelta(days=customers.DAYS))
+        )
     print()
     return token

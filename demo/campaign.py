@@ -26,6 +26,8 @@ def run(
     web_url: str, sim_url: str, token: str, sim: SimulatorState, appid: str, wechat_token: str, aes_key: str
 ) -> dict[str, Any]:
     sim.webhooks.register(WebhookConfig(appid, f"{web_url}/wechat/{appid}", wechat_token, aes_key, "safe"))
+    news_before = sum(m.msgtype == "news" for m in sim.custom_messages(appid))
+    jobs_before = len(sim.mass.jobs(appid))
     api = requests.Session()
     api.headers["Authorization"] = f"Bearer {token}"
     base = f"{web_url}/api/v1"
@@ -44,6 +46,7 @@ def run(
         "preview": preview,
         "report": report,
         "seconds": time.perf_counter() - started,
-        "mass_jobs": len(sim.mass.jobs(appid)),
-        "custom_messages": sum(m.msgtype == "news" for m in sim.custom_messages(appid)),
+        "campaign_id": made["id"],
+        "mass_jobs": len(sim.mass.jobs(appid)) - jobs_before,
+        "custom_messages": sum(m.msgtype == "news" for m in sim.custom_messages(appid)) - news_before,
     }

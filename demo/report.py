@@ -228,8 +228,9 @@ def print_segments(session: Session, scored: dict[str, int]) -> None:
         )
 
 
-def print_campaign(session: Session, sent: dict[str, Any]) -> None:
-    """The campaign: preview, then the report per variant, and what WeChat said of the mass sends."""
+def print_campaign(session: Session, sent: dict[str, Any], journeyed: dict[str, int]) -> None:
+    """Journeys, then the campaign: preview, the report per variant, what WeChat said of mass sends."""
+    _rows("Triggered journeys (messages planned by this run)", sorted(journeyed.items()))
     p = sent["preview"]
     print(
         "\nCampaign 周末回馈 to 粘/深/铁 members, two variants (a 45009 burst, an expired token on the way)"
@@ -253,7 +254,13 @@ def print_campaign(session: Session, sent: dict[str, Any]) -> None:
         rows += [(f"variant {code}: held ({r})", n) for r, n in sorted(v["held"].items())]
         rows += [(f"variant {code}: failed ({r})", n) for r, n in sorted(v["failed"].items())]
     finished = (
-        session.execute(select(MassSend.result).where(MassSend.finished_at.is_not(None))).scalars().all()
+        session.execute(
+            select(MassSend.result).where(
+                MassSend.campaign_id == sent["campaign_id"], MassSend.finished_at.is_not(None)
+            )
+        )
+        .scalars()
+        .all()
     )
     rows += [
         ("status", sent["report"]["status"]),

@@ -40,3 +40,4 @@ def test_the_demo_runs_and_reports(tmp_path, capsys):
     assert kf == figure("news cards the simulator received (customer service)")  # each once, 45009s retried
     mass = re.search(r"mass sends \(MASSSENDJOBFINISH recorded\)\s+(\d+) \((\d+)\)", out)
     assert mass and mass.group(1) == mass.group(2)
+    assert figure("新人欢迎 · 第三天") > 0  # the onboarding series reached the week's new followers
