@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from models import Campaign, Channel, ContactWindow, Delivery, Member, MemberScore, MemberTag, TierRow
+from models import Campaign, Channel, ContactWindow, Delivery, Member, MemberScore, MemberTag, Order, TierRow
 from rules.audience import audience_problems
 from rules.planner import Rules, in_quiet_hours
 
@@ -321,4 +321,44 @@ def report(session: Session, campaign: Campaign) -> dict[str, Any]:
             out[status][reason or "unknown"] = out[status].get(reason or "unknown", 0) + n
         else:
             out["pending"] += n
-    return {"campaign": campaign.id, "status": campaign.status, "variants": variants}
+    for variant, orders, revenue in _orders_after(session, campaign):
+        out = variants.setdefault(variant, {})
+        out["orders"], out["revenue_fen"] = int(orders), int(revenue or 0)
+    for out in variants.values():
+        out.setdefault("orders", 0)
+        out.setdefault("revenue_fen", 0)
+    return {
+        "campaign": campaign.id,
+        "status": campaign.status,
+        "attribution_days": ATTRIBUTION.days,
+        "variants": variants,
+    }
+
+
+ATTRIBUTION = timedelta(days=7)  # an order this soon after a member got the message counts for it
+
+
+def _sooner_than(session: Session, later: Any, earlier: Any, span: timedelta) -> ColumnElement[bool]:
+    """later - earlier < span, in SQL either database understands."""
+    if session.get_bind().dialect.name == "postgresql":
+        moved: ColumnElement[bool] = later < earlier + literal(span)
+        return moved
+    return func.julianday(later) - func.julianday(earlier) < span.total_seconds() / 86400
+
+
+def _orders_after(session: Session, campaign: Campaign) -> list[Any]:
+    """Orders (paid minus refunded) by members within the attribution window after their message."""
+    sent = aliased(Delivery)
+    return list(
+        session.execute(
+            select(sent.variant, func.count(Order.id), func.sum(Order.amount_fen - Order.refunded_fen))
+            .join(Order, Order.member_id == sent.member_id)
+            .where(
+                sent.campaign_id == campaign.id,
+                sent.status == "sent",
+                Order.paid_at >= sent.sent_at,
+                _sooner_than(session, Order.paid_at, sent.sent_at, ATTRIBUTION),
+            )
+            .group_by(sent.variant)
+        ).all()
+    )

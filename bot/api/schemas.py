@@ -441,6 +441,7 @@ SCHEMAS["CampaignReport"] = obj(
     {
         "campaign": INT,
         "status": STR,
+        "attribution_days": INT,
         "variants": {
             "type": "object",
             "additionalProperties": obj(
@@ -455,6 +456,8 @@ SCHEMAS["CampaignReport"] = obj(
                     },
                     "pending": INT,
                     "opened": INT,
+                    "orders": {"type": "integer", "description": "within attribution_days of the message"},
+                    "revenue_fen": FEN,
                 }
             ),
         },

@@ -129,3 +129,21 @@ def test_opening_the_link_is_recorded_once(api, client, talkers, run_jobs, simul
     opened = session.scalars(select(Delivery.opened_at).where(Delivery.campaign_id == cid)).all()
     assert sum(o is not None for o in opened) == 1
     assert client.get(f"/h5/{APPID}/c/forged-token").status_code == 404
+
+
+def test_orders_within_seven_days_of_the_message_are_attributed(api, talkers, run_jobs, session):
+    cid = start(api, run_jobs)
+    for n, openid in enumerate(talkers[:2]):
+        order = {"order_no": f"CAMP-{n}", "openid": openid, "amount_fen": 5000 + n}
+        assert api.post("/orders", order).status_code == 201
+    old = {
+        "order_no": "CAMP-OLD",
+        "openid": talkers[2],
+        "amount_fen": 9900,
+        "paid_at": "2026-01-01T10:00:00+08:00",
+    }
+    assert api.post("/orders", old).status_code == 201  # before the message: not the campaign's
+    report = api.get(f"/campaigns/{cid}/report").get_json()
+    assert report["attribution_days"] == 7
+    assert sum(v["orders"] for v in report["variants"].values()) == 2
+    assert sum(v["revenue_fen"] for v in report["variants"].values()) == 10001
