@@ -89,7 +89,6 @@ def test_a_streak_at_risk_is_reminded_in_the_evening(wechat, run_jobs, simulator
     journey.delay_minutes = 0
     journey.created_at = utcnow() - timedelta(days=3)
 
-
     today = utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
     for back, streak in ((3, 1), (2, 2), (1, 3)):
         session.add(
