@@ -123,6 +123,7 @@ def apply_batch(session: Session, claimed: list[InboundEvent]) -> AwardOutcome:
     members.follow_many(session, plan.follows)
     members.unfollow_many(session, plan.unfollows)
     members.settle_following(session, plan.followed_last, plan.unfollowed_last)
+    members.retag_returning(session, plan.followed_any)
     members.record_first_scenes(session, plan.first_scenes)
     attribution = referrals.attribute(session, plan.scans, account_of, before)
     _record_scans(session, plan.scans, account_of, attribution.outcomes)

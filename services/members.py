@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, case, or_, select, update
 from sqlalchemy.orm import Session
 
-from models import ContactWindow, Member, utcnow
+from models import ContactWindow, Member, MemberTag, utcnow
 from models.sql import bulk_update, one_of, table_of, upsert
 
 Executor = Session | Connection
@@ -242,3 +242,22 @@ def open_windows(db: Executor, messages: Mapping[int, datetime], events: Mapping
             where=or_(current.is_(None), current < getattr(stmt.excluded, column)),
         )
         db.execute(stmt, rows)
+
+
+def retag_returning(db: Executor, followed: Collection[int]) -> None:
+    """Members who come back after unfollowing get their tags sent to WeChat again (it may have
+    dropped them with the unfollow; tagging twice is harmless)."""
+    if not followed:
+        return
+    returning = select(Member.id).where(
+        one_of(db, Member.id, sorted(followed)), Member.unfollowed_at.is_not(None)
+    )
+    db.execute(
+        update(table_of(MemberTag))
+        .where(
+            MemberTag.member_id.in_(returning),
+            MemberTag.removed_at.is_(None),
+            MemberTag.mirrored_at.is_not(None),
+        )
+        .values(mirrored_at=None)
+    )

@@ -187,3 +187,21 @@ def test_a_channel_code_records_the_channel_and_tags_the_member(wechat, session,
     tags = {(t.member_id, t.tag) for t in session.scalars(select(MemberTag))}
     assert tags == {(member(session, "oShop0008").id, "门店扫码"), (alice.id, "门店扫码")}
     assert count(session, Referral) == 0
+
+
+def test_a_member_coming_back_has_their_tags_sent_to_wechat_again(wechat, session, run_jobs):
+    t = int(time.time())
+    back = follower(wechat, run_jobs, session, "oBack0009", at=t - 600)
+    session.add(
+        MemberTag(
+            account_id=back.account_id, member_id=back.id, tag="老客", source="manual", mirrored_at=utcnow()
+        )
+    )
+    session.commit()
+    wechat.send(wechat.unsubscribe("oBack0009", create_time=t - 300))
+    run_jobs()
+    assert session.scalar(select(MemberTag.mirrored_at)) is not None  # leaving changes nothing yet
+    wechat.send(wechat.subscribe("oBack0009", create_time=t))
+    run_jobs()
+    session.expire_all()
+    assert session.scalar(select(MemberTag.mirrored_at)) is None  # the mirror tags them again
