@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
-from typing import Any
 
-import requests
 from rq import Retry
 from sqlalchemy import select
 from wechatpy.exceptions import WeChatClientException
@@ -15,7 +13,7 @@ from models import Account, InboundEvent, Member, utcnow
 from services import invites, programme, referral_graph, referral_rewards
 from tasks.points import announce
 from tasks.runtime import current
-from wechat.client import client_for, qrcode_image
+from wechat.client import client_for, nickname_of, qrcode_image
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +79,7 @@ def send_poster(event_id: int) -> str:
             partial(qrcode_image, runtime.settings.wechat_api_base),
             prog,
             member,
-            _nickname(wechat, asked.openid),
+            nickname_of(wechat, asked.openid),
             utcnow(),
         )
     try:
@@ -93,14 +91,6 @@ def send_poster(event_id: int) -> str:
         raise  # -1, 45009, a timeout: RQ retries
     runtime.redis.set(sent_key, 1, ex=2 * 86400)
     return "sent"
-
-
-def _nickname(wechat: Any, openid: str) -> str:
-    """The follower's nickname if WeChat still gives one (it mostly does not since 2021)."""
-    try:
-        return str(wechat.user.get(openid).get("nickname") or "")
-    except (WeChatClientException, requests.RequestException):
-        return ""
 
 
 def scan_rings() -> dict[str, int]:

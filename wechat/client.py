@@ -59,3 +59,13 @@ def qrcode_image(api_base: str, ticket: str, timeout: float = 10.0) -> bytes:
 def client_for(appid: str, secret: str, api_base: str, redis: Redis) -> TiefenClient:
     """A client whose access token lives in Redis, shared by every web and worker process."""
     return TiefenClient(appid, secret, api_base, RedisStorage(redis, prefix="tiefen:wechat"))
+
+
+def nickname_of(client: Any, openid: str) -> str:
+    """The follower's nickname if WeChat still gives one (since 2021 it mostly does not): ""."""
+    from wechatpy.exceptions import WeChatClientException
+
+    try:
+        return str(client.user.get(openid).get("nickname") or "")
+    except (WeChatClientException, requests.RequestException):
+        return ""

@@ -12,7 +12,7 @@ from bot.h5.identity import Visitor, member_page
 from bot.h5.web import Refused, follow_points, page, tiefen
 from models import LedgerEntry, Member, Referral, utcnow
 from services import h5_support, invites
-from wechat.client import client_for, qrcode_image
+from wechat.client import client_for, nickname_of, qrcode_image
 
 SHOWN = {"held": "确认中", "review": "审核中", "paid": "已奖励", "capped": "已达上限", "voided": "已失效"}
 
@@ -71,7 +71,8 @@ def poster(me: Visitor) -> Response:
         if member is None:
             raise Refused(404, "关注公众号后即可生成专属邀请海报")
         qr_image = partial(qrcode_image, t.settings.wechat_api_base)
-        made = invites.poster(session, wechat, t.runtime.redis, qr_image, prog, member, "", utcnow())
+        name = nickname_of(wechat, me.openid)
+        made = invites.poster(session, wechat, t.runtime.redis, qr_image, prog, member, name, utcnow())
     response = Response(made.png, mimetype="image/png")
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
