@@ -90,8 +90,8 @@ class MemberTag(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    account_id: Mapped[int]  # no foreign keys: the scoring job writes a million at a time, and the
+    member_id: Mapped[int]  # checks cost more than the rows (the ledger's lesson, migration 0005)
     tag: Mapped[str] = mapped_column(String(30))
     source: Mapped[str] = mapped_column(String(16), default="rule")  # rule | channel | manual
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -6,6 +6,7 @@ One INSERT … SELECT per step, over GROUP BYs of the activity tables: no Python
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -166,6 +167,14 @@ def _quintile(column: str, dialect: str) -> str:
     return f"CASE WHEN {column} IS NULL THEN NULL ELSE CAST({x} AS INTEGER) + 1 END"
 
 
+SCOPED = re.compile(r"\b(AND|WHERE) (?:\w+\.)?\w+ IN \(SELECT id FROM (?:touched|near)\)")
+
+
+def _everyone(sql: str) -> str:
+    """A full run scores everyone: no "IN (touched)" filters to plan around."""
+    return SCOPED.sub(lambda m: "" if m.group(1) == "AND" else "WHERE TRUE", sql)
+
+
 def _score_sql(scope: Scope, dialect: str) -> str:
     parts = ",\n        ".join(f"ROUND(CAST({p} * :w_{p} AS NUMERIC), 2) AS p_{p}" for p in PARTS)
     score = " + ".join(f"p_{p}" for p in PARTS)
@@ -181,7 +190,8 @@ def _score_sql(scope: Scope, dialect: str) -> str:
         if dialect == "postgresql"
         else "CAST(julianday(:now) - julianday(last_paid) AS INTEGER)"
     )
-    return SCORE_SQL.format(
+    sql = SCORE_SQL if not scope.full else _everyone(SCORE_SQL)
+    return sql.format(
         dirty=_dirty(scope),
         touched=_touched(scope),
         parts=parts,
@@ -215,6 +225,9 @@ def score(session: Session, prog: ProgrammeConfig, scope: Scope, now: datetime, 
     dialect = dialect_of(session)
     weights = weights_of(settings.kol_weights)
     sql = _score_sql(scope, dialect)
+    if dialect == "postgresql":  # GROUP BYs over millions of rows: hash them in memory, no JIT
+        session.execute(text("SET LOCAL work_mem = '256MB'"))
+        session.execute(text("SET LOCAL jit = off"))
     params: dict[str, Any] = {
         "a": prog.account_id,
         "w": scope.watermark,
