@@ -41,6 +41,7 @@ class Delivery(Base):
         UniqueConstraint("campaign_id", "member_id"),
         Index("ix_deliveries_member_sent", "member_id", "sent_at"),
         Index("ix_deliveries_campaign_status", "campaign_id", "status"),
+        Index("ix_deliveries_claim", "campaign_id", "channel", "status", "id"),  # the senders' next batch
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

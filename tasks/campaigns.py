@@ -11,6 +11,7 @@ refreshes the shared access token on 40001/42001 and repeats the call itself.
 from __future__ import annotations
 
 import logging
+import time as clock
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -113,7 +114,11 @@ class Sender:
         if not claimed:
             return False
         results, sent = [], []
-        for c in claimed:
+        start = clock.monotonic() + self.bucket.reserve(len(claimed))  # one Redis call per batch
+        for i, c in enumerate(claimed):
+            pause = start + i / self.bucket.rate - clock.monotonic()  # spread over the reservation
+            if pause > 0:
+                clock.sleep(pause)
             outcome = self._send_kf(c)
             results.append((c.delivery_id, *outcome))
             if outcome[0] == "sent":
@@ -132,7 +137,6 @@ class Sender:
             "url": campaign_links.landing_url(self.base, self.appid, token),
             "image": v.get("cover_url") or "",
         }
-        self.bucket.take()
         try:
             self.client.message.send_articles(c.openid, [article])
         except WeChatClientException as exc:
