@@ -15,7 +15,7 @@ from bot.api.errors import ApiError
 from models import Campaign, utcnow
 from rules.planner import Rules
 from services import campaigns
-from tasks.campaigns import send_campaign
+from tasks.campaigns import queue_senders
 
 FIELDS = ("name", "audience", "variants", "page", "send_at", "recurring", "quiet_start", "quiet_end")
 
@@ -122,7 +122,7 @@ def act_on_campaign(campaign_id: int, action: str) -> tuple[Response, int]:
 
     body = write(change)
     if action in ("send", "resume"):
-        tiefen().runtime.queue("campaigns").enqueue(send_campaign, campaign_id, result_ttl=3600)
+        queue_senders(tiefen().runtime.queue("campaigns"), campaign_id)
     return jsonify(body), 202 if action in ("send", "resume") else 200
 
 

@@ -4,15 +4,18 @@ recorded, pause and re-runs that send nothing twice, opens tracked from the land
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 from sqlalchemy import select
 
-from models import Campaign, Delivery
+from models import Campaign, Delivery, utcnow
+from rules.planner import Rules
 from services import campaigns as campaign_service
-from tasks.campaigns import send_campaign
+from services import delivery
+from tasks.campaigns import resume_stalled, send_campaign
 from tests.conftest import APPID
 
 VARIANTS = [
@@ -147,3 +150,17 @@ def test_orders_within_seven_days_of_the_message_are_attributed(api, talkers, ru
     assert report["attribution_days"] == 7
     assert sum(v["orders"] for v in report["variants"].values()) == 2
     assert sum(v["revenue_fen"] for v in report["variants"].values()) == 10001
+
+
+def test_a_campaign_left_sending_by_a_dead_worker_is_picked_up_again(
+    api, talkers, run_jobs, simulator, session
+):
+    cid = api.post("/campaigns", {"name": "断点", "variants": VARIANTS}).get_json()["id"]
+    with_plan = session.get(Campaign, cid)
+    delivery.materialize(session, with_plan, "Asia/Shanghai", utcnow(), Rules())
+    with_plan.status, with_plan.started_at = "sending", utcnow() - timedelta(hours=1)
+    session.commit()  # planned, marked sending, and nobody working on it
+    assert resume_stalled() == 1
+    run_jobs()
+    assert len(simulator.state.custom_messages(APPID)) == 6
+    assert resume_stalled() == 0
