@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(PY) -m bench.webhook
 	$(PY) -m bench.points
 	$(PY) -m bench.referrals
+	$(PY) -m bench.segments
 	$(PY) -m bench.campaigns
 
 lint: $(STAMP)

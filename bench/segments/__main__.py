@@ -1,0 +1,64 @@
+"""`python -m bench.segments`: seed, time the baseline and the scoring runs, check, print, write JSON.
+
+Exit status: 0 when the run is valid (every run finished and every check holds) whether or not the
+budgets are met; 1 when a run did not finish or a check fails, or (BENCH_ENFORCE_TARGETS=1) a
+budget is missed; 2 when PostgreSQL does not answer or a setting is wrong; 130 on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from bench import stack
+from bench.report import write
+from bench.segments import report, runs
+from bench.segments.config import Config
+from bench.webhook import git_commit
+
+RESULTS = Path(__file__).resolve().parent.parent / "results" / "segments.json"
+
+
+def run(cfg: Config) -> int:
+    rep: dict[str, Any] = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": git_commit(),
+        "cpus": os.cpu_count(),
+        **cfg.settings(),
+    }
+    rep.update(runs.run(cfg))
+    print(report.render(rep), flush=True)
+    write(rep, RESULTS)
+    print(f"\nresults: {RESULTS}")
+    met = rep["full_holds"] and rep["rss_holds"] and rep["incremental_holds"]
+    return 0 if rep["checks_hold"] and (met or not cfg.enforce_targets) else 1
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        cfg = Config.from_env(os.environ)
+    except ValueError as exc:
+        print(f"bench.segments: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return run(cfg)
+    except stack.Unavailable as exc:
+        print(f"bench.segments: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("bench.segments: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
