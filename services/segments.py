@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
-from models import EventStatus, InboundEvent, KolRun, MemberScore, Programme, utcnow
+from models import EventStatus, InboundEvent, KolRun, MemberScore, MemberTag, Programme, utcnow
 from models.base import UTCDateTime
 from models.sql import dialect_of
 from rules.clock import business_date
@@ -189,7 +189,7 @@ def _score_sql(scope: Scope, dialect: str) -> str:
         for (rh, fh, mh), (code, _) in SEGMENTS.items()
     )
     days = (
-        "CAST(EXTRACT(EPOCH FROM (:now - last_paid)) / 86400 AS INTEGER)"
+        "CAST(FLOOR(EXTRACT(EPOCH FROM (:now - last_paid)) / 86400) AS INTEGER)"
         if dialect == "postgresql"
         else "CAST(julianday(:now) - julianday(last_paid) AS INTEGER)"
     )
@@ -340,6 +340,10 @@ def sync_rule_tags(session: Session, account_id: int, scope: Scope, now: datetim
     ctes = (("dirty", _dirty(scope)), ("touched", _touched(scope)), ("desired", _desired_tags(scope)))
     prefix = "WITH " + ", ".join(f"{name} AS ({sql})" for name, sql in ctes) + " "
     params = {"a": account_id, "w": scope.watermark, "since": scope.since or now, "now": now}
+    first = (
+        select(MemberTag.id).where(MemberTag.account_id == account_id, MemberTag.source == "rule").limit(1)
+    )
+    had_rules = session.scalar(first) is not None
     added = _written(
         session,
         prefix
@@ -352,6 +356,8 @@ def sync_rule_tags(session: Session, account_id: int, scope: Scope, now: datetim
             """,
         params,
     )
+    if not had_rules:  # a first build: nothing to take back
+        return added, 0
     kol_scope = f"OR t.tag = '{KOL_TAG}'"
     within = "" if scope.full else f"AND (t.member_id IN (SELECT id FROM touched) {kol_scope})"
     removed = _written(
