@@ -13,9 +13,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select, update
+
 from app import create_app
 from demo import campaign, customers, referrals, report, shop
-from models import Account, migrate, utcnow
+from models import Account, Campaign, migrate, utcnow
+from services import journeys
 from simulator.api import create_api_app
 from simulator.customer import WeChatServer
 from simulator.server import serve_in_thread
@@ -58,6 +61,7 @@ def main(argv: list[str], db_file: Path | None = None) -> int:
             swept = sweep_outbox(grace_seconds=0)
             settled = settle_referrals()
             scored = score_members(full=True)
+            quiet_hours_off_for_journeys(app)
             journeyed = run_journeys()
             sent = campaign.run(web.url, sim.url, api_token, sim_state, APPID, TOKEN, AES_KEY)
         with app.extensions["tiefen"].sessions() as session:
@@ -81,6 +85,14 @@ def fresh_database(db_file: Path) -> str:
     url = f"sqlite:///{db_file}"
     migrate.upgrade(url)
     return url
+
+
+def quiet_hours_off_for_journeys(app: Any) -> None:
+    """The demo runs whenever you run it: its journeys keep no quiet hours (real ones keep 22–08)."""
+    with app.extensions["tiefen"].sessions.begin() as session:
+        account_id = session.scalar(select(Account.id).where(Account.appid == APPID))
+        journeys.ensure_defaults(session, account_id)
+        session.execute(update(Campaign).where(Campaign.kind == "journey").values(quiet_start=0, quiet_end=0))
 
 
 def set_up_channels(app: Any, api_token: str) -> None:

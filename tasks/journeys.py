@@ -39,6 +39,7 @@ def run_journeys() -> dict[str, int]:
             assert journey is not None and campaign is not None
             local = now.astimezone(ZoneInfo(tz))
             if in_quiet_hours(local, campaign.quiet_start, campaign.quiet_end):
+                planned[journey.name] = 0
                 continue  # the next run after quiet hours reaches them
             day_start = datetime.combine(local.date(), time(), local.tzinfo)
             before = sum(delivery.counts(session, campaign_id).values())
