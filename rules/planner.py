@@ -35,8 +35,6 @@ class Facts(NamedTuple):
     mass_month: int  # mass sends that reached them this calendar month
 
 
-HELD = ("unfollowed", "quiet_hours", "daily_cap", "weekly_cap", "mass_quota")
-
 
 def plan(f: Facts, now: datetime, quiet: bool, rules: Rules) -> tuple[str | None, str | None]:
     """(channel, None) to send by "kf" or "mass"; (None, reason) when held back."""

@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
-from models import EventStatus, InboundEvent, KolRun, MemberScore, MemberTag, Programme, utcnow
+from models import EventStatus, InboundEvent, KolRun, MemberTag, Programme, utcnow
 from models.base import UTCDateTime
 from models.sql import dialect_of
 from rules.clock import business_date
-from rules.segments import PARTS, SEGMENTS, STAGES, weights_of
+from rules.segments import FRAUD_REASONS, PARTS, SEGMENTS, STAGES, weights_of
 from services import shares
 from services.programme import ProgrammeConfig
 
@@ -247,10 +247,6 @@ def score(session: Session, prog: ProgrammeConfig, scope: Scope, now: datetime, 
     return _written(session, sql, params)
 
 
-def stage_names() -> dict[str, str]:
-    return dict(STAGES)
-
-
 def account_lock(session: Session, account_id: int) -> bool:
     """Hold the account's scoring lock for this transaction (PostgreSQL); False if another run has it.
 
@@ -277,14 +273,10 @@ def watermark(session: Session, account_id: int) -> int:
     )
 
 
-def scored(session: Session, account_id: int) -> int:
-    return int(session.scalar(select(func.count()).where(MemberScore.account_id == account_id)) or 0)
-
-
-FRAUD_HELD = """
+FRAUD_LIKE = " OR ".join("CAST(reasons AS TEXT) LIKE '%\"" + r + "\"%'" for r in FRAUD_REASONS)
+FRAUD_HELD = f"""
     SELECT DISTINCT referrer_id FROM referrals
-    WHERE account_id = :a AND status = 'review'
-      AND (CAST(reasons AS TEXT) LIKE '%"burst"%' OR CAST(reasons AS TEXT) LIKE '%"ring"%')
+    WHERE account_id = :a AND status = 'review' AND ({FRAUD_LIKE})
 """
 
 
