@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from models import Campaign, ContactWindow, Delivery, MassSend, Member
 from models.base import UTCDateTime
 from models.sql import dialect_of, insert_for, one_of, table_of
-from rules.planner import Rules
+from rules.planner import Rules, window_open
 from services import campaigns
 
 STALE = timedelta(minutes=10)  # a delivery "sending" this long was cut off mid-call
@@ -104,13 +104,21 @@ def claim(
         .where(one_of(session, Delivery.id, [r.id for r in found]))
         .values(status="sending", attempts=Delivery.attempts + 1, claimed_at=now)
     )
-    return [Claimed(r.id, r.member_id, r.openid, r.variant, _window(r.ContactWindow)) for r in found]
+    return [
+        Claimed(r.id, r.member_id, r.openid, r.variant, _window(r.ContactWindow, now, Rules())) for r in found
+    ]
 
 
-def _window(w: ContactWindow | None) -> str | None:
+def _window(w: ContactWindow | None, now: datetime, rules: Rules) -> str | None:
+    """The window a customer-service message spends: the one the planner found open, the
+    message window first (as `rules.planner.plan` checks them)."""
     if w is None:
         return None
-    return "message" if w.message_at is not None else "event"
+    if window_open(w.message_at, w.message_used, rules.message_window, rules.message_quota, now):
+        return "message"
+    if window_open(w.event_at, w.event_used, rules.event_window, rules.event_quota, now):
+        return "event"
+    return None
 
 
 def close(session: Session, results: list[tuple[int, str, str | None]], now: datetime) -> None:

@@ -11,7 +11,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from models import Campaign, Delivery, utcnow
+from models import Campaign, ContactWindow, Delivery, utcnow
 from rules.planner import Rules
 from services import campaigns as campaign_service
 from services import delivery
@@ -164,3 +164,14 @@ def test_a_campaign_left_sending_by_a_dead_worker_is_picked_up_again(
     run_jobs()
     assert len(simulator.state.custom_messages(APPID)) == 6
     assert resume_stalled() == 0
+
+
+def test_a_message_spends_the_window_that_was_open(api, talkers, run_jobs, session):
+    session.execute(  # the 48-hour window has used its five; a follow a moment ago opened the other
+        ContactWindow.__table__.update().values(message_used=5, event_at=utcnow(), event_used=0)
+    )
+    session.commit()
+    start(api, run_jobs)
+    session.expire_all()
+    used = {(w.message_used, w.event_used) for w in session.scalars(select(ContactWindow))}
+    assert used == {(5, 1)}
