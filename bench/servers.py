@@ -90,3 +90,48 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)  # the group start_new_session gave it: only ours
         proc.wait()
+
+
+@contextmanager
+def simulator_process(threads: int, log: Path, env: Mapping[str, str]) -> Iterator[tuple[str, list[int]]]:
+    """The WeChat simulator under gunicorn: ONE worker (its state lives in memory), `threads`
+    threads, on a free port. Yields its URL and the worker's pids (whose CPU is the simulator's)."""
+    port = free_port()
+    log.parent.mkdir(exist_ok=True)
+    args = [sys.executable, "-m", "gunicorn", "-w", "1", "-k", "gthread", "--threads", str(threads)]
+    args += ["-b", f"127.0.0.1:{port}", "--log-level", "warning", "simulator.api:create_api_app()"]
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            args, cwd=ROOT, env=dict(env), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the simulator exited with {proc.returncode}:\n{tail(log)}")
+            try:
+                with urllib.request.urlopen(f"{url}/_sim/webhooks", timeout=5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"the simulator did not answer in {START_TIMEOUT:.0f} s; see {log}"
+                    ) from None
+                time.sleep(0.1)
+        yield url, children(proc.pid)
+    finally:
+        stop(proc)
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (gunicorn's workers), read from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if int(text[text.rindex(")") + 2 :].split()[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found

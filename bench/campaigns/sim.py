@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import http.client
 import json
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from bench.points.cpu import process_seconds
-from bench.servers import ROOT, free_port, stop, tail
+from bench.servers import ROOT, simulator_process
 from bench.webhook import clean_env
 
 LOG = ROOT / "bench" / "results" / "campaigns-simulator.log"
@@ -40,42 +37,8 @@ class Sim:
 
 @contextmanager
 def simulator(threads: int) -> Iterator[Sim]:
-    port = free_port()
-    LOG.parent.mkdir(exist_ok=True)
-    args = [sys.executable, "-m", "gunicorn", "-w", "1", "-k", "gthread", "--threads", str(threads)]
-    args += ["-b", f"127.0.0.1:{port}", "--log-level", "warning", "simulator.api:create_api_app()"]
-    with LOG.open("ab") as out:
-        proc = subprocess.Popen(
-            args, cwd=ROOT, env=clean_env(), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the simulator exited with {proc.returncode}:\n{tail(LOG)}")
-            try:
-                get(url, "/_sim/webhooks")
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the simulator did not answer in 30 s; see {LOG}") from None
-                time.sleep(0.1)
-        yield Sim(url, children(proc.pid))
-    finally:
-        stop(proc)
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        if int(text[text.rindex(")") + 2 :].split()[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
+    with simulator_process(threads, LOG, clean_env()) as (url, pids):
+        yield Sim(url, pids)
 
 
 def get(url: str, path: str) -> Any:

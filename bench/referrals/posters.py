@@ -17,7 +17,6 @@ import json
 import multiprocessing as mp
 import os
 import signal
-import subprocess
 import sys
 import time
 import traceback
@@ -27,7 +26,6 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from functools import partial
-from pathlib import Path
 from types import FrameType, SimpleNamespace
 from typing import Any
 from unittest.mock import patch
@@ -40,7 +38,7 @@ from bench import stack
 from bench.points import db
 from bench.points.cpu import MachineTicks, process_seconds
 from bench.report import write
-from bench.servers import ROOT, free_port, stop, tail
+from bench.servers import ROOT, simulator_process
 from bench.webhook import clean_env, git_commit
 from models import Member, make_engine, make_session_factory, utcnow
 from services import accounts, invites, members, programme
@@ -106,48 +104,14 @@ class Config:
 @contextmanager
 def simulator(threads: int) -> Iterator[Sim]:
     """The simulated WeChat API under gunicorn: ONE worker (its state lives in memory), `threads` threads."""
-    port, log = free_port(), LOGS / "posters-simulator.log"
-    LOGS.mkdir(exist_ok=True)
-    args = [sys.executable, "-m", "gunicorn", "-w", "1", "-k", "gthread", "--threads", str(threads)]
-    args += ["-b", f"127.0.0.1:{port}", "--log-level", "warning", "simulator.api:create_api_app()"]
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            args, cwd=ROOT, env=clean_env(), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the simulator exited with {proc.returncode}:\n{tail(log)}")
-            try:
-                sim_get(url, "/_sim/calls?path=none")
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the simulator did not answer in 30 s; see {log}") from None
-                time.sleep(0.1)
-        yield Sim(url, [pid for pid in _children(proc.pid)])
-    finally:
-        stop(proc)
+    with simulator_process(threads, LOGS / "posters-simulator.log", clean_env()) as (url, pids):
+        yield Sim(url, pids)
 
 
 @dataclass(frozen=True)
 class Sim:
     url: str
     pids: list[int]  # gunicorn's worker: whose CPU time is the simulator's
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        if int(text[text.rindex(")") + 2 :].split()[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
 
 
 def sim_get(url: str, path: str) -> Any:
