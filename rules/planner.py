@@ -35,7 +35,6 @@ class Facts(NamedTuple):
     mass_month: int  # mass sends that reached them this calendar month
 
 
-
 def plan(f: Facts, now: datetime, quiet: bool, rules: Rules) -> tuple[str | None, str | None]:
     """(channel, None) to send by "kf" or "mass"; (None, reason) when held back."""
     if not f.following:

@@ -1,18 +1,38 @@
-"""The signed token a campaign's landing link carries: which campaign, variant and member."""
+"""A campaign's landing page: `/h5/<appid>/campaign/<id>/<variant>`, a member page like the others.
+
+A customer-service message carries the member's signed link (`?t=`), so the page knows them at
+once; a mass send's text carries the bare page, whose visitors WeChat's OAuth names. Either way
+the open is the visitor's, and sharing the page (`?from=`) credits the sharer with the reads and
+follows it brings, as on every member page.
+
+Messages sent before this page existed carry `/h5/<appid>/c/<token>`, the token naming the
+campaign, variant and member: `read` decodes it so the old link still lands (bot/h5/campaign.py).
+"""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
 SALT = "tiefen-campaign"
 
 
-def sign(secret_key: str, campaign_id: int, variant: str, member_id: int | None) -> str:
-    """Member id None: a mass send's link, the same for everyone it reaches."""
-    return str(URLSafeSerializer(secret_key, salt=SALT).dumps([campaign_id, variant, member_id]))
+def page(campaign_id: int, variant: str) -> str:
+    """The page's path under /h5/<appid>/: what its reads and shares are recorded as."""
+    return f"campaign/{campaign_id}/{variant}"
+
+
+def landing_url(
+    public_base_url: str, appid: str, campaign_id: int, variant: str, member_token: str | None
+) -> str:
+    """The link a message carries; `member_token` (links.sign_member) names who it was sent to."""
+    url = f"{public_base_url.rstrip('/')}/h5/{appid}/{page(campaign_id, variant)}"
+    return f"{url}?{urlencode({'t': member_token})}" if member_token else url
 
 
 def read(secret_key: str, token: str) -> tuple[int, str, int | None] | None:
+    """An old link's (campaign, variant, member id or None); None when forged."""
     try:
         campaign_id, variant, member_id = URLSafeSerializer(secret_key, salt=SALT).loads(token)
     except (BadSignature, ValueError, TypeError):
@@ -22,5 +42,6 @@ def read(secret_key: str, token: str) -> tuple[int, str, int | None] | None:
     return campaign_id, variant, member_id if isinstance(member_id, int) else None
 
 
-def landing_url(public_base_url: str, appid: str, token: str) -> str:
-    return f"{public_base_url.rstrip('/')}/h5/{appid}/c/{token}"
+def sign(secret_key: str, campaign_id: int, variant: str, member_id: int | None) -> str:
+    """An old-style token (tests of the old links make them)."""
+    return str(URLSafeSerializer(secret_key, salt=SALT).dumps([campaign_id, variant, member_id]))

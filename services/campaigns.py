@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from models import Campaign, Channel, ContactWindow, Delivery, Member, MemberScore, MemberTag, Order, TierRow
+from models import Campaign, Channel, ContactWindow, Delivery, Member, MemberScore, MemberTag, TierRow
 from rules.audience import audience_problems
 from rules.planner import Rules, in_quiet_hours
 
@@ -282,83 +282,3 @@ def dry_run(
 ) -> list[Any]:
     rows = planned(session, campaign, tz, now, rules).order_by(Member.id)
     return list(session.execute(rows.offset((page - 1) * per_page).limit(per_page)).all())
-
-
-def report(session: Session, campaign: Campaign) -> dict[str, Any]:
-    """Targeted, sent (by channel), held and failed (by reason) and opened, per variant."""
-    rows = session.execute(
-        select(
-            Delivery.variant,
-            Delivery.status,
-            Delivery.channel,
-            Delivery.reason,
-            func.count(),
-            func.count(Delivery.opened_at),
-        )
-        .where(Delivery.campaign_id == campaign.id)
-        .group_by(Delivery.variant, Delivery.status, Delivery.channel, Delivery.reason)
-    ).all()
-    variants: dict[str, dict[str, Any]] = {
-        v["code"]: {
-            "targeted": 0,
-            "sent": {"kf": 0, "mass": 0},
-            "held": {},
-            "failed": {},
-            "pending": 0,
-            "opened": 0,
-        }
-        for v in campaign.variants
-    }
-    for variant, status, channel, reason, n, opened in rows:
-        out = variants.setdefault(
-            variant, {"targeted": 0, "sent": {}, "held": {}, "failed": {}, "pending": 0, "opened": 0}
-        )
-        out["targeted"] += n
-        out["opened"] += opened
-        if status == "sent":
-            out["sent"][channel] = out["sent"].get(channel, 0) + n
-        elif status in ("held", "failed"):
-            out[status][reason or "unknown"] = out[status].get(reason or "unknown", 0) + n
-        else:
-            out["pending"] += n
-    for variant, orders, revenue in _orders_after(session, campaign):
-        out = variants.setdefault(variant, {})
-        out["orders"], out["revenue_fen"] = int(orders), int(revenue or 0)
-    for out in variants.values():
-        out.setdefault("orders", 0)
-        out.setdefault("revenue_fen", 0)
-    return {
-        "campaign": campaign.id,
-        "status": campaign.status,
-        "attribution_days": ATTRIBUTION.days,
-        "variants": variants,
-    }
-
-
-ATTRIBUTION = timedelta(days=7)  # an order this soon after a member got the message counts for it
-
-
-def _sooner_than(session: Session, later: Any, earlier: Any, span: timedelta) -> ColumnElement[bool]:
-    """later - earlier < span, in SQL either database understands."""
-    if session.get_bind().dialect.name == "postgresql":
-        moved: ColumnElement[bool] = later < earlier + literal(span)
-        return moved
-    return func.julianday(later) - func.julianday(earlier) < span.total_seconds() / 86400
-
-
-def _orders_after(session: Session, campaign: Campaign) -> list[Any]:
-    """Orders (paid minus refunded) by members within the attribution window after their message."""
-    sent = aliased(Delivery)
-    return list(
-        session.execute(
-            select(sent.variant, func.count(Order.id), func.sum(Order.amount_fen - Order.refunded_fen))
-            .join(Order, Order.member_id == sent.member_id)
-            .where(
-                sent.campaign_id == campaign.id,
-                sent.status == "sent",
-                Order.paid_at >= sent.sent_at,
-                _sooner_than(session, Order.paid_at, sent.sent_at, ATTRIBUTION),
-            )
-            .group_by(sent.variant)
-        ).all()
-    )

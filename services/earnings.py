@@ -1,4 +1,5 @@
-"""What a drained batch of events earned: follows, check-ins, reviews, orders, refunds, custom events."""
+"""What a drained batch of events earned: follows, check-ins, reviews, orders, refunds, shares and
+the reads they brought, custom events."""
 
 from __future__ import annotations
 
@@ -46,12 +47,19 @@ class Harvest:
     spend: dict[int, int] = field(default_factory=dict)  # member → fen paid (negative: refunded)
 
 
+SHARING = {m.SHARED: Action.SHARE, m.SHARE_READ: Action.SHARE_READ}  # the source: the share or read id
+
+
 def harvest(session: Session, events: list[InboundEvent], member_ids: dict[tuple[int, str], int]) -> Harvest:
     h = Harvest()
     for e in events:
         if e.event in FOLLOWS:
             member = member_ids[(e.account_id, e.openid)]
             h.earnings.append(Earning(e.account_id, member, Action.FOLLOW, f"event:{e.id}", e.create_time))
+        elif e.msg_type == m.API and e.event in SHARING:
+            member = member_ids[(e.account_id, e.openid)]
+            action = SHARING[e.event]
+            h.earnings.append(Earning(e.account_id, member, action, e.event_key or "", e.create_time))
         elif e.msg_type == m.API and e.event == m.CUSTOM and (e.event_key or "").startswith(CUSTOM_PREFIX):
             member = member_ids[(e.account_id, e.openid)]
             h.earnings.append(

@@ -3,6 +3,9 @@
 A read is one row per reader per page per business day (the table's unique key), credited to the
 member whose signed share link brought it; the scoring job later marks the reads whose reader
 followed afterwards (`attribute_follows`).
+
+A counted share and a credited read each put an event in the outbox (in the same transaction),
+so the drain pays the `share` and `share_read` point tasks once each, under their caps.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from sqlalchemy.orm import Session
 from models import Member, PageView, Share
 from models.sql import table_of, upsert
 from rules.clock import business_date
+from rules.messages import SHARE_READ, SHARED
+from services.inbound import record_api_event
 
 TARGETS = ("friend", "timeline")  # 发送给朋友 | 分享到朋友圈
 DAILY_SHARES = 20  # shares a member may have counted per business day; more are ignored
@@ -37,8 +42,9 @@ def record_view(
 ) -> bool:
     """Count a read of `page` once per reader per business day; True when this one counted.
 
-    One statement. The sharer is credited only when they are a member of this account other
-    than the reader: a member opening their own share, or an id from nowhere, leaves it NULL.
+    One statement, and one more for a credited read's outbox event (the drainer should be woken
+    after commit). The sharer is credited only when they are a member of this account other than
+    the reader: a member opening their own share, or an id from nowhere, leaves it NULL.
     """
     sharer = None
     if sharer_id is not None:
@@ -56,7 +62,17 @@ def record_view(
         viewed_at=at,
     )
     stmt = stmt.on_conflict_do_nothing(index_elements=["account_id", "viewer_openid", "page", "day"])
-    return session.execute(stmt.returning(PageView.id)).first() is not None
+    row = session.execute(stmt.returning(PageView.id, PageView.sharer_id)).first()
+    if row is None:
+        return False
+    if row.sharer_id is not None:
+        sharer_openid = session.scalar(select(Member.openid).where(Member.id == row.sharer_id))
+        assert sharer_openid is not None
+        payload: dict[str, object] = {"page": page, "reader": viewer_openid}
+        record_api_event(
+            session, account_id, sharer_openid, SHARE_READ, str(row.id), f"read:{row.id}", payload, at
+        )
+    return True
 
 
 @dataclass(frozen=True)
@@ -69,14 +85,15 @@ class ShareOutcome:
 def record_share(
     session: Session,
     account_id: int,
-    member_id: int,
+    member: tuple[int, str],
     page: str,
     target: str,
     at: datetime,
     timezone: str,
     daily_limit: int = DAILY_SHARES,
 ) -> ShareOutcome:
-    """Store that a member shared a page, up to `daily_limit` a business day.
+    """Store that a member (id, openid) shared a page, up to `daily_limit` a business day, with
+    its outbox event (the drainer should be woken after commit).
 
     The limit is read then written without a lock: two shares racing at the limit may both
     count. It is there against a script posting in a loop, not to be exact.
@@ -85,6 +102,7 @@ def record_share(
         return ShareOutcome(False, "target")
     if not 0 < len(page) <= MAX_PAGE:
         return ShareOutcome(False, "page")
+    member_id, openid = member
     start, end = _day_bounds(at, timezone)
     today = int(
         session.scalar(
@@ -96,8 +114,11 @@ def record_share(
     )
     if today >= daily_limit:
         return ShareOutcome(False, "daily_limit", today)
-    session.add(Share(account_id=account_id, member_id=member_id, page=page, target=target, shared_at=at))
+    share = Share(account_id=account_id, member_id=member_id, page=page, target=target, shared_at=at)
+    session.add(share)
     session.flush()
+    payload: dict[str, object] = {"page": page, "target": target}
+    record_api_event(session, account_id, openid, SHARED, str(share.id), f"share:{share.id}", payload, at)
     return ShareOutcome(True, None, today + 1)
 
 

@@ -22,7 +22,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from models import Account, Campaign, Delivery, MassSend, Member, utcnow
 from rules.planner import Rules, in_quiet_hours
-from services import campaign_links, delivery
+from services import campaign_links, delivery, member_tokens
 from services.delivery import Claimed
 from tasks.ratelimit import TokenBucket
 from tasks.runtime import Runtime, current
@@ -131,6 +131,7 @@ class Sender:
     def __init__(self, runtime: Runtime, account: Account, campaign: Campaign) -> None:
         settings = runtime.settings
         self.runtime, self.campaign_id, self.appid = runtime, campaign.id, account.appid
+        self.account_id = account.id
         self.variants = {v["code"]: v for v in campaign.variants}
         self.client = client_for(account.appid, account.secret or "", settings.wechat_api_base, runtime.redis)
         self.bucket = TokenBucket(runtime.redis, f"wechat:{account.appid}", settings.campaign_rate)
@@ -159,11 +160,11 @@ class Sender:
 
     def _send_kf(self, c: Claimed) -> tuple[str, str | None]:
         v = self.variants[c.variant]
-        token = campaign_links.sign(self.secret, self.campaign_id, c.variant, c.member_id)
+        token = member_tokens.sign_member(self.secret, self.account_id, c.openid)
         article = {
             "title": v["title"],
             "description": v["summary"],
-            "url": campaign_links.landing_url(self.base, self.appid, token),
+            "url": campaign_links.landing_url(self.base, self.appid, self.campaign_id, c.variant, token),
             "image": v.get("cover_url") or "",
         }
         try:
@@ -205,8 +206,7 @@ class Sender:
 
     def _send_mass(self, mass_id: int, clientmsgid: str, code: str, claimed: list[Claimed]) -> None:
         v = self.variants[code]
-        token = campaign_links.sign(self.secret, self.campaign_id, code, None)
-        link = campaign_links.landing_url(self.base, self.appid, token)
+        link = campaign_links.landing_url(self.base, self.appid, self.campaign_id, code, None)
         content = f'{v["title"]}\n{v["summary"]}\n<a href="{link}">查看详情</a>'
         self.bucket.take(len(claimed))
         status, reason, msg_id = "sent", None, None

@@ -26,7 +26,7 @@ from tasks.runtime import connect_redis
 from wechat.client import client_for
 
 TITLE = "基准 baseline"
-LINK = "http://127.0.0.1:5000/h5/wxbenchcampaigns1/c/" + "x" * 48  # as long as a signed landing link
+LINK = "http://127.0.0.1:5000/h5/wxbenchcampaigns1/campaign/1/A?t=" + "x" * 70  # as long as a landing link
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from rq.job import Job
 from rq.worker import SimpleWorker
 
 import tasks.campaigns as sending
-from services import campaign_links, delivery
+from services import delivery, member_tokens
 from tasks.ratelimit import TokenBucket
 from tasks.runtime import connect_redis
 from wechat.client import TiefenClient
@@ -72,7 +72,7 @@ class Meter:
         delivery.claim = self.wrap("claim", self._first(delivery.claim))
         sending._still_sending = self.wrap("still_sending", sending._still_sending)
         sending._finish = self.wrap("finish", sending._finish)
-        campaign_links.sign = self.wrap("sign", campaign_links.sign)
+        member_tokens.sign_member = self.wrap("sign", member_tokens.sign_member)
         sender = sending.Sender
         sender.kf_batch = self.wrap("kf_batch", sender.kf_batch)  # type: ignore[method-assign]
         sender.mass_batch = self.wrap("mass_batch", sender.mass_batch)  # type: ignore[method-assign]

@@ -14,7 +14,7 @@ from bot.api.db import read, tiefen, write
 from bot.api.errors import ApiError
 from models import Campaign, utcnow
 from rules.planner import Rules
-from services import campaigns
+from services import campaign_reports, campaigns
 from tasks.campaigns import queue_senders
 
 FIELDS = ("name", "audience", "variants", "page", "send_at", "recurring", "quiet_start", "quiet_end")
@@ -139,4 +139,4 @@ for _action in TRANSITIONS:
 @api.get("/campaigns/<int:campaign_id>/report")
 def campaign_report(campaign_id: int) -> Response:
     """Per variant: targeted, sent by channel, held and failed by reason, opened."""
-    return jsonify(read(lambda s: campaigns.report(s, _campaign(s, campaign_id))))
+    return jsonify(read(lambda s: campaign_reports.report(s, _campaign(s, campaign_id))))

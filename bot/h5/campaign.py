@@ -1,40 +1,61 @@
-"""A campaign's landing page: the variant's content; the first open by the member it was sent to
-is recorded on their delivery (the report's "opened")."""
+"""A campaign's landing page, a member page: the variant's content. The first open by a member
+the campaign reached is recorded on their delivery (the report's "opened"); reads and shares are
+counted by tracking.py as on every member page, under the page `campaign/<id>/<variant>`."""
 
 from __future__ import annotations
 
+from flask import redirect
 from sqlalchemy import select, update
+from werkzeug.wrappers import Response
 
 from bot.h5 import h5
+from bot.h5.identity import Visitor, member_page
 from bot.h5.web import Refused, account_or_404, page, tiefen
-from models import Campaign, Delivery, utcnow
+from models import Campaign, Delivery, Member, utcnow
 from models.sql import table_of
-from services import campaign_links
+from services import campaign_links, member_tokens
+
+
+@h5.get("/<appid>/campaign/<int:campaign_id>/<variant>")
+@member_page
+def campaign_page(me: Visitor, campaign_id: int, variant: str) -> tuple[str, int]:
+    with tiefen().sessions.begin() as session:
+        campaign = session.scalar(
+            select(Campaign).where(Campaign.id == campaign_id, Campaign.account_id == me.account.id)
+        )
+        content = next((v for v in campaign.variants if v["code"] == variant), None) if campaign else None
+        if campaign is None or content is None:
+            raise Refused(404, "活动不存在或已结束")
+        member = select(Member.id).where(Member.account_id == me.account.id, Member.openid == me.openid)
+        session.execute(
+            update(table_of(Delivery))
+            .where(
+                Delivery.campaign_id == campaign_id,
+                Delivery.member_id == member.scalar_subquery(),
+                Delivery.opened_at.is_(None),
+            )
+            .values(opened_at=utcnow())
+        )
+        name = campaign.name
+    return page("h5/campaign.html", me=me, account=me.account, name=name, variant=content)
 
 
 @h5.get("/<appid>/c/<token>")
-def landing(appid: str, token: str) -> tuple[str, int]:
+def old_landing(appid: str, token: str) -> Response:
+    """A link sent before the landing page was a member page: on to it, signed for the member
+    the message went to."""
     account = account_or_404(appid)
-    found = campaign_links.read(tiefen().settings.secret_key, token)
+    secret = tiefen().settings.secret_key
+    found = campaign_links.read(secret, token)
     if found is None:
         raise Refused(404, "活动链接无效")
-    campaign_id, code, member_id = found
-    with tiefen().sessions.begin() as session:
-        campaign = session.scalar(
-            select(Campaign).where(Campaign.id == campaign_id, Campaign.account_id == account.id)
-        )
-        variant = next((v for v in campaign.variants if v["code"] == code), None) if campaign else None
-        if campaign is None or variant is None:
-            raise Refused(404, "活动不存在或已结束")
-        if member_id is not None:
-            session.execute(
-                update(table_of(Delivery))
-                .where(
-                    Delivery.campaign_id == campaign_id,
-                    Delivery.member_id == member_id,
-                    Delivery.opened_at.is_(None),
-                )
-                .values(opened_at=utcnow())
+    campaign_id, variant, member_id = found
+    openid = None
+    if member_id is not None:
+        with tiefen().sessions() as session:
+            openid = session.scalar(
+                select(Member.openid).where(Member.id == member_id, Member.account_id == account.id)
             )
-        name = campaign.name
-    return page("h5/campaign.html", account=account, name=name, variant=variant)
+    member_token = member_tokens.sign_member(secret, account.id, openid) if openid else None
+    url = campaign_links.landing_url("", appid, campaign_id, variant, member_token)
+    return redirect(url, 303)

@@ -23,6 +23,7 @@ from bot.h5.profile import member_profile
 from bot.h5.web import account_or_404, tiefen
 from models import utcnow
 from services import h5_support, shares
+from tasks import wake_drainer
 
 log = logging.getLogger(__name__)
 PURPOSE = "share"  # the form token the page's script sends with a share
@@ -45,9 +46,14 @@ def count_read(me: Visitor) -> None:
     sharer = links.read_share(secret, page_arg(links.SHARE_PARAM), me.account.id)
     try:
         with tiefen().sessions.begin() as session:
-            shares.record_view(session, me.account.id, me.openid, page, utcnow(), me.account.timezone, sharer)
+            counted = shares.record_view(
+                session, me.account.id, me.openid, page, utcnow(), me.account.timezone, sharer
+            )
     except SQLAlchemyError:  # a read not counted must not cost the member their page
         log.warning("read of %s by %s not counted", page, me.openid, exc_info=True)
+        return
+    if counted and sharer is not None:
+        wake_drainer()  # the sharer's share_read points (a read of one's own share has no event)
 
 
 @dataclass(frozen=True)
@@ -95,9 +101,10 @@ def shared(appid: str) -> tuple[Response, int]:
             return _answer(200, False, "not_member", REFUSALS["not_member"])
         target = _str(fields.get("target")) or ""
         outcome = shares.record_share(
-            session, account.id, member_id, page, target, utcnow(), account.timezone
+            session, account.id, (member_id, openid), page, target, utcnow(), account.timezone
         )
     if outcome.reason is None:
+        wake_drainer()  # after commit: the share's points
         return _answer(200, True, None, "已记录分享。")
     return _answer(
         400 if outcome.reason == "target" else 200, False, outcome.reason, REFUSALS[outcome.reason]

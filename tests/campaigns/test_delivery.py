@@ -1,11 +1,9 @@
 """Campaign delivery through the simulator: each member once, retries on 45009, permanent errors
-recorded, pause and re-runs that send nothing twice, opens tracked from the landing link."""
+recorded, pause and re-runs that send nothing twice, orders attributed (opens: test_attribution.py)."""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -28,18 +26,6 @@ VARIANTS = [
 def daytime(monkeypatch):
     monkeypatch.setattr(campaign_service, "in_quiet_hours", lambda *a: False)
     monkeypatch.setattr("tasks.campaigns.in_quiet_hours", lambda *a: False)
-
-
-@pytest.fixture
-def talkers(wechat, run_jobs):
-    """Members who just wrote to the account: their customer-service window is open."""
-    t = int(time.time())
-    names = [f"oTalker{i:02d}" for i in range(6)]
-    for openid in names:
-        wechat.send(wechat.subscribe(openid, create_time=t - 600))
-        wechat.send(wechat.text(openid, "你好", create_time=t - 60))
-    run_jobs()
-    return names
 
 
 def start(api, run_jobs, audience=None):
@@ -112,26 +98,6 @@ def test_a_paused_campaign_sends_nothing_until_resumed(api, talkers, run_jobs, s
     run_jobs()
     assert len(simulator.state.custom_messages(APPID)) == 6
     assert api.post(f"/campaigns/{cid}/pause").status_code == 409  # done by now
-
-
-def test_opening_the_link_is_recorded_once(api, client, talkers, run_jobs, simulator, session):
-    cid = start(api, run_jobs, {"tags": ["none-such"]} if False else None)
-    message = simulator.state.custom_messages(APPID, talkers[0])[0]
-    url = (
-        message.content["articles"][0]["url"]
-        if "articles" in message.content
-        else message.content["news"]["articles"][0]["url"]
-    )
-    page = client.get(urlsplit(url).path)
-    assert (
-        page.status_code == 200
-        and "会员专享" in page.get_data(as_text=True)
-        or "周末" in page.get_data(as_text=True)
-    )
-    client.get(urlsplit(url).path)
-    opened = session.scalars(select(Delivery.opened_at).where(Delivery.campaign_id == cid)).all()
-    assert sum(o is not None for o in opened) == 1
-    assert client.get(f"/h5/{APPID}/c/forged-token").status_code == 404
 
 
 def test_orders_within_seven_days_of_the_message_are_attributed(api, talkers, run_jobs, session):

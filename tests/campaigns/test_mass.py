@@ -4,8 +4,10 @@ with the same clientmsgid is not sent twice."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -13,6 +15,7 @@ from sqlalchemy import func, select
 
 from models import Campaign, Delivery, MassSend, Member, utcnow
 from services import campaigns as campaign_service
+from simulator import Phone
 from simulator.webhooks import WebhookConfig
 from tasks.campaigns import send_campaign
 from tests.campaigns.test_delivery import VARIANTS
@@ -92,3 +95,30 @@ def test_a_mass_send_cut_off_mid_call_is_resent_under_its_clientmsgid_and_not_tw
     session.expire_all()
     assert set(session.scalars(select(Delivery.status))) == {"sent"}
     assert session.scalar(select(Campaign.status)) == "done"
+
+
+def test_a_mass_sends_link_knows_its_reader_through_oauth_and_delivered_is_wechats_count(
+    api, quiet_members, run_jobs, simulator, session, live_app
+):
+    cid = api.post("/campaigns", {"name": "群发打开", "variants": [dict(VARIANTS[0], split=100)]}).get_json()[
+        "id"
+    ]
+    assert api.post(f"/campaigns/{cid}/send").status_code == 202
+    run_jobs()
+    job = simulator.state.mass.jobs(APPID)[0]
+    link = re.search(r'href="([^"]+)"', job.content["content"])[1]
+    assert urlsplit(link).path == f"/h5/{APPID}/campaign/{cid}/A" and not urlsplit(link).query
+    report = api.get(f"/campaigns/{cid}/report").get_json()["variants"]["A"]
+    assert (report["sent"]["mass"], report["delivered"]) == (5, 0)  # WeChat has not reported yet
+    finished(session, run_jobs, 1)
+    with Phone(simulator.url, quiet_members[2]) as phone:  # the same page for all: OAuth names the reader
+        page = phone.get(f"{live_app.url}{urlsplit(link).path}")
+        assert page.status_code == 200 and VARIANTS[0]["title"] in page.text
+    report = api.get(f"/campaigns/{cid}/report").get_json()["variants"]["A"]
+    assert (report["delivered"], report["opened"]) == (5, 1)
+    opened = session.scalar(
+        select(Member.openid)
+        .join(Delivery)
+        .where(Delivery.campaign_id == cid, Delivery.opened_at.is_not(None))
+    )
+    assert opened == quiet_members[2]

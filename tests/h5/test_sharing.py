@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.h5 import links, tracking
-from models import Member, PageView, Share
+from models import LedgerEntry, Member, PageView, Share
 from services.accounts import save_account
 from simulator import Phone
 from tests.conftest import APPID
@@ -205,3 +205,37 @@ def test_shares_past_twenty_a_day_are_answered_but_not_counted(client, login, se
     assert answers[-1].json["reason"] == "daily_limit" and "不再计入" in answers[-1].json["message"]
     session.expire_all()
     assert len(session.scalars(select(Share.id)).all()) == 20
+
+
+def sharing_points(session, member_id):
+    session.expire_all()
+    rows = session.execute(
+        select(LedgerEntry.action, LedgerEntry.key, LedgerEntry.delta).where(
+            LedgerEntry.member_id == member_id
+        )
+    )
+    return sorted(rows)
+
+
+def test_shares_and_the_reads_they_bring_pay_their_point_tasks_once_under_the_daily_caps(
+    app, client, browser, login, session, alice, account, run_jobs
+):
+    login(ALICE)
+    meta = share_meta(client.get(f"/h5/{APPID}/invite").text)
+    for _ in range(4):  # the default 分享活动页 task: 5 points, 3 a day
+        assert share(client, meta).json["recorded"] is True
+    client.get(f"/h5/{APPID}/invite?{urlsplit(meta['url']).query}")  # her own share: no read points
+    for n in range(2):
+        reader = login(f"oReaderPts{n}", browser())
+        for _ in range(2):  # twice the same day: one read
+            reader.get(f"/h5/{APPID}/invite?{urlsplit(meta['url']).query}")
+    run_jobs()
+    run_jobs()  # drained again: nothing more
+
+    share_ids = sorted(session.scalars(select(Share.id)))
+    reads = sorted(session.scalars(select(PageView.id).where(PageView.sharer_id == alice)))
+    assert len(share_ids) == 4 and len(reads) == 2
+    assert sharing_points(session, alice) == sorted(
+        [("share", f"share:{i}", 5) for i in share_ids[:3]]
+        + [("share_read", f"share_read:{i}", 1) for i in reads]
+    )

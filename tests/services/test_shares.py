@@ -81,7 +81,7 @@ def test_a_sharer_of_another_account_or_of_nobody_is_not_credited(session, accou
 
 
 def test_shares_are_stored_up_to_the_daily_limit(session, account_id):
-    alice = add_member(session, account_id, "oAliceShare03")
+    alice = (add_member(session, account_id, "oAliceShare03"), "oAliceShare03")
     outcomes = [
         shares.record_share(session, account_id, alice, "invite", "friend", MORNING, TZ, daily_limit=3)
         for _ in range(4)
@@ -98,7 +98,7 @@ def test_shares_are_stored_up_to_the_daily_limit(session, account_id):
 
 
 def test_a_share_names_a_known_target_and_a_page(session, account_id):
-    alice = add_member(session, account_id, "oAliceShare04")
+    alice = (add_member(session, account_id, "oAliceShare04"), "oAliceShare04")
     assert shares.record_share(session, account_id, alice, "invite", "weibo", MORNING, TZ).reason == "target"
     assert shares.record_share(session, account_id, alice, "", "friend", MORNING, TZ).reason == "page"
     assert shares.record_share(session, account_id, alice, "x" * 121, "friend", MORNING, TZ).reason == "page"
