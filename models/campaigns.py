@@ -12,9 +12,14 @@ from models.base import Base, BigId, UTCDateTime, utcnow
 
 
 class Campaign(Base):
-    """A message to a segment: audience, content (an H5 landing page), schedule, variants."""
+    """A message to a segment: audience, content (an H5 landing page), schedule, variants.
+
+    A recurring campaign (status "recurring") sends nothing itself: each time its cron expression
+    fires, a copy is made (parent_id, occurs_at; unique, so two schedulers make one) and sent.
+    """
 
     __tablename__ = "campaigns"
+    __table_args__ = (UniqueConstraint("parent_id", "occurs_at", name="uq_campaigns_occurrence"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
@@ -31,6 +36,8 @@ class Campaign(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", name="fk_campaigns_parent"))
+    occurs_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # an occurrence's firing time
 
 
 class Delivery(Base):

@@ -18,6 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from models import Campaign, Channel, ContactWindow, Delivery, Member, MemberScore, MemberTag, TierRow
 from rules.audience import audience_problems
 from rules.planner import Rules, in_quiet_hours
+from services.recurring import recurrence_problems
 
 TITLE_MAX, SUMMARY_MAX = 64, 120  # what WeChat's news cards take (characters)
 PAGES = ("campaign",)  # templates/h5/<page>.html landing pages a campaign may use
@@ -50,6 +51,12 @@ def campaign_problems(session: Session, account_id: int, body: dict[str, Any], n
             problems.append("send_at must be an ISO 8601 time with a UTC offset")
         elif at < now - timedelta(minutes=1):
             problems.append("send_at is in the past")
+    if body.get("recurring") is not None:
+        problems += recurrence_problems(body["recurring"])
+        if send_at is not None:
+            problems.append(
+                "send_at and recurring exclude each other: a recurring campaign sends when it fires"
+            )
     for key in ("quiet_start", "quiet_end"):
         value = body.get(key)
         if value is not None and not (

@@ -22,7 +22,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from models import Account, Campaign, Delivery, MassSend, Member, utcnow
 from rules.planner import Rules, in_quiet_hours
-from services import campaign_links, delivery, member_tokens
+from services import campaign_links, delivery, member_tokens, recurring
 from services.delivery import Claimed
 from tasks.ratelimit import TokenBucket
 from tasks.runtime import Runtime, current
@@ -65,6 +65,19 @@ def resume_stalled() -> int:
     for campaign_id in stalled:
         queue_senders(runtime.queue("campaigns"), campaign_id)
     return len(stalled)
+
+
+def run_recurring() -> int:
+    """Make the occurrences of recurring campaigns that are due and queue their senders (and
+    those of occurrences a dead worker made but never queued). Returns occurrences queued."""
+    runtime = current()
+    now = utcnow()
+    with runtime.job_sessions.begin() as session:
+        lost = recurring.lost_occurrences(session, now)
+        made = recurring.make_due(session, now)
+    for campaign_id in lost + [o.campaign_id for o in made]:
+        queue_senders(runtime.queue("campaigns"), campaign_id)
+    return len(lost) + len(made)
 
 
 def send_campaign(campaign_id: int) -> dict[str, int]:

@@ -2,7 +2,7 @@
 
 from rq import cron
 
-from tasks.campaigns import resume_stalled
+from tasks.campaigns import resume_stalled, run_recurring
 from tasks.journeys import run_journeys
 from tasks.points import expire_points, review_tiers
 from tasks.referrals import scan_rings, settle_referrals
@@ -19,3 +19,4 @@ cron.register(score_members, queue_name="scheduled", interval=900)  # members to
 cron.register(mirror_tags, queue_name="scheduled", interval=600)  # one retried job per account
 cron.register(run_journeys, queue_name="campaigns", interval=300)  # triggered messages
 cron.register(resume_stalled, queue_name="campaigns", interval=300)  # campaigns a dead worker left
+cron.register(run_recurring, queue_name="campaigns", interval=60)  # occurrences of recurring campaigns

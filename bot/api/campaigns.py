@@ -14,7 +14,7 @@ from bot.api.db import read, tiefen, write
 from bot.api.errors import ApiError
 from models import Campaign, utcnow
 from rules.planner import Rules
-from services import campaign_reports, campaigns
+from services import campaign_reports, campaigns, recurring
 from tasks.campaigns import queue_senders
 
 FIELDS = ("name", "audience", "variants", "page", "send_at", "recurring", "quiet_start", "quiet_end")
@@ -29,6 +29,9 @@ def campaign_json(c: Campaign) -> dict[str, Any]:
         "variants": c.variants,
         "page": c.page,
         "send_at": outputs.iso(c.send_at),
+        "recurring": c.recurring,
+        "parent_id": c.parent_id,
+        "occurs_at": outputs.iso(c.occurs_at),
         "quiet_hours": [c.quiet_start, c.quiet_end],
         "created_at": outputs.iso(c.created_at),
     }
@@ -98,14 +101,15 @@ def _campaign(session: Session, campaign_id: int) -> Campaign:
 
 TRANSITIONS = {  # action: (statuses it applies to, the status it sets)
     "send": (("draft", "scheduled"), None),
-    "pause": (("sending", "scheduled"), "paused"),
+    "pause": (("sending", "scheduled", "recurring"), "paused"),
     "resume": (("paused",), "sending"),
-    "cancel": (("draft", "scheduled", "sending", "paused"), "cancelled"),
+    "cancel": (("draft", "scheduled", "sending", "paused", "recurring"), "cancelled"),
 }
 
 
 def act_on_campaign(campaign_id: int, action: str) -> tuple[Response, int]:
-    """send (at once, or at send_at; quiet hours wait), pause, resume, cancel."""
+    """send (at once, or at send_at; quiet hours wait; a recurring campaign starts recurring),
+    pause, resume, cancel."""
     allowed, target = TRANSITIONS[action]
 
     def change(session: Session) -> dict[str, Any]:
@@ -118,10 +122,13 @@ def act_on_campaign(campaign_id: int, action: str) -> tuple[Response, int]:
                 raise ApiError(422, "empty_audience", "the audience matches no member: nothing to send")
         if target:
             c.status = target
+        if c.recurring and action in ("send", "resume"):
+            c.status = "recurring"  # its occurrences send (tasks.campaigns.run_recurring)
+            c.started_at = c.started_at or utcnow()
         return campaign_json(c)
 
     body = write(change)
-    if action in ("send", "resume"):
+    if action in ("send", "resume") and body["status"] != "recurring":
         queue_senders(tiefen().runtime.queue("campaigns"), campaign_id)
     return jsonify(body), 202 if action in ("send", "resume") else 200
 
@@ -139,4 +146,15 @@ for _action in TRANSITIONS:
 @api.get("/campaigns/<int:campaign_id>/report")
 def campaign_report(campaign_id: int) -> Response:
     """Per variant: targeted, sent by channel, held and failed by reason, opened."""
-    return jsonify(read(lambda s: campaign_reports.report(s, _campaign(s, campaign_id))))
+
+    def build(session: Session) -> dict[str, Any]:
+        c = _campaign(session, campaign_id)
+        out = campaign_reports.report(session, c)
+        if c.recurring:
+            out["occurrences"] = [  # each with its own report
+                {"id": i, "occurs_at": outputs.iso(at), "status": status}
+                for i, at, status in recurring.occurrences(session, c.id)
+            ]
+        return out
+
+    return jsonify(read(build))

@@ -395,7 +395,14 @@ CAMPAIGN_FIELDS: dict[str, Any] = {
     "variants": {"type": "array", "minItems": 1, "maxItems": 4, "items": VARIANT},
     "page": {"enum": ["campaign"]},
     "send_at": null(TIME),
-    "recurring": null(STR),
+    "recurring": null(
+        {
+            "type": "string",
+            "maxLength": 40,
+            "description": "a cron expression in the account's time zone, firing at most hourly: "
+            "each firing sends a copy of the campaign (an occurrence)",
+        }
+    ),
     "quiet_start": {"type": "integer", "minimum": 0, "maximum": 1439},
     "quiet_end": {"type": "integer", "minimum": 0, "maximum": 1439},
 }
@@ -411,6 +418,9 @@ SCHEMAS.update(
                 "variants": {"type": "array", "items": VARIANT},
                 "page": STR,
                 "send_at": null(TIME),
+                "recurring": null(STR),
+                "parent_id": null({"type": "integer", "description": "an occurrence's recurring campaign"}),
+                "occurs_at": null(TIME),
                 "quiet_hours": {"type": "array", "items": INT, "description": "[start, end] minutes"},
                 "created_at": TIME,
             }
@@ -455,13 +465,29 @@ SCHEMAS["CampaignReport"] = obj(
                         "description": "by WeChat code",
                     },
                     "pending": INT,
+                    "delivered": {
+                        "type": "integer",
+                        "description": "customer-service messages WeChat accepted plus the SentCount "
+                        "of finished mass sends",
+                    },
                     "opened": INT,
+                    "shares": {"type": "integer", "description": "shares of the variant's landing page"},
+                    "sharers": INT,
+                    "share_reads": {"type": "integer", "description": "reads through those shares"},
+                    "follows": {"type": "integer", "description": "readers of a share who followed after"},
+                    "cost_points": {"type": "integer", "description": "share and share_read points paid"},
                     "orders": {"type": "integer", "description": "within attribution_days of the message"},
                     "revenue_fen": FEN,
                 }
             ),
         },
-    }
+        "occurrences": {
+            "type": "array",
+            "description": "a recurring campaign's latest 100 occurrences, newest first",
+            "items": obj({"id": INT, "occurs_at": TIME, "status": STR}),
+        },
+    },
+    ("campaign", "status", "attribution_days", "variants"),
 )
 
 JOURNEY_FIELDS: dict[str, Any] = {
