@@ -63,7 +63,7 @@ def main(argv: list[str], db_file: Path | None = None) -> int:
             scored = score_members(full=True)
             quiet_hours_off_for_journeys(app)
             journeyed = run_journeys()
-            sent = campaign.run(web.url, sim.url, api_token, sim_state, APPID, TOKEN, AES_KEY)
+            sent = campaign.run(web.url, sim.url, api_token, sim_state, wechat, (APPID, TOKEN, AES_KEY))
         with app.extensions["tiefen"].sessions() as session:
             report.print_report(session, stats, shop_stats, swept, sim_state)
             report.print_referrals(session, chains, settled)

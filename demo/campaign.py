@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import html
+import re
 import time
 from typing import Any
 
 import requests
 
+from simulator import Phone
+from simulator.customer import WeChatServer
 from simulator.state import SimulatorState
 from simulator.webhooks import WebhookConfig
+
+SHARE_META = re.compile(
+    r'<meta name="tiefen-share" content="([^"]+)" data-page="([^"]+)" data-post="([^"]+)" data-key="([^"]+)">'
+)
+SHARERS = 6  # members who open their message and share the page; each brings one friend who follows
 
 CAMPAIGN = {
     "name": "周末回馈",
@@ -23,8 +32,14 @@ CAMPAIGN = {
 
 
 def run(
-    web_url: str, sim_url: str, token: str, sim: SimulatorState, appid: str, wechat_token: str, aes_key: str
+    web_url: str,
+    sim_url: str,
+    token: str,
+    sim: SimulatorState,
+    wechat: WeChatServer,
+    webhook: tuple[str, str, str],
 ) -> dict[str, Any]:
+    appid, wechat_token, aes_key = webhook
     sim.webhooks.register(WebhookConfig(appid, f"{web_url}/wechat/{appid}", wechat_token, aes_key, "safe"))
     news_before = sum(m.msgtype == "news" for m in sim.custom_messages(appid))
     jobs_before = len(sim.mass.jobs(appid))
@@ -42,11 +57,41 @@ def run(
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and any(not j.finished or not j.events for j in sim.mass.jobs(appid)):
         time.sleep(0.1)
+    spread = share_landing_pages(web_url, sim_url, sim, (appid, made["id"]), wechat)
+    report = api.get(f"{base}/campaigns/{made['id']}/report", timeout=30).json()
     return {
         "preview": preview,
         "report": report,
+        "spread": spread,
         "seconds": time.perf_counter() - started,
         "campaign_id": made["id"],
         "mass_jobs": len(sim.mass.jobs(appid)) - jobs_before,
         "custom_messages": sum(m.msgtype == "news" for m in sim.custom_messages(appid)) - news_before,
     }
+
+
+def share_landing_pages(
+    web_url: str, sim_url: str, sim: SimulatorState, campaign: tuple[str, int], wechat: WeChatServer
+) -> int:
+    """Members open their message's landing page in WeChat and share it; a friend of each reads the
+    share (WeChat's OAuth names them) and follows the account. Returns the shares made."""
+    appid, campaign_id = campaign
+    links = [
+        (m.touser, m.content["articles"][0]["url"])
+        for m in sim.custom_messages(appid)
+        if m.msgtype == "news" and f"/campaign/{campaign_id}/" in m.content["articles"][0]["url"]
+    ]
+    shared = 0
+    for n, (openid, link) in enumerate(links[:SHARERS]):
+        with Phone(sim_url, openid) as phone:
+            found = SHARE_META.search(phone.get(link).text)
+            if found is None:
+                continue
+            url, page_path, post, key = (html.unescape(g) for g in found.groups())
+            form = {"page": page_path, "target": "friend", "request_key": key}
+            shared += bool(phone.post(f"{web_url}{post}", data=form).json().get("recorded"))
+        friend = f"oDemoCampFriend{n:02d}"
+        with Phone(sim_url, friend) as reader:
+            reader.get(f"{web_url}{url}")
+        wechat.send(wechat.subscribe(friend, create_time=int(time.time()) + 1))  # after reading
+    return shared

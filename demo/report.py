@@ -253,6 +253,15 @@ def print_campaign(session: Session, sent: dict[str, Any], journeyed: dict[str, 
         ]
         rows += [(f"variant {code}: held ({r})", n) for r, n in sorted(v["held"].items())]
         rows += [(f"variant {code}: failed ({r})", n) for r, n in sorted(v["failed"].items())]
+        rows += [
+            (f"variant {code}: delivered (as WeChat confirmed)", v["delivered"]),
+            (f"variant {code}: opened", v["opened"]),
+            (
+                f"variant {code}: shares / reads through them / follows",
+                f"{v['shares']} / {v['share_reads']} / {v['follows']}",
+            ),
+            (f"variant {code}: cost in points (shares and reads)", v["cost_points"]),
+        ]
     finished = (
         session.execute(
             select(MassSend.result).where(

@@ -14,12 +14,13 @@ def test_the_demo_runs_and_reports(tmp_path, capsys):
         return int(re.search(rf"{re.escape(label)}\s+(\d+)", out).group(1))
 
     friends = 4 + 2 + 1 + 7 + 3 + 1  # three levels, a burst, ghosts, a farmer
-    assert figure("members") == 40 + friends
+    campaign_friends = 6  # who read a share of the campaign's page, then followed
+    assert figure("members") == 40 + friends + campaign_friends
     assert figure("events still pending") == 0
     delivered, stored = figure("callbacks delivered (with WeChat's retries)"), figure("callbacks stored")
     assert figure("duplicates rejected (same reply returned)") == delivered - stored
     assert figure("winners (stock was 1)") == 1
-    assert f"关注奖励 ({40 + friends} awards)" in out  # every member's first follow paid once
+    assert f"关注奖励 ({40 + friends + campaign_friends} awards)" in out  # every member's first follow paid once
     assert figure("scans: referral") == friends and figure("scans: self") == 2
     assert figure("scans: refollow") == 1  # the farmer's second follow
     assert figure("voided, unfollowed") == 1 and figure("held for the merchant's review, burst") == 3
@@ -30,7 +31,7 @@ def test_the_demo_runs_and_reports(tmp_path, capsys):
         figure(f"{name} {code}")
         for name, code in (("浅关系", "light"), ("粘关系", "sticky"), ("深关系", "deep"), ("铁关系", "iron"))
     )
-    assert stages == figure("following now")
+    assert stages == figure("following now") - campaign_friends  # scored before the campaign brought them
     top = re.search(r"#1 (\S+)\s+([\d.]+) = (.+)", out)
     parts = [float(a) * float(b) for a, b in re.findall(r"([\d.]+)×([\d.]+)", top.group(3))]
     assert abs(sum(parts) - float(top.group(2))) < 0.05  # the explanation adds up
@@ -41,3 +42,8 @@ def test_the_demo_runs_and_reports(tmp_path, capsys):
     mass = re.search(r"mass sends \(MASSSENDJOBFINISH recorded\)\s+(\d+) \((\d+)\)", out)
     assert mass and mass.group(1) == mass.group(2)
     assert figure("新人欢迎 · 第三天") > 0  # the onboarding series reached the week's new followers
+    spread = re.findall(r"shares / reads through them / follows\s+(\d+) / (\d+) / (\d+)", out)
+    shares, reads, follows = (sum(int(v[i]) for v in spread) for i in range(3))
+    assert shares == campaign_friends and reads == shares and follows == shares  # each sharer's friend read and followed
+    cost = sum(int(n) for n in re.findall(r"cost in points \(shares and reads\)\s+(\d+)", out))
+    assert cost == shares * 5 + reads * 1  # the default 分享活动页 and 分享被阅读 tasks
