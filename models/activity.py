@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
@@ -44,7 +44,10 @@ class Review(Base):
 
 class ReviewLike(Base):
     __tablename__ = "review_likes"
-    __table_args__ = (UniqueConstraint("review_id", "member_id"),)
+    __table_args__ = (
+        UniqueConstraint("review_id", "member_id"),
+        Index("ix_review_likes_member_id", "member_id"),  # likes a member gave
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, SmallInteger, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, SmallInteger, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, BigId, UTCDateTime, utcnow
@@ -18,6 +18,9 @@ class MemberScore(Base):
     __table_args__ = (
         Index("ix_member_scores_account_influence", "account_id", "influence"),
         Index("ix_member_scores_account_stage", "account_id", "stage"),
+        Index(  # the few KOL candidates, found without a scan (the tags, the next pick)
+            "ix_member_scores_kol", "account_id", postgresql_where=text("kol"), sqlite_where=text("kol")
+        ),
     )
 
     member_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -60,6 +63,14 @@ class PageView(Base):
     __table_args__ = (
         UniqueConstraint("account_id", "viewer_openid", "page", "day"),
         Index("ix_page_views_sharer", "sharer_id", "day"),
+        # a sharer's reads and follows without reading the rows (incremental scoring)
+        Index(
+            "ix_page_views_sharer_reads",
+            "sharer_id",
+            postgresql_include=["account_id", "followed_at", "viewer_openid"],
+        ),
+        Index("ix_page_views_account_viewed", "account_id", "viewed_at"),  # reads since the last run
+        Index("ix_page_views_account_followed", "account_id", "followed_at"),  # follows since then
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
