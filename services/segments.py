@@ -21,7 +21,7 @@ from models.base import UTCDateTime
 from models.sql import dialect_of
 from rules.clock import business_date
 from rules.segments import FRAUD_REASONS, PARTS, SEGMENTS, STAGES, weights_of
-from services import shares
+from services import segment_increments, shares
 from services.programme import ProgrammeConfig
 
 LATE = timedelta(hours=1)  # follows and reads may be written this long after they happened
@@ -78,9 +78,7 @@ o AS (
     GROUP BY member_id),
 q AS (
     SELECT member_id, last_paid, f, m,
-        CUME_DIST() OVER (ORDER BY last_paid) AS cr,
-        CUME_DIST() OVER (ORDER BY f) AS cf,
-        CUME_DIST() OVER (ORDER BY m) AS cm
+        {quintile_r} AS r, {quintile_f} AS f_score, {quintile_m} AS m_score
     FROM o),
 bought AS (
     SELECT DISTINCT member_id FROM orders
@@ -130,18 +128,17 @@ counted AS (
         COALESCE(pv.follows, 0) AS share_follows, COALESCE(rf.n, 0) AS referrals,
         COALESCE(rf2.n, 0) AS second_degree, COALESCE(down.n, 0) AS downstream_activity,
         bought.member_id IS NOT NULL AS has_bought,
-        q.last_paid, q.f, q.m, q.cr, q.cf, q.cm
+        q.last_paid, q.f, q.m, q.r, q.f_score, q.m_score
     FROM members m
     LEFT JOIN ck ON ck.member_id = m.id LEFT JOIN rv ON rv.member_id = m.id
     LEFT JOIN lk ON lk.member_id = m.id LEFT JOIN sh ON sh.member_id = m.id
     LEFT JOIN pv ON pv.member_id = m.id LEFT JOIN rf ON rf.member_id = m.id
     LEFT JOIN rf2 ON rf2.member_id = m.id LEFT JOIN down ON down.member_id = m.id
     LEFT JOIN bought ON bought.member_id = m.id LEFT JOIN q ON q.member_id = m.id
-    WHERE m.account_id = :a AND m.id IN (SELECT id FROM touched)),
-parted AS (
-    SELECT counted.*, {parts},
-        {quintile_r} AS r, {quintile_f} AS f_score, {quintile_m} AS m_score
-    FROM counted)
+    WHERE m.account_id = :a AND m.id IN (SELECT id FROM touched))
+"""
+TAIL_SQL = """
+parted AS (SELECT counted.*, {parts} FROM counted)
 INSERT INTO member_scores (member_id, account_id, stage, recency_days, frequency, monetary_fen,
                            r, f, m, rfm_segment, influence, parts, kol, computed_at)
 SELECT member_id, :a,
@@ -162,12 +159,12 @@ ON CONFLICT (member_id) DO UPDATE SET
 """
 
 
-def _quintile(column: str, dialect: str) -> str:
+def _quintile(cume_dist: str, dialect: str) -> str:
     """CEIL(cume_dist × 5): ties share a score. SQLite may lack CEIL; its CAST truncates."""
-    x = f"({column} * 5 - 0.000001)"
+    x = f"({cume_dist} * 5 - 0.000001)"
     if dialect == "postgresql":
         return f"CAST(CEIL({x}) AS INTEGER)"
-    return f"CASE WHEN {column} IS NULL THEN NULL ELSE CAST({x} AS INTEGER) + 1 END"
+    return f"CAST({x} AS INTEGER) + 1"
 
 
 SCOPED = re.compile(r"\b(AND|WHERE) (?:\w+\.)?\w+ IN \(SELECT id FROM (?:touched|near)\)")
@@ -193,14 +190,17 @@ def _score_sql(scope: Scope, dialect: str) -> str:
         if dialect == "postgresql"
         else "CAST(julianday(:now) - julianday(last_paid) AS INTEGER)"
     )
-    sql = SCORE_SQL if not scope.full else _everyone(SCORE_SQL)
+    if scope.table:  # counted from the temp table, member by member
+        sql = "WITH " + segment_increments.COUNTED_SQL + "," + TAIL_SQL
+    else:
+        sql = (SCORE_SQL if not scope.full else _everyone(SCORE_SQL)) + "," + TAIL_SQL
     return sql.format(
         dirty=_dirty(scope),
         touched=_touched(scope),
         parts=parts,
-        quintile_r=_quintile("cr", dialect),
-        quintile_f=_quintile("cf", dialect),
-        quintile_m=_quintile("cm", dialect),
+        quintile_r=_quintile("CUME_DIST() OVER (ORDER BY last_paid)", dialect),
+        quintile_f=_quintile("CUME_DIST() OVER (ORDER BY f)", dialect),
+        quintile_m=_quintile("CUME_DIST() OVER (ORDER BY m)", dialect),
         recency_days=f"CASE WHEN last_paid IS NULL THEN NULL ELSE {days} END",
         segment_cases=seg,
         score=f"CAST({score} AS FLOAT)",
@@ -244,6 +244,8 @@ def score(session: Session, prog: ProgrammeConfig, scope: Scope, now: datetime, 
         "epoch": datetime(1970, 1, 1, tzinfo=now.tzinfo),
         **{f"w_{p}": weights[p] for p in PARTS},
     }
+    if scope.table:
+        params.update(segment_increments.rfm_cuts(session, params).params())
     return _written(session, sql, params)
 
 
@@ -313,6 +315,8 @@ def pick_candidates(session: Session, account_id: int, top_n: int, threshold: fl
 def _desired_tags(scope: Scope) -> str:
     stage = " ".join(f"WHEN '{code}' THEN '阶段:{name}'" for code, name in STAGES.items())
     segment = " ".join(f"WHEN '{code}' THEN 'RFM:{name}'" for code, name in dict(SEGMENTS.values()).items())
+    if scope.table:
+        return segment_increments.DESIRED_SQL.format(stage=stage, segment=segment, kol=KOL_TAG)
     within = "" if scope.full else "AND s.member_id IN (SELECT id FROM touched)"
     return f"""
         SELECT s.member_id, CASE s.stage {stage} END AS tag FROM member_scores s
@@ -329,9 +333,17 @@ def _desired_tags(scope: Scope) -> str:
 def sync_rule_tags(session: Session, account_id: int, scope: Scope, now: datetime) -> tuple[int, int]:
     """Rule tags follow the scores: new ones added (or brought back), stale ones marked removed
     (the mirror job untags them on WeChat). Returns (added, removed)."""
-    ctes = (("dirty", _dirty(scope)), ("touched", _touched(scope)), ("desired", _desired_tags(scope)))
-    prefix = "WITH " + ", ".join(f"{name} AS ({sql})" for name, sql in ctes) + " "
     params = {"a": account_id, "w": scope.watermark, "since": scope.since or now, "now": now}
+    if scope.table:  # the desired tags once, for both statements; probed by member
+        segment_increments.store_desired(session, _desired_tags(scope), params)
+        ctes: tuple[tuple[str, str], ...] = (
+            ("touched", _touched(scope)),
+            ("desired", "TABLE scoring_desired"),
+        )
+    else:
+        ctes = (("dirty", _dirty(scope)), ("touched", _touched(scope)), ("desired", _desired_tags(scope)))
+    inline = " NOT MATERIALIZED" if scope.table else ""  # the tables' indexes, not a scan of a copy
+    prefix = "WITH " + ", ".join(f"{name} AS{inline} ({sql})" for name, sql in ctes) + " "
     first = (
         select(MemberTag.id).where(MemberTag.account_id == account_id, MemberTag.source == "rule").limit(1)
     )
@@ -350,19 +362,15 @@ def sync_rule_tags(session: Session, account_id: int, scope: Scope, now: datetim
     )
     if not had_rules:  # a first build: nothing to take back
         return added, 0
-    kol_scope = f"OR t.tag = '{KOL_TAG}'"
-    within = "" if scope.full else f"AND (t.member_id IN (SELECT id FROM touched) {kol_scope})"
+    stale = """t.account_id = :a AND t.source = 'rule' AND t.removed_at IS NULL
+        AND NOT EXISTS (SELECT 1 FROM desired d WHERE d.member_id = t.member_id AND d.tag = t.tag)"""
+    if scope.full:
+        tags = f"SELECT t.id FROM member_tags t WHERE {stale}"
+    else:  # the touched members' tags and the KOL tags, each through its index
+        tags = f"""SELECT t.id FROM member_tags t WHERE t.member_id IN (SELECT id FROM touched) AND {stale}
+            UNION ALL SELECT t.id FROM member_tags t WHERE t.tag = '{KOL_TAG}' AND {stale}"""
     removed = _written(
-        session,
-        prefix
-        + f"""
-            UPDATE member_tags SET removed_at = :now
-            WHERE id IN (
-                SELECT t.id FROM member_tags t
-                WHERE t.account_id = :a AND t.source = 'rule' AND t.removed_at IS NULL {within}
-                  AND NOT EXISTS (SELECT 1 FROM desired d WHERE d.member_id = t.member_id AND d.tag = t.tag))
-            """,
-        params,
+        session, prefix + f"UPDATE member_tags SET removed_at = :now WHERE id IN ({tags})", params
     )
     return added, removed
 
@@ -438,6 +446,7 @@ def collect_touched(session: Session, account_id: int, scope: Scope, now: dateti
         {"a": account_id, "w": scope.watermark, "since": scope.since or now, "now": now},
     )
     session.execute(text("ANALYZE scoring_touched"))
+    segment_increments.by_member(session)
     return Scope(scope.full, scope.watermark, scope.since, table=True)
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, text
 
-from models import KolRun, MemberScore, MemberTag, Programme, Referral, utcnow
+from models import KolRun, MemberScore, MemberTag, Order, Programme, Referral, utcnow
 from services import segments
 from tasks.segments import score_members
 from tests.conftest import real_only
@@ -130,3 +131,51 @@ def test_an_incremental_run_gives_what_a_full_run_gives(wechat, session, run_job
     incremental = {m: (s.stage, s.influence, s.parts) for m, s in scores(session).items()}
     score_members(full=True)
     assert {m: (s.stage, s.influence, s.parts) for m, s in scores(session).items()} == incremental
+
+
+def test_an_incremental_run_ranks_touched_buyers_among_all_as_a_full_run_does(wechat, session, run_jobs):
+    """RFM quintiles with ties: on PostgreSQL the incremental run ranks through cut values
+    (segment_increments.rfm_cuts), the full run through CUME_DIST; the scores must agree."""
+    t = int(time.time()) - 7200
+    openids = [f"oRfm{i:05d}" for i in range(11)]
+    for i, openid in enumerate(openids):
+        wechat.send(wechat.subscribe(openid, create_time=t + i))
+    run_jobs()
+    now = utcnow()
+    for i, openid in enumerate(openids[:10]):  # ties in every measure: amounts and counts repeat
+        for k in range(1 + i % 3):
+            session.add(
+                Order(
+                    account_id=member(session, openid).account_id,
+                    member_id=member(session, openid).id,
+                    order_no=f"SO-{i}-{k}",
+                    amount_fen=1000 * (1 + i // 4),
+                    paid_at=now - timedelta(days=1 + i // 2 + k),
+                )
+            )
+    session.commit()
+    score_members(full=True)
+    again = (openids[3], openids[10])  # a buyer buys again; someone buys for the first time
+    for openid in again:
+        buyer = member(session, openid)
+        session.add(
+            Order(
+                account_id=buyer.account_id,
+                member_id=buyer.id,
+                order_no=f"SO-new-{openid}",
+                amount_fen=3000,
+                paid_at=now,
+            )
+        )
+    session.commit()
+    for openid in again:
+        wechat.send(wechat.text(openid, "签到"))
+    run_jobs()
+    assert score_members()["scored"] == 2
+    rfm = ("r", "f", "m", "rfm_segment", "frequency", "monetary_fen")
+    incremental = {m: tuple(getattr(s, c) for c in rfm) for m, s in scores(session).items()}
+    score_members(full=True)
+    full = {m: tuple(getattr(s, c) for c in rfm) for m, s in scores(session).items()}
+    touched = {member(session, o).id for o in again}
+    assert {m: incremental[m] for m in touched} == {m: full[m] for m in touched}
+    assert full[member(session, openids[10]).id][0] == 5  # the latest payment: the top recency quintile
