@@ -20,7 +20,8 @@ def test_the_demo_runs_and_reports(tmp_path, capsys):
     delivered, stored = figure("callbacks delivered (with WeChat's retries)"), figure("callbacks stored")
     assert figure("duplicates rejected (same reply returned)") == delivered - stored
     assert figure("winners (stock was 1)") == 1
-    assert f"关注奖励 ({40 + friends + campaign_friends} awards)" in out  # every member's first follow paid once
+    everyone = 40 + friends + campaign_friends
+    assert f"关注奖励 ({everyone} awards)" in out  # every member's first follow paid once
     assert figure("scans: referral") == friends and figure("scans: self") == 2
     assert figure("scans: refollow") == 1  # the farmer's second follow
     assert figure("voided, unfollowed") == 1 and figure("held for the merchant's review, burst") == 3
@@ -31,7 +32,7 @@ def test_the_demo_runs_and_reports(tmp_path, capsys):
         figure(f"{name} {code}")
         for name, code in (("浅关系", "light"), ("粘关系", "sticky"), ("深关系", "deep"), ("铁关系", "iron"))
     )
-    assert stages == figure("following now") - campaign_friends  # scored before the campaign brought them
+    assert stages == figure("following now") - campaign_friends  # scored before the campaign's friends
     top = re.search(r"#1 (\S+)\s+([\d.]+) = (.+)", out)
     parts = [float(a) * float(b) for a, b in re.findall(r"([\d.]+)×([\d.]+)", top.group(3))]
     assert abs(sum(parts) - float(top.group(2))) < 0.05  # the explanation adds up
@@ -44,6 +45,6 @@ def test_the_demo_runs_and_reports(tmp_path, capsys):
     assert figure("新人欢迎 · 第三天") > 0  # the onboarding series reached the week's new followers
     spread = re.findall(r"shares / reads through them / follows\s+(\d+) / (\d+) / (\d+)", out)
     shares, reads, follows = (sum(int(v[i]) for v in spread) for i in range(3))
-    assert shares == campaign_friends and reads == shares and follows == shares  # each sharer's friend read and followed
+    assert shares == campaign_friends and reads == shares and follows == shares  # each friend read, followed
     cost = sum(int(n) for n in re.findall(r"cost in points \(shares and reads\)\s+(\d+)", out))
     assert cost == shares * 5 + reads * 1  # the default 分享活动页 and 分享被阅读 tasks
