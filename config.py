@@ -38,6 +38,9 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     drain_linger: float = 1.0  # seconds a drain job keeps polling after the last work it found
     campaign_rate: float = 200.0  # campaign messages per second to the WeChat API, all workers together
+    campaign_concurrency: int = (
+        8  # customer-service calls each sender keeps in flight (WeChat: tens of ms each)
+    )
     testing: bool = False
 
     @property

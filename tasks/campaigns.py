@@ -2,16 +2,19 @@
 shared by every worker. Safe to run twice at once and to resume after a killed worker.
 
 Customer-service messages go one per member (a news card with the member's signed landing
-link); mass sends go as openid lists of up to 10,000 with a clientmsgid, so WeChat drops a
-retried one. Errors: 45009, -1 and timeouts put the delivery back for a later batch (failed
-after five tries); 43004, 45015, 45047 and 40003 close it as failed with the code; wechatpy
-refreshes the shared access token on 40001/42001 and repeats the call itself.
+link), CAMPAIGN_CONCURRENCY calls in flight per sender (threads: each call waits tens of ms on
+WeChat), each started at its slot of the shared rate; mass sends go as openid lists of up to
+10,000 with a clientmsgid, so WeChat drops a retried one. Errors: 45009, -1 and timeouts put
+the delivery back for a later batch (failed after five tries); 43004, 45015, 45047 and 40003
+close it as failed with the code; wechatpy refreshes the shared access token on 40001/42001 and
+repeats the call itself.
 """
 
 from __future__ import annotations
 
 import logging
 import time as clock
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -100,11 +103,11 @@ def send_campaign(campaign_id: int) -> dict[str, int]:
             campaign.started_at = now
         campaign.status = "sending"
         delivery.rescue_stale(session, campaign_id, now)
-    sender = Sender(runtime, account, campaign)
-    sender.resend_stale_mass(now)
-    while sender.kf_batch() or sender.mass_batch():
-        if not _still_sending(runtime, campaign_id):
-            break
+    with Sender(runtime, account, campaign) as sender:
+        sender.resend_stale_mass(now)
+        while sender.kf_batch() or sender.mass_batch():
+            if not _still_sending(runtime, campaign_id):
+                break
     return _finish(runtime, campaign_id)
 
 
@@ -149,6 +152,13 @@ class Sender:
         self.client = client_for(account.appid, account.secret or "", settings.wechat_api_base, runtime.redis)
         self.bucket = TokenBucket(runtime.redis, f"wechat:{account.appid}", settings.campaign_rate)
         self.secret, self.base = settings.secret_key, settings.public_base_url
+        self.pool = ThreadPoolExecutor(max(1, settings.campaign_concurrency), thread_name_prefix="kf")
+
+    def __enter__(self) -> Sender:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.shutdown()
 
     def kf_batch(self) -> bool:
         """Send one batch of customer-service messages; False when none were left."""
@@ -156,20 +166,25 @@ class Sender:
             claimed = delivery.claim(session, self.campaign_id, "kf", KF_BATCH, utcnow())
         if not claimed:
             return False
-        results, sent = [], []
         start = clock.monotonic() + self.bucket.reserve(len(claimed))  # one Redis call per batch
-        for i, c in enumerate(claimed):
-            pause = start + i / self.bucket.rate - clock.monotonic()  # spread over the reservation
-            if pause > 0:
-                clock.sleep(pause)
-            outcome = self._send_kf(c)
-            results.append((c.delivery_id, *outcome))
-            if outcome[0] == "sent":
-                sent.append(c)
+        outcomes = self._send_all(claimed, start)
+        results = [(c.delivery_id, *outcome) for c, outcome in zip(claimed, outcomes, strict=True)]
+        sent = [c for c, outcome in zip(claimed, outcomes, strict=True) if outcome[0] == "sent"]
         with self.runtime.job_sessions.begin() as session:
             delivery.close(session, results, utcnow())
             delivery.spend_windows(session, sent)
         return True
+
+    def _send_all(self, claimed: list[Claimed], start: float) -> list[tuple[str, str | None]]:
+        """Send the batch on the pool, message i starting at its slot, start + i/rate."""
+
+        def at_its_slot(i: int, c: Claimed) -> tuple[str, str | None]:
+            pause = start + i / self.bucket.rate - clock.monotonic()  # spread over the reservation
+            if pause > 0:
+                clock.sleep(pause)
+            return self._send_kf(c)
+
+        return list(self.pool.map(at_its_slot, range(len(claimed)), claimed))
 
     def _send_kf(self, c: Claimed) -> tuple[str, str | None]:
         v = self.variants[c.variant]

@@ -50,8 +50,8 @@ def run_journeys() -> dict[str, int]:
             account = session.get(Account, account_id)
             assert account is not None
         if planned[journey.name]:
-            sender = Sender(runtime, account, campaign)
-            while sender.kf_batch() or sender.mass_batch():
-                pass
+            with Sender(runtime, account, campaign) as sender:
+                while sender.kf_batch() or sender.mass_batch():
+                    pass
     log.info("journeys planned: %s", planned)
     return planned

@@ -55,7 +55,12 @@ def run(cfg: Config) -> int:
             raise RuntimeError("the simulator gave no access token")
         rep["baseline"] = {
             "kf": baseline.run(
-                cfg.redis_url, simulator, "kf", members[-cfg.baseline_messages :], cfg.workers
+                cfg.redis_url,
+                simulator,
+                "kf",
+                members[-cfg.baseline_messages :],
+                cfg.workers,
+                cfg.concurrency,
             ),
             "mass": baseline.run(cfg.redis_url, simulator, "mass", members, cfg.workers),
         }

@@ -32,6 +32,7 @@ class Config:
     members: int
     recipients: int  # each delivery run's audience (the first ids, known to the simulator)
     workers: int
+    concurrency: int  # customer-service calls in flight per sender (settings.campaign_concurrency)
     rate: float  # settings.campaign_rate for the measured runs: high enough not to throttle
     limited_rate: float  # … and for the run that shows the limiter holding a rate
     limited_recipients: int
@@ -49,6 +50,7 @@ class Config:
             members=_num(env, "BENCH_CAMPAIGNS_MEMBERS", 1_000_000),
             recipients=_num(env, "BENCH_CAMPAIGNS_RECIPIENTS", 100_000),
             workers=_num(env, "BENCH_CAMPAIGNS_WORKERS", 2),
+            concurrency=_num(env, "BENCH_CAMPAIGNS_CONCURRENCY", 8),
             rate=float(_num(env, "BENCH_CAMPAIGNS_RATE", 100_000)),
             limited_rate=float(_num(env, "BENCH_CAMPAIGNS_LIMITED_RATE", 2000)),
             limited_recipients=_num(env, "BENCH_CAMPAIGNS_LIMITED_RECIPIENTS", 20_000),

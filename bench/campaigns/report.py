@@ -57,7 +57,8 @@ def baselines(b: dict[str, Any]) -> str:
     lines = ["", "baseline: the same wechatpy client and simulator, nothing of the engine around it"]
     for key, x in b.items():
         lines.append(
-            f"  {key:5} {x['processes']} processes, {x['messages']:,} messages in {x['calls']:,} calls: "
+            f"  {key:5} {x['processes']} processes × {x.get('concurrency', 1)} in flight, "
+            f"{x['messages']:,} messages in {x['calls']:,} calls: "
             f"{x['seconds']} s, {x['per_s']:,.0f}/s; per message: client CPU "
             f"{x['client_cpu_ms_per_message']} ms, "
             f"inside requests' send {x['http_send_ms_per_message']} ms, simulator CPU "
@@ -72,15 +73,17 @@ def delivery(r: dict[str, Any], base: dict[str, Any] | None) -> str:
     stages = "  ".join(f"{k} {v:.3f}" for k, v in r["stage_ms_per_message"].items() if v >= 0.001)
     lines = [
         "",
-        f"{r['label']} (campaign {r['campaign_id']}, campaign_rate {r['rate_setting']:g}/s): "
+        f"{r['label']} (campaign {r['campaign_id']}, campaign_rate {r['rate_setting']:g}/s, "
+        f"{r['concurrency']} calls in flight per sender): "
         f"{r['messages']:,} messages ({r['kf_calls']:,} customer-service calls, "
         f"{r['mass_calls']} mass sends)",
         f"  {r['total_s']} s from enqueue to done: {r['per_s']:,.0f} messages/s{ratio}; planning "
         f"{r['planning_s']} s, sending {r['sending_s']} s ({r['sending_per_s']:,.0f}/s)",
-        f"  engine per message: {r['engine_ms_per_message']} ms wall outside wechatpy's call "
+        f"  engine per message: {r['engine_ms_per_message']} ms outside wechatpy's call (wall; "
+        f"its threads' CPU inside the send phases) "
         f"({r['engine_and_client_ms_per_message']} ms counting wechatpy + requests too), CPU "
         f"{r['engine_cpu_ms_per_message']} ms (+ {r['client_cpu_ms_per_message']} ms in the client); "
-        f"asleep (limiter, pacing) {r['slept_s']} s",
+        f"asleep (limiter, pacing) {r['slept_s']} s, pacing in the send phases {r['slept_in_phase_s']} s",
         f"  ms per message by stage (wall, nested): {stages}",
         f"  CPU s: workers {cpu['workers_s']}, simulator {cpu['simulator_s']} "
         f"({cpu['simulator_ms_per_message']} ms a message), the rest {cpu['other_s']}; machine "

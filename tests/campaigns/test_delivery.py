@@ -141,3 +141,19 @@ def test_a_message_spends_the_window_that_was_open(api, talkers, run_jobs, sessi
     session.expire_all()
     used = {(w.message_used, w.event_used) for w in session.scalars(select(ContactWindow))}
     assert used == {(5, 1)}
+
+
+@pytest.fixture
+def slow_rate(config):
+    config["CAMPAIGN_RATE"] = 20.0  # messages a second, all senders together
+    config["CAMPAIGN_CONCURRENCY"] = 8
+
+
+def test_calls_in_flight_together_still_start_at_the_shared_rate(
+    slow_rate, api, talkers, run_jobs, simulator
+):
+    start(api, run_jobs)
+    sent = sorted(m.time for m in simulator.state.custom_messages(APPID))
+    assert len(sent) == len(talkers)
+    gaps = [b - a for a, b in zip(sent, sent[1:], strict=False)]
+    assert min(gaps) > 0.5 / 20  # each at its own slot, 1/20 s apart (with the threads' jitter)
