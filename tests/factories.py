@@ -38,10 +38,14 @@ def ledger_of(session: Session, openid: str) -> list[Any]:
 
 
 def shanghai(day_offset: int = 0, hour: int = 10, minute: int = 0) -> int:
-    """A CreateTime `day_offset` days from today at this local time in Asia/Shanghai."""
+    """A CreateTime `day_offset` days from today at this local time in Asia/Shanghai; today's, never
+    in the future (a check-in from the future would be points not yet earned)."""
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo("Asia/Shanghai")
-    base = datetime.now(tz).replace(hour=hour, minute=minute, second=0, microsecond=0)
-    return int((base + timedelta(days=day_offset)).timestamp())
+    now = datetime.now(tz)
+    moment = now.replace(hour=hour, minute=minute, second=0, microsecond=0) + timedelta(days=day_offset)
+    if moment > now and moment.date() == now.date():  # today's hour is still ahead (a run after
+        moment = now.replace(microsecond=0)  # midnight in Shanghai): now, the same business day
+    return int(moment.timestamp())

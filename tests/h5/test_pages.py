@@ -68,13 +68,15 @@ def test_the_ledger_lists_entries_in_chinese_with_signed_deltas_and_local_dates(
     client, login, wechat, run_jobs, session, account
 ):
     follow(wechat, run_jobs, MEMBER, day=-1)
-    checkin(wechat, MEMBER)
+    when = shanghai(0)  # 10:00, or now when that is still ahead
+    wechat.send(wechat.text(MEMBER, "签到", create_time=when))
     run_jobs()
     login(MEMBER)
     page = text(client.get(f"/h5/{APPID}/ledger").text)
     yesterday = (today() - timedelta(days=1)).isoformat()
+    checked_in = datetime.fromtimestamp(when, TZ)
     assert f"关注奖励 · 首次关注 {yesterday} 10:00 +50" in page
-    assert f"签到 · 每日签到 {today().isoformat()} 10:00 +10" in page
+    assert f"签到 · 每日签到 {checked_in:%Y-%m-%d %H:%M} +10" in page
     assert page.index("签到 · 每日签到") < page.index("关注奖励")  # newest first
 
 
