@@ -6,6 +6,7 @@ The planner's SQL mirrors `rules.planner.plan` (tests hold the two to the same a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from rules.audience import audience_problems
 from rules.planner import Rules, in_quiet_hours
 from services.recurring import recurrence_problems
 
+VARIANT_CODE = re.compile(r"[A-Za-z0-9_-]{1,8}")
 TITLE_MAX, SUMMARY_MAX = 64, 120  # what WeChat's news cards take (characters)
 PAGES = ("campaign",)  # templates/h5/<page>.html landing pages a campaign may use
 
@@ -77,8 +79,10 @@ def variant_problems(variants: object) -> list[str]:
             continue
         code, split = v.get("code"), v.get("split")
         codes.append(code)
-        if not isinstance(code, str) or not 1 <= len(code) <= 8:
-            problems.append(f"variant {i + 1}: code must be 1-8 characters")
+        if not isinstance(code, str) or not VARIANT_CODE.fullmatch(code):
+            problems.append(
+                f"variant {i + 1}: code must be 1-8 letters, digits, - or _ (it is in the page's URL)"
+            )
         if not isinstance(split, int) or isinstance(split, bool) or not 1 <= split <= 100:
             problems.append(f"variant {i + 1}: split must be a whole percent, 1-100")
         for field, most in (("title", TITLE_MAX), ("summary", SUMMARY_MAX)):

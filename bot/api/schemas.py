@@ -372,7 +372,11 @@ SCHEMAS.update(
 
 VARIANT = obj(
     {
-        "code": {"type": "string", "minLength": 1, "maxLength": 8},
+        "code": {
+            "type": "string",
+            "pattern": "^[A-Za-z0-9_-]{1,8}$",
+            "description": "in the landing page URL",
+        },
         "split": {
             "type": "integer",
             "minimum": 1,

@@ -60,9 +60,11 @@ def test_bad_campaigns_are_422_with_every_problem_and_nothing_saved(api, session
         "variants": [
             {"code": "A", "split": 60, "title": "x" * 65, "summary": "ok"},
             {"code": "A", "split": 30, "title": "t", "summary": "s"},
+            {"code": "B/../x", "split": 0, "title": "t", "summary": "s"},
         ],
         "audience": {"stages": ["gold"]},
         "send_at": "2020-01-01T00:00:00+08:00",
+        "recurring": "*/10 * * * *",
     }
     r = api.post("/campaigns", bad)
     assert error(r) == (422, "invalid_campaign")
@@ -72,7 +74,10 @@ def test_bad_campaigns_are_422_with_every_problem_and_nothing_saved(api, session
         "stages must be",
         "title must be 1-64",
         "codes must differ",
+        "variant 3: code must be 1-8 letters, digits, - or _",
+        "variant 3: split must be a whole percent",
         "splits must add up to 100, not 90",
+        "recurring may fire at most once an hour",
         "send_at is in the past",
     ):
         assert any(expected in d for d in details), (expected, details)
