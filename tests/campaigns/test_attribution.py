@@ -90,6 +90,7 @@ def test_a_share_of_the_page_brings_a_read_and_a_follow_and_costs_its_points(
     landed = client.get(client.get(landing_link(simulator, sharer)).headers["Location"])
     meta = {k: html.unescape(v) for k, v in META.search(landed.text).groupdict().items()}
     assert meta["page"].startswith(f"campaign/{cid}/") and "from=" in meta["url"]
+    assert "分享给好友" in landed.text  # the page tells the member they can share it
     told = client.post(
         meta["post"], data={"page": meta["page"], "target": "friend", "request_key": meta["key"]}
     )
@@ -98,7 +99,8 @@ def test_a_share_of_the_page_brings_a_read_and_a_follow_and_costs_its_points(
     friend = app.test_client()  # someone who never followed opens the share in WeChat
     token = member_tokens.sign_member(app.config["SECRET_KEY"], api.account.id, FRIEND)
     for _ in range(2):  # twice the same day: one read
-        friend.get(friend.get(f"{meta['url']}&t={token}").headers["Location"])
+        read = friend.get(friend.get(f"{meta['url']}&t={token}").headers["Location"])
+    assert read.status_code == 200 and "分享给好友" not in read.text  # not a member: nothing to credit
     run_jobs()
     wechat.send(wechat.subscribe(FRIEND, create_time=int(time.time()) + 1))  # after the read
     run_jobs()
