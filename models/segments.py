@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, SmallInteger, String, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, BigId, UTCDateTime, utcnow
@@ -37,6 +47,12 @@ class MemberScore(Base):
     parts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # influence by part, summing to it
     kol: Mapped[bool] = mapped_column(default=False)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the referral sums, kept so that an incremental run can move them by its referees' changes:
+    second_degree: Mapped[int] = mapped_column(default=0, server_default="0")  # referees' live referrals
+    downstream: Mapped[int] = mapped_column(default=0, server_default="0")  # their check-ins and reviews
+    # what this member adds to its referrer's two sums (0 while its referral is not live)
+    lent_second_degree: Mapped[int] = mapped_column(default=0, server_default="0")
+    lent_downstream: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Share(Base):
@@ -98,6 +114,8 @@ class KolRun(Base):
     candidates: Mapped[list[int]] = mapped_column(JSON, default=list)
     added: Mapped[list[int]] = mapped_column(JSON, default=list)
     dropped: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # it left member_scores' referral sums right for the next incremental run (from 0014 on)
+    referral_sums: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class WeChatTag(Base):

@@ -127,6 +127,9 @@ counted AS (
         COALESCE(sh.n, 0) AS shares, COALESCE(pv.reads, 0) AS share_reads,
         COALESCE(pv.follows, 0) AS share_follows, COALESCE(rf.n, 0) AS referrals,
         COALESCE(rf2.n, 0) AS second_degree, COALESCE(down.n, 0) AS downstream_activity,
+        CASE WHEN mine.referee_id IS NULL THEN 0 ELSE COALESCE(rf.n, 0) END AS lent_second_degree,
+        CASE WHEN mine.referee_id IS NULL THEN 0 ELSE COALESCE(ck.n, 0) + COALESCE(rv.n, 0) END
+            AS lent_downstream,
         bought.member_id IS NOT NULL AS has_bought,
         q.last_paid, q.f, q.m, q.r, q.f_score, q.m_score
     FROM members m
@@ -135,12 +138,14 @@ counted AS (
     LEFT JOIN pv ON pv.member_id = m.id LEFT JOIN rf ON rf.member_id = m.id
     LEFT JOIN rf2 ON rf2.member_id = m.id LEFT JOIN down ON down.member_id = m.id
     LEFT JOIN bought ON bought.member_id = m.id LEFT JOIN q ON q.member_id = m.id
+    LEFT JOIN live mine ON mine.referee_id = m.id
     WHERE m.account_id = :a AND m.id IN (SELECT id FROM touched))
 """
 TAIL_SQL = """
 parted AS (SELECT counted.*, {parts} FROM counted)
 INSERT INTO member_scores (member_id, account_id, stage, recency_days, frequency, monetary_fen,
-                           r, f, m, rfm_segment, influence, parts, kol, computed_at)
+                           r, f, m, rfm_segment, influence, parts, kol, computed_at,
+                           second_degree, downstream, lent_second_degree, lent_downstream)
 SELECT member_id, :a,
     CASE WHEN referrals > 0 OR share_follows > 0 THEN 'iron'
          WHEN has_bought THEN 'deep'
@@ -149,13 +154,16 @@ SELECT member_id, :a,
          ELSE 'light' END,
     {recency_days}, COALESCE(f, 0), COALESCE(m, 0), r, f_score, m_score,
     CASE WHEN r IS NULL THEN NULL {segment_cases} END,
-    {score}, {parts_json}, FALSE, :now
+    {score}, {parts_json}, FALSE, :now,
+    second_degree, downstream_activity, lent_second_degree, lent_downstream
 FROM parted WHERE TRUE
 ON CONFLICT (member_id) DO UPDATE SET
     stage = excluded.stage, recency_days = excluded.recency_days, frequency = excluded.frequency,
     monetary_fen = excluded.monetary_fen, r = excluded.r, f = excluded.f, m = excluded.m,
     rfm_segment = excluded.rfm_segment, influence = excluded.influence, parts = excluded.parts,
-    computed_at = excluded.computed_at
+    computed_at = excluded.computed_at, second_degree = excluded.second_degree,
+    downstream = excluded.downstream, lent_second_degree = excluded.lent_second_degree,
+    lent_downstream = excluded.lent_downstream
 """
 
 
@@ -246,6 +254,7 @@ def score(session: Session, prog: ProgrammeConfig, scope: Scope, now: datetime, 
     }
     if scope.table:
         params.update(segment_increments.rfm_cuts(session, params).params())
+        segment_increments.count_own(session, params)
     return _written(session, sql, params)
 
 
@@ -403,7 +412,7 @@ def run(
     if not account_lock(session, prog.account_id):
         return RunOutcome(skipped=True)
     previous = last_run(session, prog.account_id)
-    full = full or previous is None
+    full = full or previous is None or not previous.referral_sums
     since = previous.started_at - LATE if previous else None  # late drains and follows: a margin
     scope = Scope(full, previous.watermark if previous else 0, since)
     mark = safe_watermark(session, prog.account_id)
@@ -431,6 +440,7 @@ def run(
             candidates=outcome.candidates,
             added=outcome.added,
             dropped=outcome.dropped,
+            referral_sums=True,
         )
     )
     return outcome

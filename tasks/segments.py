@@ -1,8 +1,9 @@
 """The scoring job: stages, RFM, influence, KOL candidates and rule tags, per account.
 
 Every 15 minutes only members touched since the last run are scored (`score_members`); a full
-rebuild (`flask --app app kol rebuild`, or `full=True`) scores everyone. Each account is one
-transaction under an advisory lock: two runs at once score it once, a crash leaves the last run.
+rebuild (`flask --app app kol rebuild`, or `full=True`, which rq cron runs nightly) scores everyone.
+Each account is one transaction under an advisory lock: two runs at once score it once, a crash
+leaves the last run.
 """
 
 from __future__ import annotations

@@ -1,0 +1,36 @@
+"""member_scores keeps each member's referral sums and what it lends to its referrer's, so that an
+incremental run moves a referrer's sums by its touched referees' changes instead of re-summing
+every referee; kol_runs says whether a run kept them (the next run after one that did not is full)
+
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-11-26
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0014"
+down_revision: str | None = "0013"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+SUMS = ("second_degree", "downstream", "lent_second_degree", "lent_downstream")
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("member_scores") as batch:
+        for name in SUMS:
+            batch.add_column(sa.Column(name, sa.Integer(), nullable=False, server_default="0"))
+    with op.batch_alter_table("kol_runs") as batch:
+        batch.add_column(sa.Column("referral_sums", sa.Boolean(), nullable=False, server_default=sa.false()))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("kol_runs") as batch:
+        batch.drop_column("referral_sums")
+    with op.batch_alter_table("member_scores") as batch:
+        for name in reversed(SUMS):
+            batch.drop_column(name)
