@@ -62,6 +62,8 @@ class Referral(Base):
         UniqueConstraint("referee_id"),
         Index("ix_referrals_referrer", "referrer_id", "bound_at"),
         Index("ix_referrals_status_hold", "status", "hold_until"),
+        # a referrer's live referrals counted from the index alone (incremental scoring)
+        Index("ix_referrals_referrer_live", "referrer_id", postgresql_include=["account_id", "status"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

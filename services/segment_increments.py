@@ -21,7 +21,7 @@ or refused by hand. The nightly full rebuild (`tasks/cron.py`) recounts them; a 
 at the top (a referrer's referrer, whose own referrer is not touched) keeps lending what it lent,
 so that the sums above it stay the sums of what was lent.
 
-Check-ins, shares and the referees' reviews are counted by member alone (a member's rows are its
+Check-ins, shares and likes given are counted by member alone (a member's rows are its
 account's), so that the member indexes answer without reading the rows (index-only scans).
 """
 
@@ -84,7 +84,7 @@ def _quintile(value: str, x: str) -> str:
 
 OWN_SQL = f"""
 CREATE TEMP TABLE scoring_own ON COMMIT DROP AS
-SELECT m.id, m.last_interaction_at, m.last_followed_at, ck.n AS checkins, rv.n AS reviews,
+SELECT m.id, m.last_interaction_at, m.last_followed_at, m.tier_code, ck.n AS checkins, rv.n AS reviews,
     rv.good, rv.liked, lk.n AS likes, sh.n AS shares, pv.reads, pv.follows, rf.n AS referrals,
     up.referrer_id, COALESCE(old.second_degree, 0) AS second_degree,
     COALESCE(old.downstream, 0) AS downstream,
@@ -108,9 +108,7 @@ CROSS JOIN LATERAL (
         COALESCE(SUM(CASE WHEN rating >= 4 AND status = 'approved' THEN like_count ELSE 0 END), 0)
             AS liked
     FROM reviews WHERE member_id = m.id AND account_id = :a) rv
-CROSS JOIN LATERAL (
-    SELECT COUNT(*) AS n FROM review_likes l JOIN reviews r ON r.id = l.review_id
-    WHERE l.member_id = m.id AND r.account_id = :a) lk
+CROSS JOIN LATERAL (SELECT COUNT(*) AS n FROM review_likes WHERE member_id = m.id) lk
 CROSS JOIN LATERAL (SELECT COUNT(*) AS n FROM shares WHERE member_id = m.id) sh
 CROSS JOIN LATERAL (
     SELECT COUNT(*) AS reads,
@@ -140,17 +138,15 @@ counted AS (
         o.shares, o.reads AS share_reads, o.follows AS share_follows,
         o.referrals, o.second_degree, o.downstream AS downstream_activity,
         o.lent_second_degree, o.lent_downstream,
-        EXISTS (SELECT 1 FROM orders b WHERE b.member_id = o.id AND b.account_id = :a
-                AND b.amount_fen > b.refunded_fen) AS has_bought,
-        paid.last_paid, paid.f, paid.m,
+        paid.ever > 0 AS has_bought, paid.last_paid, paid.f, paid.m,
         {_quintile("paid.last_paid", "r")} AS r, {_quintile("paid.f", "f")} AS f_score,
         {_quintile("paid.m", "m")} AS m_score
     FROM scoring_own o
-    LEFT JOIN LATERAL (
-        SELECT MAX(paid_at) AS last_paid, COUNT(*) AS f, SUM(amount_fen - refunded_fen) AS m
-        FROM orders WHERE member_id = o.id AND account_id = :a AND paid_at >= :rfm_since
-            AND amount_fen > refunded_fen
-        HAVING COUNT(*) > 0) paid ON TRUE)"""
+    CROSS JOIN LATERAL (  -- bought at all; and in the RFM window (NULLs when not)
+        SELECT COUNT(*) AS ever, MAX(paid_at) FILTER (WHERE paid_at >= :rfm_since) AS last_paid,
+            NULLIF(COUNT(*) FILTER (WHERE paid_at >= :rfm_since), 0) AS f,
+            SUM(amount_fen - refunded_fen) FILTER (WHERE paid_at >= :rfm_since) AS m
+        FROM orders WHERE member_id = o.id AND account_id = :a AND amount_fen > refunded_fen) paid)"""
 
 
 def count_own(session: Session, params: dict[str, Any]) -> None:
@@ -159,28 +155,57 @@ def count_own(session: Session, params: dict[str, Any]) -> None:
     session.execute(text(OWN_SQL), {"a": params["a"], "activity_day": params["activity_day"]})
     session.execute(text("ALTER TABLE scoring_own ADD PRIMARY KEY (id)"))
     session.execute(text(DELTAS_SQL))
+    written = "member_id integer, stage text, rfm_segment text"
+    session.execute(text(f"CREATE TEMP TABLE scoring_written ({written}) ON COMMIT DROP"))
 
 
 DESIRED_SQL = """
-    SELECT s.member_id, v.tag FROM scoring_touched x JOIN member_scores s ON s.member_id = x.id
-    CROSS JOIN LATERAL (VALUES (CASE s.stage {stage} END), (CASE s.rfm_segment {segment} END)) v (tag)
-    WHERE s.account_id = :a AND v.tag IS NOT NULL
+    SELECT w.member_id, v.tag FROM scoring_written w
+    CROSS JOIN LATERAL (VALUES (CASE w.stage {stage} END), (CASE w.rfm_segment {segment} END)) v (tag)
+    WHERE v.tag IS NOT NULL
     UNION ALL SELECT s.member_id, '{kol}' FROM member_scores s WHERE s.account_id = :a AND s.kol
-    UNION ALL SELECT member_id, '等级:' || name FROM (
-        SELECT m.id AS member_id,
-            (SELECT t.name FROM tiers t WHERE t.account_id = m.account_id AND t.code = m.tier_code) AS name
-        FROM scoring_touched x JOIN members m ON m.id = x.id WHERE m.account_id = :a) tiered
-    WHERE name IS NOT NULL
+    UNION ALL SELECT o.id, '等级:' || t.name FROM scoring_own o
+    JOIN tiers t ON t.account_id = :a AND t.code = o.tier_code
+"""
+# the touched members' active tags (any source: a tag already there is not added again) and the KOL tags
+CURRENT_SQL = """
+    SELECT t.id, t.member_id, t.tag, t.source FROM scoring_touched x JOIN member_tags t ON t.member_id = x.id
+    WHERE t.account_id = :a AND t.removed_at IS NULL
+    UNION SELECT id, member_id, tag, source FROM member_tags
+    WHERE account_id = :a AND tag = '{kol}' AND removed_at IS NULL
+"""
+ADD_SQL = """
+    INSERT INTO member_tags (account_id, member_id, tag, source, created_at)
+    SELECT :a, d.member_id, d.tag, 'rule', :now FROM scoring_desired d WHERE NOT EXISTS (
+        SELECT 1 FROM scoring_current c WHERE c.member_id = d.member_id AND c.tag = d.tag)
+    ON CONFLICT (member_id, tag) DO UPDATE SET removed_at = NULL, mirrored_at = NULL, source = 'rule'
+"""
+REMOVE_SQL = """
+    UPDATE member_tags SET removed_at = :now WHERE id IN (
+        SELECT c.id FROM scoring_current c WHERE c.source = 'rule' AND NOT EXISTS (
+            SELECT 1 FROM scoring_desired d WHERE d.member_id = c.member_id AND d.tag = c.tag))
 """
 
 
-def store_desired(session: Session, desired: str, params: dict[str, Any]) -> None:
-    """The touched members' rule tags (and every KOL tag) in the indexed temp table `scoring_desired`."""
-    session.execute(
-        text(f"CREATE TEMP TABLE scoring_desired ON COMMIT DROP AS {desired}"), {"a": params["a"]}
+def written_into(insert: str) -> str:
+    """The scores' INSERT, its rows' stages and segments kept in `scoring_written` for the tags."""
+    return (
+        f"written AS ({insert} RETURNING member_id, stage, rfm_segment) "
+        "INSERT INTO scoring_written SELECT member_id, stage, rfm_segment FROM written"
     )
-    session.execute(text("CREATE INDEX ON scoring_desired (member_id, tag)"))
-    session.execute(text("ANALYZE scoring_desired"))
+
+
+def sync_tags(session: Session, desired: str, params: dict[str, Any]) -> tuple[int, int]:
+    """The touched members' rule tags in step with their new scores, the KOL tags with the pick:
+    desired and current tags each in a temp table, read once; returns (added, removed)."""
+    session.execute(text(f"CREATE TEMP TABLE scoring_desired ON COMMIT DROP AS {desired}"), params)
+    current = CURRENT_SQL.format(kol=params["kol"])
+    session.execute(text(f"CREATE TEMP TABLE scoring_current ON COMMIT DROP AS {current}"), params)
+    session.execute(text("SET LOCAL enable_hashjoin = on"))  # two small sets, one against the other
+    now = bindparam("now", type_=UTCDateTime())
+    added = session.connection().execute(text(ADD_SQL).bindparams(now), params).rowcount
+    removed = session.connection().execute(text(REMOVE_SQL).bindparams(now), params).rowcount
+    return int(added or 0), int(removed or 0)
 
 
 def by_member(session: Session) -> None:

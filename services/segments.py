@@ -198,8 +198,11 @@ def _score_sql(scope: Scope, dialect: str) -> str:
         if dialect == "postgresql"
         else "CAST(julianday(:now) - julianday(last_paid) AS INTEGER)"
     )
-    if scope.table:  # counted from the temp table, member by member
-        sql = "WITH " + segment_increments.COUNTED_SQL + "," + TAIL_SQL
+    if scope.table:  # counted from the temp table, member by member; the rows kept for the tags
+        parted, insert = TAIL_SQL.split("\nINSERT", 1)
+        sql = f"WITH {segment_increments.COUNTED_SQL}, {parted}, " + segment_increments.written_into(
+            "INSERT" + insert
+        )
     else:
         sql = (SCORE_SQL if not scope.full else _everyone(SCORE_SQL)) + "," + TAIL_SQL
     return sql.format(
@@ -343,16 +346,10 @@ def sync_rule_tags(session: Session, account_id: int, scope: Scope, now: datetim
     """Rule tags follow the scores: new ones added (or brought back), stale ones marked removed
     (the mirror job untags them on WeChat). Returns (added, removed)."""
     params = {"a": account_id, "w": scope.watermark, "since": scope.since or now, "now": now}
-    if scope.table:  # the desired tags once, for both statements; probed by member
-        segment_increments.store_desired(session, _desired_tags(scope), params)
-        ctes: tuple[tuple[str, str], ...] = (
-            ("touched", _touched(scope)),
-            ("desired", "TABLE scoring_desired"),
-        )
-    else:
-        ctes = (("dirty", _dirty(scope)), ("touched", _touched(scope)), ("desired", _desired_tags(scope)))
-    inline = " NOT MATERIALIZED" if scope.table else ""  # the tables' indexes, not a scan of a copy
-    prefix = "WITH " + ", ".join(f"{name} AS{inline} ({sql})" for name, sql in ctes) + " "
+    if scope.table:
+        return segment_increments.sync_tags(session, _desired_tags(scope), {**params, "kol": KOL_TAG})
+    ctes = (("dirty", _dirty(scope)), ("touched", _touched(scope)), ("desired", _desired_tags(scope)))
+    prefix = "WITH " + ", ".join(f"{name} AS ({sql})" for name, sql in ctes) + " "
     first = (
         select(MemberTag.id).where(MemberTag.account_id == account_id, MemberTag.source == "rule").limit(1)
     )

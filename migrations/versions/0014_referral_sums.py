@@ -1,6 +1,6 @@
 """member_scores keeps each member's referral sums and what it lends to its referrer's, so that an
 incremental run moves a referrer's sums by its touched referees' changes instead of re-summing
-every referee; kol_runs says whether a run kept them (the next run after one that did not is full)
+every referee; a covering index counts a referrer's live referrals; kol_runs says whether a run kept them (the next run after one that did not is full)
 
 Revision ID: 0014
 Revises: 0013
@@ -21,6 +21,9 @@ SUMS = ("second_degree", "downstream", "lent_second_degree", "lent_downstream")
 
 
 def upgrade() -> None:
+    op.create_index(
+        "ix_referrals_referrer_live", "referrals", ["referrer_id"], postgresql_include=["account_id", "status"]
+    )
     with op.batch_alter_table("member_scores") as batch:
         for name in SUMS:
             batch.add_column(sa.Column(name, sa.Integer(), nullable=False, server_default="0"))
@@ -31,6 +34,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("kol_runs") as batch:
         batch.drop_column("referral_sums")
+    op.drop_index("ix_referrals_referrer_live", table_name="referrals")
     with op.batch_alter_table("member_scores") as batch:
         for name in reversed(SUMS):
             batch.drop_column(name)
