@@ -445,11 +445,13 @@ def run(
 
 def collect_touched(session: Session, account_id: int, scope: Scope, now: datetime) -> Scope:
     """Put an incremental run's members in an indexed, analysed temp table: the planner then
-    probes the activity tables' member indexes for them instead of scanning millions of rows."""
+    probes the activity tables' member indexes for them instead of scanning millions of rows.
+    In id order: consecutive probes then land on the same index and heap pages (the tables are
+    mostly in member order), which are already in PostgreSQL's buffers."""
     sql = f"WITH dirty AS ({_dirty(scope)}) {_touched(scope)}"
     session.execute(text("CREATE TEMP TABLE scoring_touched (id integer PRIMARY KEY) ON COMMIT DROP"))
     session.execute(
-        _timed(f"INSERT INTO scoring_touched SELECT DISTINCT id FROM ({sql}) t WHERE id IS NOT NULL"),
+        _timed(f"INSERT INTO scoring_touched SELECT DISTINCT id FROM ({sql}) t WHERE id > 0 ORDER BY id"),
         {"a": account_id, "w": scope.watermark, "since": scope.since or now, "now": now},
     )
     session.execute(text("ANALYZE scoring_touched"))
