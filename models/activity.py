@@ -47,6 +47,7 @@ class ReviewLike(Base):
     __table_args__ = (
         UniqueConstraint("review_id", "member_id"),
         Index("ix_review_likes_member_id", "member_id"),  # likes a member gave
+        Index("ix_review_likes_created_at", "created_at"),  # likes since the last scoring run
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

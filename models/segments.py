@@ -59,7 +59,10 @@ class Share(Base):
     """A member shared an H5 page (WeChat's JS-SDK tells the page, the page tells us)."""
 
     __tablename__ = "shares"
-    __table_args__ = (Index("ix_shares_member", "member_id", "shared_at"),)
+    __table_args__ = (
+        Index("ix_shares_member", "member_id", "shared_at"),
+        Index("ix_shares_account_shared", "account_id", "shared_at"),  # shares since the last scoring run
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))

@@ -1,6 +1,8 @@
 """member_scores keeps each member's referral sums and what it lends to its referrer's, so that an
 incremental run moves a referrer's sums by its touched referees' changes instead of re-summing
-every referee; a covering index counts a referrer's live referrals; kol_runs says whether a run kept them (the next run after one that did not is full)
+every referee; kol_runs says whether a run kept them (the next run after one that did not is full);
+a covering index counts a referrer's live referrals, two more find the shares and likes since the
+last run
 
 Revision ID: 0014
 Revises: 0013
@@ -21,6 +23,8 @@ SUMS = ("second_degree", "downstream", "lent_second_degree", "lent_downstream")
 
 
 def upgrade() -> None:
+    op.create_index("ix_review_likes_created_at", "review_likes", ["created_at"])
+    op.create_index("ix_shares_account_shared", "shares", ["account_id", "shared_at"])
     op.create_index(
         "ix_referrals_referrer_live", "referrals", ["referrer_id"], postgresql_include=["account_id", "status"]
     )
@@ -35,6 +39,8 @@ def downgrade() -> None:
     with op.batch_alter_table("kol_runs") as batch:
         batch.drop_column("referral_sums")
     op.drop_index("ix_referrals_referrer_live", table_name="referrals")
+    op.drop_index("ix_shares_account_shared", table_name="shares")
+    op.drop_index("ix_review_likes_created_at", table_name="review_likes")
     with op.batch_alter_table("member_scores") as batch:
         for name in reversed(SUMS):
             batch.drop_column(name)
