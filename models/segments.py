@@ -53,6 +53,7 @@ class MemberScore(Base):
     # what this member adds to its referrer's two sums (0 while its referral is not live)
     lent_second_degree: Mapped[int] = mapped_column(default=0, server_default="0")
     lent_downstream: Mapped[int] = mapped_column(default=0, server_default="0")
+    tier_code: Mapped[str | None] = mapped_column(String(32))  # the tier its 等级 tag names
 
 
 class Share(Base):

@@ -86,6 +86,7 @@ OWN_SQL = f"""
 CREATE TEMP TABLE scoring_own ON COMMIT DROP AS
 SELECT m.id, m.last_interaction_at, m.last_followed_at, m.tier_code, ck.n AS checkins, rv.n AS reviews,
     rv.good, rv.liked, lk.n AS likes, sh.n AS shares, pv.reads, pv.follows, rf.n AS referrals,
+    old.stage AS was_stage, old.rfm_segment AS was_segment, old.tier_code AS was_tier,
     up.referrer_id, COALESCE(old.second_degree, 0) AS second_degree,
     COALESCE(old.downstream, 0) AS downstream,
     COALESCE(old.lent_second_degree, 0) AS was_lent_second_degree,
@@ -137,7 +138,7 @@ counted AS (
         o.checkins + o.reviews + o.likes AS activity, o.good AS good_reviews, o.liked AS review_likes,
         o.shares, o.reads AS share_reads, o.follows AS share_follows,
         o.referrals, o.second_degree, o.downstream AS downstream_activity,
-        o.lent_second_degree, o.lent_downstream,
+        o.lent_second_degree, o.lent_downstream, o.tier_code,
         paid.ever > 0 AS has_bought, paid.last_paid, paid.f, paid.m,
         {_quintile("paid.last_paid", "r")} AS r, {_quintile("paid.f", "f")} AS f_score,
         {_quintile("paid.m", "m")} AS m_score
@@ -159,17 +160,27 @@ def count_own(session: Session, params: dict[str, Any]) -> None:
     session.execute(text(f"CREATE TEMP TABLE scoring_written ({written}) ON COMMIT DROP"))
 
 
+# the touched members whose stage, RFM segment or tier moved (or who had no scores yet): only their
+# rule tags may have to change (the KOL tags follow the pick)
+RETAG_SQL = """
+CREATE TEMP TABLE scoring_retag ON COMMIT DROP AS
+SELECT w.member_id, w.stage, w.rfm_segment, o.tier_code
+FROM scoring_written w JOIN scoring_own o ON o.id = w.member_id
+WHERE o.was_stage IS NULL
+    OR (w.stage, w.rfm_segment, o.tier_code) IS DISTINCT FROM (o.was_stage, o.was_segment, o.was_tier)
+"""
 DESIRED_SQL = """
-    SELECT w.member_id, v.tag FROM scoring_written w
-    CROSS JOIN LATERAL (VALUES (CASE w.stage {stage} END), (CASE w.rfm_segment {segment} END)) v (tag)
+    SELECT x.member_id, v.tag FROM scoring_retag x
+    CROSS JOIN LATERAL (VALUES (CASE x.stage {stage} END), (CASE x.rfm_segment {segment} END)) v (tag)
     WHERE v.tag IS NOT NULL
     UNION ALL SELECT s.member_id, '{kol}' FROM member_scores s WHERE s.account_id = :a AND s.kol
-    UNION ALL SELECT o.id, '等级:' || t.name FROM scoring_own o
-    JOIN tiers t ON t.account_id = :a AND t.code = o.tier_code
+    UNION ALL SELECT x.member_id, '等级:' || t.name FROM scoring_retag x
+    JOIN tiers t ON t.account_id = :a AND t.code = x.tier_code
 """
-# the touched members' active tags (any source: a tag already there is not added again) and the KOL tags
+# those members' active tags (any source: a tag already there is not added again) and the KOL tags
 CURRENT_SQL = """
-    SELECT t.id, t.member_id, t.tag, t.source FROM scoring_touched x JOIN member_tags t ON t.member_id = x.id
+    SELECT t.id, t.member_id, t.tag, t.source
+    FROM scoring_retag x JOIN member_tags t ON t.member_id = x.member_id
     WHERE t.account_id = :a AND t.removed_at IS NULL
     UNION SELECT id, member_id, tag, source FROM member_tags
     WHERE account_id = :a AND tag = '{kol}' AND removed_at IS NULL
@@ -196,8 +207,11 @@ def written_into(insert: str) -> str:
 
 
 def sync_tags(session: Session, desired: str, params: dict[str, Any]) -> tuple[int, int]:
-    """The touched members' rule tags in step with their new scores, the KOL tags with the pick:
-    desired and current tags each in a temp table, read once; returns (added, removed)."""
+    """The rule tags of the touched members whose stage, segment or tier moved in step with them,
+    the KOL tags with the pick: desired and current tags each in a temp table, read once; returns
+    (added, removed). A touched member whose three did not move keeps its tags unread: a tag taken
+    off by hand, or a tier renamed, waits for the nightly full run."""
+    session.execute(text(RETAG_SQL))
     session.execute(text(f"CREATE TEMP TABLE scoring_desired ON COMMIT DROP AS {desired}"), params)
     current = CURRENT_SQL.format(kol=params["kol"])
     session.execute(text(f"CREATE TEMP TABLE scoring_current ON COMMIT DROP AS {current}"), params)

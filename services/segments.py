@@ -121,7 +121,7 @@ down AS (
     FROM live l LEFT JOIN ck ON ck.member_id = l.referee_id LEFT JOIN rv ON rv.member_id = l.referee_id
     WHERE l.referrer_id IN (SELECT id FROM touched) GROUP BY l.referrer_id),
 counted AS (
-    SELECT m.id AS member_id, m.last_interaction_at, m.last_followed_at,
+    SELECT m.id AS member_id, m.last_interaction_at, m.last_followed_at, m.tier_code,
         COALESCE(ck.n, 0) + COALESCE(rv.n, 0) + COALESCE(lk.n, 0) AS activity,
         COALESCE(rv.good, 0) AS good_reviews, COALESCE(rv.liked, 0) AS review_likes,
         COALESCE(sh.n, 0) AS shares, COALESCE(pv.reads, 0) AS share_reads,
@@ -145,7 +145,7 @@ TAIL_SQL = """
 parted AS (SELECT counted.*, {parts} FROM counted)
 INSERT INTO member_scores (member_id, account_id, stage, recency_days, frequency, monetary_fen,
                            r, f, m, rfm_segment, influence, parts, kol, computed_at,
-                           second_degree, downstream, lent_second_degree, lent_downstream)
+                           second_degree, downstream, lent_second_degree, lent_downstream, tier_code)
 SELECT member_id, :a,
     CASE WHEN referrals > 0 OR share_follows > 0 THEN 'iron'
          WHEN has_bought THEN 'deep'
@@ -155,7 +155,7 @@ SELECT member_id, :a,
     {recency_days}, COALESCE(f, 0), COALESCE(m, 0), r, f_score, m_score,
     CASE WHEN r IS NULL THEN NULL {segment_cases} END,
     {score}, {parts_json}, FALSE, :now,
-    second_degree, downstream_activity, lent_second_degree, lent_downstream
+    second_degree, downstream_activity, lent_second_degree, lent_downstream, tier_code
 FROM parted WHERE TRUE
 ON CONFLICT (member_id) DO UPDATE SET
     stage = excluded.stage, recency_days = excluded.recency_days, frequency = excluded.frequency,
@@ -163,7 +163,7 @@ ON CONFLICT (member_id) DO UPDATE SET
     rfm_segment = excluded.rfm_segment, influence = excluded.influence, parts = excluded.parts,
     computed_at = excluded.computed_at, second_degree = excluded.second_degree,
     downstream = excluded.downstream, lent_second_degree = excluded.lent_second_degree,
-    lent_downstream = excluded.lent_downstream
+    lent_downstream = excluded.lent_downstream, tier_code = excluded.tier_code
 """
 
 

@@ -1,6 +1,7 @@
 """member_scores keeps each member's referral sums and what it lends to its referrer's, so that an
 incremental run moves a referrer's sums by its touched referees' changes instead of re-summing
-every referee; kol_runs says whether a run kept them (the next run after one that did not is full);
+every referee, and the tier its tier tag names, so that only members whose tags may change are
+compared with their tags; kol_runs says whether a run kept them (the next run after one that did not is full);
 a covering index counts a referrer's live referrals, two more find the shares and likes since the
 last run
 
@@ -31,6 +32,7 @@ def upgrade() -> None:
     with op.batch_alter_table("member_scores") as batch:
         for name in SUMS:
             batch.add_column(sa.Column(name, sa.Integer(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("tier_code", sa.String(length=32), nullable=True))
     with op.batch_alter_table("kol_runs") as batch:
         batch.add_column(sa.Column("referral_sums", sa.Boolean(), nullable=False, server_default=sa.false()))
 
@@ -42,5 +44,6 @@ def downgrade() -> None:
     op.drop_index("ix_shares_account_shared", table_name="shares")
     op.drop_index("ix_review_likes_created_at", table_name="review_likes")
     with op.batch_alter_table("member_scores") as batch:
+        batch.drop_column("tier_code")
         for name in reversed(SUMS):
             batch.drop_column(name)

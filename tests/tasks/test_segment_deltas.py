@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from models import Checkin, MemberScore, Referral, utcnow
+from models import Checkin, MemberScore, MemberTag, Referral, utcnow
 from tasks.segments import score_members
 from tests.conftest import real_only
 from tests.factories import member
@@ -93,3 +93,21 @@ def test_an_untouched_referee_is_not_counted_again_until_a_full_run(wechat, sess
 def all_scores(session):
     session.expire_all()
     return session.scalars(select(MemberScore)).all()
+
+
+def test_an_incremental_run_moves_the_stage_tag_of_a_member_whose_stage_moved(wechat, session, run_jobs):
+    top, a, b, _ = family(wechat, session, run_jobs, "oRetag")
+    wechat.send(wechat.text(b.openid, "签到"))
+    run_jobs()
+    score_members()
+    active = stage_tags(session)
+    assert (b.id, "阶段:粘关系") in active and (b.id, "阶段:浅关系") not in active  # light → sticky
+    assert {(top.id, "阶段:铁关系"), (a.id, "阶段:铁关系")} <= active  # touched, stage unchanged
+    score_members(full=True)
+    assert stage_tags(session) == active
+
+
+def stage_tags(session):
+    session.expire_all()
+    active = select(MemberTag).where(MemberTag.removed_at.is_(None), MemberTag.tag.like("阶段:%"))
+    return {(t.member_id, t.tag) for t in session.scalars(active)}
