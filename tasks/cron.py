@@ -18,7 +18,13 @@ cron.register(scan_rings, queue_name="scheduled", cron="40 18 * * *")  # 02:40 i
 cron.register(score_members, queue_name="scheduled", interval=900)  # members touched since the last run
 # nightly full rebuild (03:20 in Shanghai): what incremental runs leave behind (check-ins ageing out
 # of the window, referrals voided without an event) is set right once a day
-cron.register(score_members, queue_name="scheduled", kwargs={"full": True}, cron="20 19 * * *")
+cron.register(
+    score_members,
+    queue_name="scheduled",
+    kwargs={"full": True},
+    cron="20 19 * * *",
+    name="score_members_nightly",
+)  # its own name: rq's cron history is kept per name, apart from the 15-minute runs
 cron.register(mirror_tags, queue_name="scheduled", interval=600)  # one retried job per account
 cron.register(run_journeys, queue_name="campaigns", interval=300)  # triggered messages
 cron.register(resume_stalled, queue_name="campaigns", interval=300)  # campaigns a dead worker left
