@@ -15,15 +15,13 @@ BENCH_ENFORCE_TARGETS (1: exit 1 when a target is missed).
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
-from bench import report, stack
+from bench import entry, report, stack
 from bench.bodies import APPID, TOKEN, BodyFactory, signed_path, templates, wechat_server
 from bench.load import LoadResult, LoadSpec, pick_generator, run_load
 from bench.report import Pair, StoreCheck
@@ -158,23 +156,8 @@ def run(cfg: Config) -> int:
     return 0 if ok else 1
 
 
-def _terminate(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt  # unwinds through the servers' context managers, which stop them
-
-
 def main() -> int:
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        return run(Config.from_env(dict(os.environ)))
-    except stack.Unavailable as exc:
-        print(f"bench: {exc}", file=sys.stderr)
-        return 2
-    except RuntimeError as exc:  # a server or the load generator failed; the servers are stopped
-        print(f"bench: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("bench: interrupted; servers stopped", file=sys.stderr)
-        return 130
+    return entry.main("bench", Config.from_env, run, (RuntimeError,), "; servers stopped")
 
 
 if __name__ == "__main__":

@@ -8,16 +8,14 @@ when PostgreSQL or Redis does not answer or a setting is wrong; 130 on Ctrl-C.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 from contextlib import suppress
 from datetime import UTC, datetime
-from types import FrameType
 from typing import Any
 
 from redis.exceptions import RedisError
 
-from bench import stack
+from bench import entry, stack
 from bench.campaigns import audience, baseline, delivery, report, seed, sim
 from bench.campaigns.config import Config
 from bench.report import write
@@ -96,32 +94,20 @@ def run(cfg: Config) -> int:
     return 0 if valid and (met or not cfg.enforce_targets) else 1
 
 
-def _terminate(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt  # unwinds through the context managers, which stop their processes
+def _flush(cfg: Config) -> None:
+    with suppress(RedisError, stack.Unavailable):
+        stack.flush_redis(cfg.redis_url)  # the bench's own database: queues, tokens, meters
 
 
 def main() -> int:
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        cfg = Config.from_env(os.environ)
-    except ValueError as exc:
-        print(f"bench.campaigns: {exc}", file=sys.stderr)
-        return 2
-    try:
-        try:
-            return run(cfg)
-        finally:
-            with suppress(RedisError, stack.Unavailable):
-                stack.flush_redis(cfg.redis_url)  # the bench's own database: queues, tokens, meters
-    except stack.Unavailable as exc:
-        print(f"bench.campaigns: {exc}", file=sys.stderr)
-        return 2
-    except RuntimeError as exc:
-        print(f"bench.campaigns: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("bench.campaigns: interrupted; workers and the simulator stopped", file=sys.stderr)
-        return 130
+    return entry.main(
+        "bench.campaigns",
+        Config.from_env,
+        run,
+        (RuntimeError,),
+        "; workers and the simulator stopped",
+        _flush,
+    )
 
 
 if __name__ == "__main__":

@@ -8,18 +8,16 @@ Exit status: 0 when every run is valid (its checks hold) whether or not the targ
 from __future__ import annotations
 
 import os
-import signal
 import sys
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from redis.exceptions import RedisError
 
-from bench import stack
+from bench import entry, stack
 from bench.points import award, e2e, profile, recompute, report
 from bench.points.config import Config
 from bench.report import write
@@ -65,28 +63,10 @@ def run(cfg: Config) -> int:
     return 0 if valid and (met or not cfg.enforce_targets) else 1
 
 
-def _terminate(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt  # unwinds through the context managers, which stop workers and gunicorn
-
-
 def main() -> int:
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        cfg = Config.from_env(os.environ)
-    except ValueError as exc:
-        print(f"bench.points: {exc}", file=sys.stderr)
-        return 2
-    try:
-        return run(cfg)
-    except stack.Unavailable as exc:
-        print(f"bench.points: {exc}", file=sys.stderr)
-        return 2
-    except RuntimeError as exc:  # a worker, gunicorn or the load generator failed; all are stopped
-        print(f"bench.points: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("bench.points: interrupted; workers and servers stopped", file=sys.stderr)
-        return 130
+    return entry.main(
+        "bench.points", Config.from_env, run, (RuntimeError,), "; workers and servers stopped"
+    )  # RuntimeError: a worker, gunicorn or the load generator failed; all are stopped
 
 
 if __name__ == "__main__":

@@ -8,14 +8,12 @@ answer or a setting is wrong; 130 on Ctrl-C.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
-from bench import stack
+from bench import entry
 from bench.referrals import graph, report
 from bench.referrals.config import Config
 from bench.report import write
@@ -40,25 +38,8 @@ def run(cfg: Config) -> int:
     return 0 if g["checks_hold"] and (met or not cfg.enforce_targets) else 1
 
 
-def _terminate(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def main() -> int:
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        cfg = Config.from_env(os.environ)
-    except ValueError as exc:
-        print(f"bench.referrals: {exc}", file=sys.stderr)
-        return 2
-    try:
-        return run(cfg)
-    except stack.Unavailable as exc:
-        print(f"bench.referrals: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("bench.referrals: interrupted", file=sys.stderr)
-        return 130
+    return entry.main("bench.referrals", Config.from_env, run)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ import io
 import json
 import multiprocessing as mp
 import os
-import signal
 import sys
 import time
 import traceback
@@ -26,7 +25,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from functools import partial
-from types import FrameType, SimpleNamespace
+from types import SimpleNamespace
 from typing import Any
 from unittest.mock import patch
 
@@ -34,7 +33,7 @@ from PIL import Image
 from redis.exceptions import RedisError
 from sqlalchemy.engine import make_url
 
-from bench import stack
+from bench import entry, stack
 from bench.points import db
 from bench.points.cpu import MachineTicks, process_seconds
 from bench.report import write
@@ -448,32 +447,20 @@ def report_line(r: dict[str, Any]) -> str:
     )
 
 
-def _terminate(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt  # unwinds through run_posters and simulator(), which stop their processes
+def _forget(cfg: Config) -> None:
+    with suppress(RedisError):
+        forget_redis(cfg)
 
 
 def main() -> int:
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        cfg = Config.from_env(dict(os.environ))
-    except ValueError as exc:
-        print(f"bench.referrals.posters: {exc}", file=sys.stderr)
-        return 2
-    try:
-        try:
-            return run(cfg)
-        finally:
-            with suppress(RedisError):
-                forget_redis(cfg)
-    except stack.Unavailable as exc:
-        print(f"bench.referrals.posters: {exc}", file=sys.stderr)
-        return 2
-    except RuntimeError as exc:  # a worker or the simulator failed; both are stopped
-        print(f"bench.referrals.posters: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("bench.referrals.posters: interrupted; workers and the simulator stopped", file=sys.stderr)
-        return 130
+    return entry.main(
+        "bench.referrals.posters",
+        Config.from_env,
+        run,
+        (RuntimeError,),  # a worker or the simulator failed; both are stopped
+        "; workers and the simulator stopped",
+        _forget,
+    )
 
 
 if __name__ == "__main__":
