@@ -11,10 +11,7 @@ the audience fetched by a plain query, each member's facts put through `rules.pl
 from __future__ import annotations
 
 import re
-import statistics
-import time
 from collections import Counter
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from datetime import time as clock_time
 from typing import Any
@@ -25,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bench.campaigns.config import PREVIEW_BUDGET_S, Config
 from bench.points import db
+from bench.points.db import in_tx, repeated
 from bench.referrals.checks import check
 from models import Campaign
 from rules.planner import Facts, Rules, plan, split_variant
@@ -211,19 +209,3 @@ def _short(line: str) -> str:
     """A plan line without its cost estimate, the CASE expressions cut."""
     line = re.sub(r"\(cost=[^)]*\) ", "", line.rstrip())
     return line if len(line) <= 150 else line[:147] + "…"
-
-
-def in_tx(sessions: sessionmaker[Session], work: Callable[[Session], Any]) -> Any:
-    with sessions.begin() as session:
-        return work(session)
-
-
-def repeated(times: int, work: Callable[[], Any]) -> dict[str, float]:
-    """One untimed run (warm), then `times` timed ones: median and max seconds."""
-    work()
-    runs = []
-    for _ in range(times):
-        started = time.perf_counter()
-        work()
-        runs.append(time.perf_counter() - started)
-    return {"median_s": round(statistics.median(runs), 3), "max_s": round(max(runs), 3)}

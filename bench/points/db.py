@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -54,3 +55,19 @@ def analyze(conn: psycopg.Connection[Any], tables: list[str], vacuum: bool = Fal
     verb = "VACUUM ANALYZE" if vacuum else "ANALYZE"
     for table in tables:
         conn.execute(f"{verb} {table}")
+
+
+def in_tx(sessions: sessionmaker[Session], work: Callable[[Session], Any]) -> Any:
+    with sessions.begin() as session:
+        return work(session)
+
+
+def repeated(times: int, work: Callable[[], Any]) -> dict[str, float]:
+    """One untimed run (warm), then `times` timed ones: median and max seconds."""
+    work()
+    runs = []
+    for _ in range(times):
+        started = time.perf_counter()
+        work()
+        runs.append(time.perf_counter() - started)
+    return {"median_s": round(statistics.median(runs), 3), "max_s": round(max(runs), 3)}

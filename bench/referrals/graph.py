@@ -7,16 +7,12 @@ is timed `repeat` times; the budgets hold when the slowest run is within them.
 
 from __future__ import annotations
 
-import statistics
-import time
-from collections.abc import Callable
 from typing import Any
-
-from sqlalchemy.orm import Session, sessionmaker
 
 from bench import stack
 from bench.points import db
 from bench.points import seed as points_seed
+from bench.points.db import in_tx, repeated
 from bench.referrals import checks, seed
 from bench.referrals.config import RING_BUDGET_S, TOP_BUDGET_S, Config
 from services import referral_graph
@@ -121,22 +117,6 @@ def run(cfg: Config) -> dict[str, Any]:
 
 def paid_on(report: referral_graph.RingReport) -> int:
     return sum(len(ring.paid) for ring in report.rings)
-
-
-def in_tx(sessions: sessionmaker[Session], work: Callable[[Session], Any]) -> Any:
-    with sessions.begin() as session:
-        return work(session)
-
-
-def repeated(times: int, work: Callable[[], Any]) -> dict[str, float]:
-    """One untimed run (warm), then `times` timed ones: median and max seconds."""
-    work()
-    runs = []
-    for _ in range(times):
-        started = time.perf_counter()
-        work()
-        runs.append(time.perf_counter() - started)
-    return {"median_s": round(statistics.median(runs), 3), "max_s": round(max(runs), 3)}
 
 
 def verdicts(out: dict[str, Any]) -> dict[str, Any]:
