@@ -9,7 +9,6 @@ openids. The simulator keeps what they send apart from the campaigns' by its tit
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import threading
 import time
@@ -23,6 +22,7 @@ import requests
 from bench.campaigns.seed import APPID, SECRET
 from bench.campaigns.sim import Sim
 from bench.points.cpu import MachineTicks
+from bench.together import Together
 from tasks.campaigns import MASS_BATCH
 from tasks.runtime import connect_redis
 from wechat.client import client_for
@@ -77,45 +77,17 @@ def send(share: Share, ready: Any, start: Any, results: Any) -> None:
 def run(
     redis_url: str, sim: Sim, kind: str, openids: list[str], processes: int, concurrency: int = 1
 ) -> dict[str, Any]:
-    ctx = mp.get_context("spawn")
-    ready, results, start = ctx.Queue(), ctx.Queue(), ctx.Event()
-    procs = [
-        ctx.Process(
-            target=send,
-            args=(
-                Share(redis_url, sim.url, kind, openids[k::processes], k, concurrency),
-                ready,
-                start,
-                results,
-            ),
-        )
-        for k in range(processes)
+    shares = [
+        Share(redis_url, sim.url, kind, openids[k::processes], k, concurrency) for k in range(processes)
     ]
-    for proc in procs:
-        proc.start()
-    try:
-        for _ in procs:
-            got = ready.get(timeout=60)
-            if not isinstance(got, int):
-                raise RuntimeError(f"a baseline sender failed while starting:\n{got}")
+    with Together(send, shares, "a baseline sender") as gang:
+        gang.ready()
         sim_cpu, machine = sim.cpu(), MachineTicks.now()
         started = time.perf_counter()
-        start.set()
-        rows = []
-        for _ in procs:
-            got = results.get(timeout=900)
-            if isinstance(got, str):
-                raise RuntimeError(f"a baseline sender failed:\n{got}")
-            rows.append(got)
+        gang.go()
+        rows = gang.results(timeout=900)
         seconds = time.perf_counter() - started
         sim_cpu = sim.cpu() - sim_cpu
-        for proc in procs:
-            proc.join(timeout=10)
-    finally:
-        for proc in procs:
-            if proc.is_alive():
-                proc.terminate()
-                proc.join()
     n = sum(r[0] for r in rows)
     return {
         "kind": kind,

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import json
-import multiprocessing as mp
 import os
 import sys
 import time
@@ -38,6 +37,7 @@ from bench.points import db
 from bench.points.cpu import MachineTicks, process_seconds
 from bench.report import write
 from bench.servers import ROOT, simulator_process
+from bench.together import Together
 from bench.webhook import clean_env, git_commit
 from models import Member, make_engine, make_session_factory, utcnow
 from services import accounts, invites, members, programme
@@ -235,36 +235,17 @@ def work(job: Job, ready: Any, start: Any, results: Any) -> None:
 
 def run_posters(cfg: Config, sim: Sim, account_id: int, ids: list[int], workers: int) -> dict[str, Any]:
     """Every member in `ids` gets a poster, W processes sharing them in turn; timed from one start."""
-    ctx = mp.get_context("spawn")
-    ready, results, start = ctx.Queue(), ctx.Queue(), ctx.Event()
-    procs = [
-        ctx.Process(
-            target=work,
-            args=(
-                Job(cfg.database_url, cfg.redis_url, sim.url, account_id, ids[k::workers]),
-                ready,
-                start,
-                results,
-            ),
-        )
-        for k in range(workers)
+    jobs = [
+        Job(cfg.database_url, cfg.redis_url, sim.url, account_id, ids[k::workers]) for k in range(workers)
     ]
-    for proc in procs:
-        proc.start()
-    try:
-        for _ in procs:
-            got = ready.get(timeout=60)
-            if not isinstance(got, int):
-                raise RuntimeError(f"a worker failed while starting:\n{got}")
+    with Together(work, jobs, "a worker") as gang:
+        gang.ready()
         machine, sim_cpu = MachineTicks.now(), process_seconds(sim.pids)
-        start.set()
-        started, rows, workers_cpu = time.perf_counter(), [], 0.0
-        for _ in procs:
-            got = results.get(timeout=WORKER_TIMEOUT)
-            if isinstance(got, str):
-                raise RuntimeError(f"a worker failed:\n{got}")
-            rows += got[0]
-            workers_cpu += got[1]
+        gang.go()
+        started = time.perf_counter()
+        got = gang.results(timeout=WORKER_TIMEOUT)
+        rows = [row for part in got for row in part[0]]
+        workers_cpu = sum(part[1] for part in got)
         seconds = time.perf_counter() - started
         sim_cpu = process_seconds(sim.pids) - sim_cpu
         busy = MachineTicks.now().busy_pct_since(machine)
@@ -276,13 +257,6 @@ def run_posters(cfg: Config, sim: Sim, account_id: int, ids: list[int], workers:
             "workers_ms_per_poster": round(1000 * workers_cpu / len(rows), 2),  # steady on a busy machine
             "simulator_ms_per_poster": round(1000 * sim_cpu / len(rows), 2),
         }
-        for proc in procs:
-            proc.join(timeout=10)
-    finally:
-        for proc in procs:  # after an error or Ctrl-C: stop the ones still working
-            if proc.is_alive():
-                proc.terminate()
-                proc.join()
     return {**figures(rows, seconds, workers), "cpu": cpu}
 
 
