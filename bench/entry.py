@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import FrameType
 from typing import TypeVar
 
@@ -57,3 +57,9 @@ def _said(name: str, what: object, status: int) -> int:
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
+
+
+def env_int(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number from the environment, written as people do (1_000_000, 1,000,000)."""
+    raw = (env.get(name) or "").replace("_", "").replace(",", "")
+    return int(raw) if raw else default

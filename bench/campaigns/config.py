@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
+from bench.entry import env_int
 from config import parse_bool
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_campaigns"
@@ -47,17 +48,17 @@ class Config:
         cfg = cls(
             database_url=env.get("BENCH_CAMPAIGNS_DATABASE_URL") or DEFAULT_DATABASE_URL,
             redis_url=env.get("BENCH_CAMPAIGNS_REDIS_URL") or DEFAULT_REDIS_URL,
-            members=_num(env, "BENCH_CAMPAIGNS_MEMBERS", 1_000_000),
-            recipients=_num(env, "BENCH_CAMPAIGNS_RECIPIENTS", 100_000),
-            workers=_num(env, "BENCH_CAMPAIGNS_WORKERS", 2),
-            concurrency=_num(env, "BENCH_CAMPAIGNS_CONCURRENCY", 8),
-            rate=float(_num(env, "BENCH_CAMPAIGNS_RATE", 100_000)),
-            limited_rate=float(_num(env, "BENCH_CAMPAIGNS_LIMITED_RATE", 2000)),
-            limited_recipients=_num(env, "BENCH_CAMPAIGNS_LIMITED_RECIPIENTS", 20_000),
-            baseline_messages=_num(env, "BENCH_CAMPAIGNS_BASELINE_MESSAGES", 6000),
-            repeat=_num(env, "BENCH_CAMPAIGNS_REPEAT", 3),
-            sim_threads=_num(env, "BENCH_CAMPAIGNS_SIM_THREADS", 8),
-            job_timeout=_num(env, "BENCH_CAMPAIGNS_JOB_TIMEOUT", 1800),
+            members=env_int(env, "BENCH_CAMPAIGNS_MEMBERS", 1_000_000),
+            recipients=env_int(env, "BENCH_CAMPAIGNS_RECIPIENTS", 100_000),
+            workers=env_int(env, "BENCH_CAMPAIGNS_WORKERS", 2),
+            concurrency=env_int(env, "BENCH_CAMPAIGNS_CONCURRENCY", 8),
+            rate=float(env_int(env, "BENCH_CAMPAIGNS_RATE", 100_000)),
+            limited_rate=float(env_int(env, "BENCH_CAMPAIGNS_LIMITED_RATE", 2000)),
+            limited_recipients=env_int(env, "BENCH_CAMPAIGNS_LIMITED_RECIPIENTS", 20_000),
+            baseline_messages=env_int(env, "BENCH_CAMPAIGNS_BASELINE_MESSAGES", 6000),
+            repeat=env_int(env, "BENCH_CAMPAIGNS_REPEAT", 3),
+            sim_threads=env_int(env, "BENCH_CAMPAIGNS_SIM_THREADS", 8),
+            job_timeout=env_int(env, "BENCH_CAMPAIGNS_JOB_TIMEOUT", 1800),
             enforce_targets=parse_bool(env.get("BENCH_ENFORCE_TARGETS")),
         )
         cfg.check()
@@ -83,8 +84,3 @@ class Config:
         out = asdict(self)
         del out["database_url"], out["redis_url"], out["enforce_targets"]
         return out
-
-
-def _num(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = (env.get(name) or "").replace("_", "").replace(",", "")
-    return int(raw) if raw else default

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from bench.bodies import APPID, TOKEN
+from bench.entry import env_int
 from bench.load import pick_generator
 from bench.webhook import clean_env
 from config import parse_bool
@@ -48,15 +49,15 @@ class Config:
             parts=parts,
             database_url=env.get("BENCH_POINTS_DATABASE_URL") or DEFAULT_DATABASE_URL,
             redis_url=env.get("BENCH_POINTS_REDIS_URL") or DEFAULT_REDIS_URL,
-            events=_int(env, "BENCH_POINTS_EVENTS", 100_000),
-            event_members=_int(env, "BENCH_POINTS_EVENT_MEMBERS", 20_000),
+            events=env_int(env, "BENCH_POINTS_EVENTS", 100_000),
+            event_members=env_int(env, "BENCH_POINTS_EVENT_MEMBERS", 20_000),
             profile=profile,
-            profile_batches=_int(env, "BENCH_POINTS_PROFILE_BATCHES", 40),
+            profile_batches=env_int(env, "BENCH_POINTS_PROFILE_BATCHES", 40),
             seconds=float(env.get("BENCH_POINTS_SECONDS") or 15),
-            connections=_int(env, "BENCH_POINTS_CONNECTIONS", 8),
+            connections=env_int(env, "BENCH_POINTS_CONNECTIONS", 8),
             generator=pick_generator(env.get("BENCH_GENERATOR") or "auto") if "b" in parts else "none",
-            ledger_rows=_int(env, "BENCH_POINTS_LEDGER_ROWS", 10_000_000),
-            members=_int(env, "BENCH_POINTS_MEMBERS", 1_000_000),
+            ledger_rows=env_int(env, "BENCH_POINTS_LEDGER_ROWS", 10_000_000),
+            members=env_int(env, "BENCH_POINTS_MEMBERS", 1_000_000),
             enforce_targets=parse_bool(env.get("BENCH_ENFORCE_TARGETS")),
         )
         cfg.check()
@@ -82,11 +83,6 @@ class Config:
             "ledger_rows": self.ledger_rows,
             "members": self.members,
         }
-
-
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = (env.get(name) or "").replace("_", "").replace(",", "")
-    return int(raw) if raw else default
 
 
 def app_env(cfg: Config, **extra: str) -> dict[str, str]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from bench.entry import env_int
 from config import parse_bool
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/tiefen_bench_referrals"
@@ -30,11 +31,11 @@ class Config:
     def from_env(cls, env: Mapping[str, str]) -> Config:
         cfg = cls(
             database_url=env.get("BENCH_REFERRALS_DATABASE_URL") or DEFAULT_DATABASE_URL,
-            members=_int(env, "BENCH_REFERRALS_MEMBERS", 1_000_000),
-            edges=_int(env, "BENCH_REFERRALS_EDGES", 800_000),
-            rings=_int(env, "BENCH_REFERRALS_RINGS", 320),
-            top=_int(env, "BENCH_REFERRALS_TOP", 100),
-            repeat=_int(env, "BENCH_REFERRALS_REPEAT", 3),
+            members=env_int(env, "BENCH_REFERRALS_MEMBERS", 1_000_000),
+            edges=env_int(env, "BENCH_REFERRALS_EDGES", 800_000),
+            rings=env_int(env, "BENCH_REFERRALS_RINGS", 320),
+            top=env_int(env, "BENCH_REFERRALS_TOP", 100),
+            repeat=env_int(env, "BENCH_REFERRALS_REPEAT", 3),
             enforce_targets=parse_bool(env.get("BENCH_ENFORCE_TARGETS")),
         )
         cfg.check()
@@ -53,8 +54,3 @@ class Config:
         out = asdict(self)
         del out["database_url"], out["enforce_targets"]
         return out
-
-
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = (env.get(name) or "").replace("_", "").replace(",", "")
-    return int(raw) if raw else default

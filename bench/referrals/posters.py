@@ -33,6 +33,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.engine import make_url
 
 from bench import entry, stack
+from bench.entry import env_int
 from bench.points import db
 from bench.points.cpu import MachineTicks, process_seconds
 from bench.report import write
@@ -71,21 +72,18 @@ class Config:
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> Config:
-        def num(name: str, default: int) -> int:
-            return int((env.get(name) or str(default)).replace("_", "").replace(",", ""))
-
         compare = env.get("BENCH_POSTERS_COMPARE", "1:200,2:1000")
         cfg = cls(
             database_url=env.get("BENCH_POSTERS_DATABASE_URL") or DEFAULT_DATABASE_URL,
             redis_url=env.get("BENCH_POSTERS_REDIS_URL") or DEFAULT_REDIS_URL,
-            members=num("BENCH_POSTERS_MEMBERS", 10_000),
-            workers=num("BENCH_POSTERS_WORKERS", 4),
+            members=env_int(env, "BENCH_POSTERS_MEMBERS", 10_000),
+            workers=env_int(env, "BENCH_POSTERS_WORKERS", 4),
             compare=tuple(
                 (int(w), int(n)) for w, n in (pair.split(":") for pair in compare.split(",") if pair.strip())
             ),
-            render_sample=num("BENCH_POSTERS_RENDER_SAMPLE", 1000),
-            media_checked=num("BENCH_POSTERS_MEDIA_CHECKED", 100),
-            sim_threads=num("BENCH_POSTERS_SIM_THREADS", 8),
+            render_sample=env_int(env, "BENCH_POSTERS_RENDER_SAMPLE", 1000),
+            media_checked=env_int(env, "BENCH_POSTERS_MEDIA_CHECKED", 100),
+            sim_threads=env_int(env, "BENCH_POSTERS_SIM_THREADS", 8),
         )
         if make_url(cfg.database_url).database in REFUSED:
             raise ValueError(f"refusing database {make_url(cfg.database_url).database!r}: not this bench's")

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from bench.entry import env_int
 from config import parse_bool
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/tiefen_bench_segments"
@@ -51,9 +52,9 @@ class Config:
             events={table: round(n * scale) for table, n in EVENTS.items()},
             orders=round(200_000 * scale),
             history=round(100_000 * scale),
-            new_events=_int(env, "BENCH_SEGMENTS_NEW_EVENTS", round(10_000 * min(scale, 1.0))),
-            spot=_int(env, "BENCH_SEGMENTS_SPOT", 20),
-            baseline_repeat=_int(env, "BENCH_SEGMENTS_REPEAT", 1),
+            new_events=env_int(env, "BENCH_SEGMENTS_NEW_EVENTS", round(10_000 * min(scale, 1.0))),
+            spot=env_int(env, "BENCH_SEGMENTS_SPOT", 20),
+            baseline_repeat=env_int(env, "BENCH_SEGMENTS_REPEAT", 1),
             timeout=float(env.get("BENCH_SEGMENTS_JOB_TIMEOUT") or 300),
             enforce_targets=parse_bool(env.get("BENCH_ENFORCE_TARGETS")),
         )
@@ -81,8 +82,3 @@ class Config:
         del out["database_url"], out["enforce_targets"]
         out["events_total"] = sum(self.events.values())
         return out
-
-
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = (env.get(name) or "").replace("_", "").replace(",", "")
-    return int(raw) if raw else default
