@@ -9,7 +9,6 @@ that was down for three days sends once, not three times.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -55,15 +54,8 @@ def due_occurrence(
 LOST = timedelta(minutes=5)  # an occurrence still a draft this long after it was made lost its senders
 
 
-@dataclass(frozen=True)
-class Occurrence:
-    campaign_id: int
-    parent_id: int
-    occurs_at: datetime
-
-
-def make_due(session: Session, now: datetime) -> list[Occurrence]:
-    """Make the occurrence due for every recurring campaign; the ones made by this call."""
+def make_due(session: Session, now: datetime) -> list[int]:
+    """Make the occurrence due for every recurring campaign; the ids of those this call made."""
     made = []
     parents = session.execute(
         select(Campaign, Account.timezone)
@@ -77,7 +69,7 @@ def make_due(session: Session, now: datetime) -> list[Occurrence]:
         if at is not None:
             campaign_id = make_occurrence(session, parent, timezone, at, now)
             if campaign_id is not None:
-                made.append(Occurrence(campaign_id, parent.id, at))
+                made.append(campaign_id)
     return made
 
 

@@ -78,7 +78,7 @@ def run_recurring() -> int:
     with runtime.job_sessions.begin() as session:
         lost = recurring.lost_occurrences(session, now)
         made = recurring.make_due(session, now)
-    for campaign_id in lost + [o.campaign_id for o in made]:
+    for campaign_id in lost + made:
         queue_senders(runtime.queue("campaigns"), campaign_id)
     return len(lost) + len(made)
 
