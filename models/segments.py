@@ -12,13 +12,35 @@ from sqlalchemy import (
     Index,
     SmallInteger,
     String,
+    TypeDecorator,
     UniqueConstraint,
     false,
     text,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, BigId, UTCDateTime, utcnow
+from rules.segments import PARTS
+
+
+class ScoreParts(TypeDecorator[dict[str, Any]]):
+    """Influence by part, stored as a JSON array in `PARTS` order: the keys written out on every
+    row made up two thirds of a score row, and a million rows are rewritten by every full run.
+    Read back as {part: points}; rows written before (JSON objects) read as they were."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if isinstance(value, dict):
+            return [value.get(p, 0) for p in PARTS]
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dict[str, Any]:
+        if isinstance(value, list):
+            return dict(zip(PARTS, value, strict=False))
+        return dict(value or {})
 
 
 class MemberScore(Base):
@@ -44,7 +66,7 @@ class MemberScore(Base):
     m: Mapped[int | None] = mapped_column(SmallInteger)
     rfm_segment: Mapped[str | None] = mapped_column(String(24))
     influence: Mapped[float] = mapped_column(default=0.0)
-    parts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # influence by part, summing to it
+    parts: Mapped[dict[str, Any]] = mapped_column(ScoreParts, default=dict)  # summing to the influence
     kol: Mapped[bool] = mapped_column(default=False)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # the referral sums, kept so that an incremental run can move them by its referees' changes:

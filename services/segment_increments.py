@@ -27,10 +27,11 @@ account's), so that the member indexes answer without reading the rows (index-on
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import Engine, bindparam, text
 from sqlalchemy.orm import Session
 
 from models.base import UTCDateTime
@@ -75,6 +76,31 @@ def rfm_cuts(session: Session, params: dict[str, Any]) -> RfmCuts:
     row = session.execute(stmt, {"a": params["a"], "rfm_since": params["rfm_since"]}).one()
     n = int(row[0] or 0)
     return RfmCuts(n, tuple(row[1:5]), tuple(row[5:9]), tuple(row[9:13]))
+
+
+def cuts_meanwhile(session: Session, params: dict[str, Any]) -> Future[RfmCuts]:
+    """`rfm_cuts` on a connection of its own, while this one collects and counts the touched members
+    (the cuts read only orders; this run writes none). The job waits on a PostgreSQL backend; the
+    cuts' sort keeps the other core busy meanwhile. Like every statement of the run (READ COMMITTED),
+    they see the orders committed when they start. On a session bound to one connection, counted
+    there, at once."""
+    bind = session.get_bind()
+    if not isinstance(bind, Engine):
+        done: Future[RfmCuts] = Future()
+        done.set_result(rfm_cuts(session, params))
+        return done
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rfm-cuts")
+    try:
+        return pool.submit(_cuts_apart, bind, dict(params))
+    finally:
+        pool.shutdown(wait=False)  # the thread ends with its one task
+
+
+def _cuts_apart(engine: Engine, params: dict[str, Any]) -> RfmCuts:
+    with Session(engine) as other, other.begin():
+        other.execute(text("SET LOCAL work_mem = '256MB'"))
+        other.execute(text("SET LOCAL jit = off"))
+        return rfm_cuts(other, params)
 
 
 def _quintile(value: str, x: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -186,8 +187,8 @@ def _everyone(sql: str) -> str:
 def _score_sql(scope: Scope, dialect: str) -> str:
     parts = ",\n        ".join(f"ROUND(CAST({p} * :w_{p} AS NUMERIC), 2) AS p_{p}" for p in PARTS)
     score = " + ".join(f"p_{p}" for p in PARTS)
-    json_fn = "json_build_object" if dialect == "postgresql" else "json_object"
-    pairs = ", ".join(f"'{p}', p_{p}" for p in PARTS)
+    json_fn = "json_build_array" if dialect == "postgresql" else "json_array"  # in PARTS order
+    pairs = ", ".join(f"p_{p}" for p in PARTS)
     seg = " ".join(
         f"WHEN r {'>=' if rh else '<'} 3 AND f_score {'>=' if fh else '<'} 3 "
         f"AND m_score {'>=' if mh else '<'} 3 THEN '{code}'"
@@ -222,6 +223,10 @@ def _score_sql(scope: Scope, dialect: str) -> str:
 TIMES = ("now", "since", "rfm_since", "active_since", "epoch")
 
 
+def rfm_since(now: datetime, settings: Programme) -> datetime:
+    return now - timedelta(days=settings.rfm_window_days)
+
+
 def _timed(sql: str) -> Any:
     """text(sql) with the time parameters it names bound as UTC datetimes (SQLite stores text)."""
     return text(sql).bindparams(*[bindparam(t, type_=UTCDateTime()) for t in TIMES if f":{t}" in sql])
@@ -234,8 +239,16 @@ def _written(session: Session, sql: str, params: dict[str, Any]) -> int:
     return len(session.execute(_timed(sql + " RETURNING 1"), params).all())
 
 
-def score(session: Session, prog: ProgrammeConfig, scope: Scope, now: datetime, settings: Programme) -> int:
-    """Write the scores of the members in `scope`; returns how many rows were written."""
+def score(
+    session: Session,
+    prog: ProgrammeConfig,
+    scope: Scope,
+    now: datetime,
+    settings: Programme,
+    cuts: Future[segment_increments.RfmCuts] | None = None,
+) -> int:
+    """Write the scores of the members in `scope`; returns how many rows were written. An
+    incremental run's RFM cuts come from `cuts` when it started them already."""
     dialect = dialect_of(session)
     weights = weights_of(settings.kol_weights)
     sql = _score_sql(scope, dialect)
@@ -249,14 +262,15 @@ def score(session: Session, prog: ProgrammeConfig, scope: Scope, now: datetime, 
         "w": scope.watermark,
         "since": scope.since or now,
         "now": now,
-        "rfm_since": now - timedelta(days=settings.rfm_window_days),
+        "rfm_since": rfm_since(now, settings),
         "active_since": now - timedelta(days=settings.active_days),
         "activity_day": business_date(now - timedelta(days=settings.rfm_window_days), prog.timezone),
         "epoch": datetime(1970, 1, 1, tzinfo=now.tzinfo),
         **{f"w_{p}": weights[p] for p in PARTS},
     }
     if scope.table:
-        params.update(segment_increments.rfm_cuts(session, params).params())
+        found = cuts.result() if cuts else segment_increments.rfm_cuts(session, params)
+        params.update(found.params())
         segment_increments.count_own(session, params)
     return _written(session, sql, params)
 
@@ -413,12 +427,15 @@ def run(
     since = previous.started_at - LATE if previous else None  # late drains and follows: a margin
     scope = Scope(full, previous.watermark if previous else 0, since)
     mark = safe_watermark(session, prog.account_id)
+    cuts = None
     if not full and dialect_of(session) == "postgresql":
+        window = {"a": prog.account_id, "rfm_since": rfm_since(now, settings)}
+        cuts = segment_increments.cuts_meanwhile(session, window)
         scope = collect_touched(session, prog.account_id, scope, now)
     step(STEPS[0])
     shares.attribute_follows(session, prog.account_id, scope.since)
     step(STEPS[1])
-    outcome = RunOutcome(full=full, scored=score(session, prog, scope, now, settings))
+    outcome = RunOutcome(full=full, scored=score(session, prog, scope, now, settings, cuts))
     step(STEPS[2])
     outcome.candidates = pick_candidates(session, prog.account_id, settings.kol_top_n, settings.kol_threshold)
     before = set(previous.candidates if previous else [])

@@ -13,14 +13,16 @@ from typing import Any
 
 from bench.points import db
 from bench.segments.recount import Conn, programme
-from rules.segments import SEGMENTS
+from rules.segments import PARTS, SEGMENTS
 
-SPOT = """
+# the parts are stored as a JSON array in PARTS order (models.segments.ScoreParts); ->> takes an index
+SECOND, FOLLOWS = PARTS.index("second_degree"), PARTS.index("share_follows")
+SPOT = f"""
 (SELECT member_id FROM member_scores WHERE account_id = %(a)s ORDER BY influence DESC, member_id LIMIT %(k)s)
 UNION (SELECT member_id FROM member_scores WHERE account_id = %(a)s
-       AND (parts ->> 'second_degree')::float > 0 ORDER BY hashint4(member_id) LIMIT %(k)s)
+       AND (parts ->> {SECOND})::float > 0 ORDER BY hashint4(member_id) LIMIT %(k)s)
 UNION (SELECT member_id FROM member_scores WHERE account_id = %(a)s
-       AND (parts ->> 'share_follows')::float > 0 ORDER BY hashint4(member_id) LIMIT %(k)s)
+       AND (parts ->> {FOLLOWS})::float > 0 ORDER BY hashint4(member_id) LIMIT %(k)s)
 UNION (SELECT member_id FROM member_scores WHERE account_id = %(a)s
        ORDER BY hashint4(member_id + 7) LIMIT %(k)s)
 """

@@ -127,7 +127,11 @@ def disagreements(conn: Conn, expected: dict[int, dict[str, Any]]) -> list[dict[
     wrong = []
     for m, want in expected.items():
         stage, score, parts = stored[m]
-        got = {p: float(parts.get(p, 0)) for p in PARTS}
+        got = (
+            {p: float(v) for p, v in zip(PARTS, parts, strict=False)}
+            if isinstance(parts, list)
+            else {p: float(parts.get(p, 0)) for p in PARTS}
+        )
         if (
             stage != want["stage"]
             or abs(score - want["influence"]) > 0.005
