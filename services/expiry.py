@@ -13,8 +13,11 @@ from rules.clock import business_date
 from services.members import Changes, apply_changes
 
 
-def expire_due(session: Session, now: datetime, batch: int = 5000) -> int:
-    """Expire one batch of lots past their date: an entry for what is left, lot emptied. Returns points.
+def expire_due(session: Session, now: datetime, batch: int = 5000, after: int = 0) -> tuple[int, int | None]:
+    """Expire one batch of lots past their date, the next ones by id after `after`: an entry for
+    what is left, lot emptied. Returns (points expired, the last lot id claimed), the id None when
+    no lot after `after` was due. A pass goes on from the last id: without it, every batch walked
+    again over the lots the batches before it had emptied.
 
     Lots are claimed with SKIP LOCKED, so two runs share the work; each lot's entry is keyed
     by the lot, so a lot expires once however often this runs.
@@ -29,13 +32,13 @@ def expire_due(session: Session, now: datetime, batch: int = 5000) -> int:
             Account.timezone,
         )
         .join(Account, Account.id == PointLot.account_id)
-        .where(PointLot.remaining > 0, PointLot.expires_at <= now)
+        .where(PointLot.id > after, PointLot.remaining > 0, PointLot.expires_at <= now)
         .order_by(PointLot.id)
         .limit(batch)
         .with_for_update(of=PointLot, skip_locked=True)
     ).all()
     if not lots:
-        return 0
+        return 0, None
     entries = [
         {
             "account_id": a,
@@ -62,7 +65,7 @@ def expire_due(session: Session, now: datetime, batch: int = 5000) -> int:
         for _, m, left in expired:
             changes.points(m, -left, 0)
         apply_changes(session, changes)
-    return sum(left for _, _, left in expired)
+    return sum(left for _, _, left in expired), lots[-1][0]
 
 
 def rebuild_balances(session: Session, account_id: int | None = None) -> int:

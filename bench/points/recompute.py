@@ -56,13 +56,13 @@ def rebuild(sessions: sessionmaker[Session]) -> int:
 
 def expire_all(sessions: sessionmaker[Session], now: datetime) -> tuple[int, int]:
     """A full pass of `expire_due` over the due lots; returns (batches, points)."""
-    batches = points = 0
+    batches = points = after = 0
     while True:
         with sessions.begin() as session:
-            expired = expire_due(session, now)
-        if not expired:
+            expired, last = expire_due(session, now, after=after)
+        if last is None:
             return batches, points
-        batches, points = batches + 1, points + expired
+        batches, points, after = batches + 1, points + expired, last
 
 
 def set_based_expiry(database_url: str, now: datetime) -> tuple[float, int, int]:

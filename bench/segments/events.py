@@ -1,8 +1,8 @@
 """New events after the full run, stored as the webhook and the drain would have left them.
 
-`n` members (g × stride mod members: distinct), one event each over the last minute: every tenth
-an order paid through the merchant API (an `api`/`order_paid` inbound event and its order), the
-rest a 签到 text (the inbound event, the check-in for today's business day unless they already
+`n` members (g × stride mod members: distinct; each batch shifted), one event each over the last
+minute: every tenth an order paid through the merchant API (an `api`/`order_paid` inbound event and
+its order), the rest a 签到 text (the inbound event, the check-in for today's business day unless they already
 have one: the drain would only have replied so, and `last_interaction_at` / `last_message_at`).
 All in one transaction, with ids from the sequences: above the full run's watermark.
 """
@@ -25,18 +25,18 @@ JOIN members m ON m.id = 1 + (j::bigint * %(stride)s + %(shift)s) %% %(members)s
 """
 ORDERS = """
 INSERT INTO orders (id, account_id, member_id, order_no, amount_fen, refunded_fen, paid_at, created_at)
-SELECT order_id, %(account)s, member_id, 'SN' || lpad(j::text, 10, '0'), 1990 + (j * 7) %% 20000, 0, at, at
+SELECT order_id, %(account)s, member_id, %(sn)s || lpad(j::text, 10, '0'), 1990 + (j * 7) %% 20000, 0, at, at
 FROM seg_new WHERE is_order
 """
 EVENTS = """
 INSERT INTO inbound_events (account_id, dedup_key, openid, msg_type, event, event_key, content, msg_id,
                             create_time, payload, status, attempts, received_at, processed_at)
 SELECT %(account)s,
-       CASE WHEN is_order THEN 'order:' || order_id ELSE 'msg:' || (8000000000 + j) END, openid,
+       CASE WHEN is_order THEN 'order:' || order_id ELSE 'msg:' || (%(msg)s + j) END, openid,
        CASE WHEN is_order THEN 'api' ELSE 'text' END, CASE WHEN is_order THEN 'order_paid' END,
        order_id::text, CASE WHEN is_order THEN NULL ELSE '签到' END,
-       CASE WHEN is_order THEN NULL ELSE 8000000000 + j END, at,
-       CASE WHEN is_order THEN json_build_object('order_no', 'SN' || lpad(j::text, 10, '0'))::text
+       CASE WHEN is_order THEN NULL ELSE %(msg)s + j END, at,
+       CASE WHEN is_order THEN json_build_object('order_no', %(sn)s || lpad(j::text, 10, '0'))::text
             ELSE '<xml><FromUserName><![CDATA[' || openid || ']]></FromUserName></xml>' END,
        'done', 1, at, at
 FROM seg_new ORDER BY j
@@ -44,7 +44,7 @@ FROM seg_new ORDER BY j
 CHECKINS = """
 INSERT INTO checkins (account_id, member_id, day, streak, points, bonus, makeup, source_key, created_at)
 SELECT %(account)s, member_id, (at + interval '8 hours')::date, 1, 10, 0, false,
-       'msg:' || (8000000000 + j), at
+       'msg:' || (%(msg)s + j), at
 FROM seg_new WHERE NOT is_order
 ON CONFLICT (member_id, day) DO NOTHING
 """
@@ -58,14 +58,17 @@ FROM seg_new n WHERE m.id = n.member_id
 STEPS = (("orders", ORDERS), ("events", EVENTS), ("checkins", CHECKINS), ("members", MEMBERS))
 
 
-def store(cfg: Config, account_id: int) -> dict[str, Any]:
-    """Store the new events; returns what was written and the seconds it took."""
+def store(cfg: Config, account_id: int, batch: int = 0) -> dict[str, Any]:
+    """Store a batch of new events; returns what was written and the seconds it took. Each batch
+    has its own members, order numbers and MsgIds."""
     params = {
         "account": account_id,
         "n": cfg.new_events,
         "stride": cfg.stride,
-        "shift": 12345,
+        "shift": 12345 + 7777 * batch,
         "members": cfg.members,
+        "sn": "SN" if batch == 0 else f"SN{batch}-",
+        "msg": 8_000_000_000 + 100_000_000 * batch,
     }
     started = time.perf_counter()
     with db.connect(cfg.database_url, autocommit=False) as conn:

@@ -48,6 +48,7 @@ def render(rep: dict[str, Any]) -> str:
     for key, title in (
         ("incremental", "incremental run after the new events"),
         ("full_again", "full rebuild, warm"),
+        ("incremental_next", "for information: an incremental run after another (10,000 more events each)"),
     ):
         if key in rep:
             lines += ["", *run_lines(title, rep[key], b)]

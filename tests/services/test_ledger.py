@@ -95,6 +95,28 @@ def test_points_expire_once_past_their_date(followed, session, run_jobs):
     assert member(session, "oLedger4").points_balance == 0
 
 
+def test_an_expiry_pass_takes_each_due_lot_once_in_id_order(followed, session):
+    members = [followed(f"oLedgerX{i}") for i in range(3)]
+    ids = [m.id for m in members]
+    session.execute(
+        update(PointLot).where(PointLot.member_id.in_(ids)).values(expires_at=utcnow() - timedelta(hours=1))
+    )
+    session.commit()
+    lots = sorted(session.scalars(select(PointLot.id).where(PointLot.member_id.in_(ids))))
+    seen, points, after = [], 0, 0
+    while True:
+        expired, last = expiry.expire_due(session, utcnow(), batch=1, after=after)
+        session.commit()
+        if last is None:
+            break
+        seen.append(last)
+        points, after = points + expired, last
+    assert seen == lots  # a lot a batch, each after the one before
+    assert points == 150
+    assert [member(session, f"oLedgerX{i}").points_balance for i in range(3)] == [0, 0, 0]
+    assert expiry.expire_due(session, utcnow()) == (0, None)
+
+
 def test_rebuilding_balances_repairs_a_cached_balance(followed, session):
     m = followed("oLedger5")
     session.execute(update(Member).where(Member.id == m.id).values(points_balance=999, points_earned=1))
