@@ -57,16 +57,26 @@ def _dirty(scope: Scope) -> str:
 
 
 def _touched(scope: Scope) -> str:
-    """The dirty members, their referrers and their referrers' referrers (who count their friends)."""
+    """The dirty members, their referrers (who count their friends' check-ins, reviews and
+    referrals), and the referrers of those referrers whose count of live referrals moved away from
+    what they lent to it (a friend's new or voided referral): only then does a referrer's referrer's
+    second-degree sum move. A referrer's own check-ins and reviews move only with its own events,
+    which make it dirty."""
     if scope.full:
         return "SELECT id FROM members WHERE account_id = :a"
     if scope.table:
         return "SELECT id FROM scoring_touched"
-    return """
+    return f"""
         SELECT id FROM dirty
         UNION SELECT referrer_id FROM referrals WHERE referee_id IN (SELECT id FROM dirty)
         UNION SELECT up.referrer_id FROM referrals up JOIN referrals r ON r.referrer_id = up.referee_id
             WHERE r.referee_id IN (SELECT id FROM dirty)
+            AND CASE WHEN up.{segment_increments.LIVE} THEN (
+                    SELECT COUNT(*) FROM referrals x
+                    WHERE x.referrer_id = up.referee_id AND x.account_id = :a AND x.{segment_increments.LIVE})
+                ELSE 0 END
+                <> COALESCE(
+                    (SELECT s.lent_second_degree FROM member_scores s WHERE s.member_id = up.referee_id), 0)
     """
 
 

@@ -26,6 +26,8 @@ UNION (SELECT member_id FROM member_scores WHERE account_id = %(a)s
 UNION (SELECT member_id FROM member_scores WHERE account_id = %(a)s
        ORDER BY hashint4(member_id + 7) LIMIT %(k)s)
 """
+REFERRALS = "SELECT referee_id, referrer_id, status FROM referrals WHERE account_id = %s"
+LENT = "SELECT member_id, lent_second_degree FROM member_scores WHERE member_id = ANY(%s)"
 ORDERS = "SELECT member_id, amount_fen, refunded_fen, paid_at FROM orders WHERE account_id = %s"
 STORED_RFM = (
     "SELECT member_id, recency_days, frequency, monetary_fen, r, f, m, rfm_segment FROM member_scores "
@@ -145,13 +147,19 @@ def _first(members: list[int], expected: dict[int, Any], got: dict[int, Any]) ->
 
 
 def expected_scope(conn: Conn, account_id: int, watermark: int, since: datetime) -> set[int]:
-    """The members an incremental run must rescore: those with events above the watermark, sharers
-    of recent reads or follows, recent sharers, authors of recently liked reviews; with their
-    referrers and their referrers' referrers (any status)."""
+    """The members an incremental run must rescore, read before it runs: those with events above the
+    watermark, sharers of recent reads or follows, recent sharers, authors of recently liked reviews;
+    their referrers (any status); and the referrers of those whose live referrals now number other
+    than what they lent (member_scores.lent_second_degree; 0 while their own referral is not live)."""
     dirty = {int(m) for (m,) in conn.execute(NEW_EVENTS, [account_id, watermark])}
     dirty |= {int(m) for (m,) in conn.execute(RECENT, {"a": account_id, "since": since})}
-    up = dict(
-        conn.execute("SELECT referee_id, referrer_id FROM referrals WHERE account_id = %s", [account_id])
-    )
+    up, live, count = {}, set(), Counter[int]()
+    for referee, referrer, status in conn.execute(REFERRALS, [account_id]):
+        up[int(referee)] = int(referrer)
+        if status not in ("refused", "voided"):
+            live.add(int(referee))
+            count[int(referrer)] += 1
     first = {up[m] for m in dirty if m in up}
-    return dirty | first | {up[m] for m in first if m in up}
+    lent = dict(conn.execute(LENT, [sorted(first)]))
+    moved = {r for r in first if (count[r] if r in live else 0) != lent.get(r, 0)}
+    return dirty | first | {up[m] for m in moved if m in up}

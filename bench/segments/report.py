@@ -62,7 +62,8 @@ def render(rep: dict[str, Any]) -> str:
         s = rep["scope"]
         lines.append(
             f"  scope: {s['new_event_members']:,} members with new events → {s['expected']:,} to rescore "
-            f"(recent sharers, referrers 2 up); scored {s['scored']:,}; for information: untouched rows "
+            "(recent sharers, referrers, their referrers when the second-degree sum moved); "
+            f"scored {s['scored']:,}; for information: untouched rows "
             f"whose R/F/M moved by the full rebuild {s['untouched_rfm_moved']:,}, stage "
             f"{s['untouched_stage_moved']:,}; touched rows whose recency_days moved {s['recency_moved']:,}"
         )

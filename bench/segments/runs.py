@@ -51,7 +51,9 @@ WITH t AS (SELECT unnest(%(touched)s::int[]) AS member_id)
 SELECT count(*) FILTER (WHERE t.member_id IS NOT NULL AND ({SAME}) IS DISTINCT FROM ({NEW})),
        count(*) FILTER (WHERE t.member_id IS NOT NULL AND s.recency_days IS DISTINCT FROM n.recency_days),
        count(*) FILTER (WHERE t.member_id IS NULL AND (s.r, s.f, s.m) IS DISTINCT FROM (n.r, n.f, n.m)),
-       count(*) FILTER (WHERE t.member_id IS NULL AND s.stage <> n.stage)
+       count(*) FILTER (WHERE t.member_id IS NULL AND s.stage <> n.stage),
+       count(*) FILTER (WHERE t.member_id IS NULL AND (s.influence, s.parts::jsonb) IS DISTINCT FROM
+                                                      (n.influence, n.parts::jsonb))
 FROM bench_scores_snapshot s JOIN member_scores n USING (member_id) LEFT JOIN t USING (member_id)
 """
 
@@ -94,13 +96,14 @@ def run(cfg: Config) -> dict[str, Any]:
         out["vacuum_analyze_s"] = round(db.timed(lambda: after_full_rebuild(conn))[0], 2)
     new = events.store(cfg, account_id)
     out["new_events"] = {k: v for k, v in new.items() if k != "members"}
+    with db.connect(cfg.database_url) as conn:  # before the run: it moves what members lent
+        touched = checks.expected_scope(conn, account_id, first[1], first[2] - LATE)
     out["incremental"] = scoring.launch(cfg, "incremental", cfg.timeout)
     if "error" in out["incremental"]:
         return verdicts(out)
     with db.connect(cfg.database_url) as conn:
         second = conn.execute(LAST_RUN).fetchone()
         assert second is not None
-        touched = checks.expected_scope(conn, account_id, first[1], first[2] - LATE)
         rescored = {
             int(m)
             for (m,) in conn.execute(
@@ -110,7 +113,7 @@ def run(cfg: Config) -> dict[str, Any]:
         conn.execute(SNAPSHOT)
     out["full_again"] = scoring.launch(cfg, "full", cfg.timeout)
     with db.connect(cfg.database_url) as conn:
-        diff = conn.execute(DIFF, {"touched": sorted(touched)}).fetchone() or (0, 0, 0, 0)
+        diff = conn.execute(DIFF, {"touched": sorted(touched)}).fetchone() or (0, 0, 0, 0, 0)
         third = conn.execute(LAST_RUN).fetchone()
         conn.execute("DROP TABLE bench_scores_snapshot")
     out["incremental_next"] = following_incremental(cfg, account_id)
@@ -125,7 +128,8 @@ def run(cfg: Config) -> dict[str, Any]:
     }
     out["checks"] += [
         checks.check(
-            "incremental members_scored = new-event members + recent sharers + 2 levels of referrers",
+            "incremental members_scored = new-event members + recent sharers, their referrers, and those "
+            "referrers' referrers whose second-degree sum moved",
             len(touched),
             second[3],
         ),
@@ -137,6 +141,9 @@ def run(cfg: Config) -> dict[str, Any]:
         ),
         checks.check(
             "incremental rows = the full rebuild's after it (stage, RFM, influence, parts)", 0, diff[0]
+        ),
+        checks.check(
+            "rows the incremental run left: influence and parts = the full rebuild's after it", 0, diff[4]
         ),
         checks.check(
             "KOL candidates: incremental = full rebuild after it", second[4], third[4] if third else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models import Checkin, MemberScore, MemberTag, Referral, utcnow
 from tasks.segments import score_members
@@ -111,3 +111,37 @@ def stage_tags(session):
     session.expire_all()
     active = select(MemberTag).where(MemberTag.removed_at.is_(None), MemberTag.tag.like("阶段:%"))
     return {(t.member_id, t.tag) for t in session.scalars(active)}
+
+
+def scored_in_last_run(session):
+    session.expire_all()
+    last = session.scalar(select(func.max(MemberScore.computed_at)))
+    return set(session.scalars(select(MemberScore.member_id).where(MemberScore.computed_at == last)))
+
+
+def test_a_friends_check_in_leaves_the_referrers_referrer_unread(wechat, session, run_jobs):
+    top, a, _, c = family(wechat, session, run_jobs, "oPrune")
+    wechat.send(wechat.text(c.openid, "签到"))
+    run_jobs()
+    score_members()
+    assert scored_in_last_run(session) == {c.id, a.id}  # a counts c's check-in; top counts a's referrals
+    assert downstream(session, a.id)[0] == 1
+    incremental = {s.member_id: (s.influence, s.parts, s.second_degree) for s in all_scores(session)}
+    score_members(full=True)
+    assert {s.member_id: (s.influence, s.parts, s.second_degree) for s in all_scores(session)} == incremental
+
+
+def test_a_friends_new_referral_reaches_the_referrers_referrer(wechat, session, run_jobs):
+    top, a, _, _ = family(wechat, session, run_jobs, "oReach")
+    wechat.send(wechat.subscribe("oReach00009", create_time=int(time.time()) - 60))
+    run_jobs()
+    d = member(session, "oReach00009")
+    refer(session, a, d)  # a now has two live referrals: top's second-degree sum moves by one
+    session.commit()
+    score_members()
+    assert scored_in_last_run(session) == {d.id, a.id, top.id}
+    session.expire_all()
+    assert session.get(MemberScore, top.id).second_degree == 2
+    incremental = {s.member_id: (s.influence, s.parts, s.second_degree) for s in all_scores(session)}
+    score_members(full=True)
+    assert {s.member_id: (s.influence, s.parts, s.second_degree) for s in all_scores(session)} == incremental
