@@ -27,6 +27,7 @@ account's), so that the member indexes answer without reading the rows (index-on
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -96,6 +97,17 @@ def cuts_meanwhile(session: Session, params: dict[str, Any]) -> Future[RfmCuts]:
         pool.shutdown(wait=False)  # the thread ends with its one task
 
 
+def committed_apart(session: Session, work: Callable[[Session], Any]) -> None:
+    """`work` in a transaction of its own, committed now (on a session bound to one connection,
+    in its transaction): what the run counts on a second connection must see it."""
+    bind = session.get_bind()
+    if not isinstance(bind, Engine):
+        work(session)
+        return
+    with Session(bind) as other, other.begin():
+        work(other)
+
+
 def _cuts_apart(engine: Engine, params: dict[str, Any]) -> RfmCuts:
     with Session(engine) as other, other.begin():
         other.execute(text("SET LOCAL work_mem = '256MB'"))
@@ -108,8 +120,7 @@ def _quintile(value: str, x: str) -> str:
     return f"CASE WHEN {value} IS NULL THEN NULL ELSE 1 + {steps} END"
 
 
-OWN_SQL = f"""
-CREATE TEMP TABLE scoring_own ON COMMIT DROP AS
+OWN_SELECT = f"""
 SELECT m.id, m.last_interaction_at, m.last_followed_at, m.tier_code, ck.n AS checkins, rv.n AS reviews,
     rv.good, rv.liked, lk.n AS likes, sh.n AS shares, pv.reads, pv.follows, rf.n AS referrals,
     old.stage AS was_stage, old.rfm_segment AS was_segment, old.tier_code AS was_tier,
@@ -143,8 +154,11 @@ CROSS JOIN LATERAL (
     FROM page_views WHERE sharer_id = m.id AND account_id = :a) pv
 CROSS JOIN LATERAL (
     SELECT COUNT(*) AS n FROM referrals WHERE referrer_id = m.id AND account_id = :a AND {LIVE}) rf
-WHERE m.account_id = :a
+WHERE m.account_id = :a AND t.id >= :first AND t.id < :past
 """
+OWN_SQL = f"CREATE TEMP TABLE scoring_own ON COMMIT DROP AS {OWN_SELECT}"
+SPLIT_MIN = 2000  # touched members below which a second connection costs more than it saves
+EVERYONE = 2**31
 # a referrer's sums move by what its touched referees lend now less what they lent before
 DELTAS_SQL = """
 UPDATE scoring_own o
@@ -178,12 +192,50 @@ counted AS (
 
 def count_own(session: Session, params: dict[str, Any]) -> None:
     """The touched members' own counts in the temp table `scoring_own`, their referral sums moved
-    by their touched referees' changes (no referee outside the touched members is read)."""
-    session.execute(text(OWN_SQL), {"a": params["a"], "activity_day": params["activity_day"]})
+    by their touched referees' changes (no referee outside the touched members is read).
+
+    Nine index probes a member, read only: the upper half of the members is counted on a second
+    connection at the same time (`_own_apart`), its rows copied in. The run's writes before this
+    (the follows from shares) were committed apart, so both connections count the same rows."""
+    own = {"a": params["a"], "activity_day": params["activity_day"], "first": 0, "past": EVERYONE}
+    bind, split, apart = session.get_bind(), None, None
+    if isinstance(bind, Engine):
+        ids = list(session.scalars(text("SELECT id FROM scoring_touched ORDER BY id")))
+        split = ids[len(ids) // 2] if len(ids) >= SPLIT_MIN else None
+        if split is not None:
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scoring-own")
+            apart = pool.submit(_own_apart, bind, {**own, "first": split}, ids)
+            pool.shutdown(wait=False)
+    session.execute(text(OWN_SQL), {**own, "past": split or EVERYONE})
+    if apart is not None:
+        _copy_in(session, apart.result())
     session.execute(text("ALTER TABLE scoring_own ADD PRIMARY KEY (id)"))
     session.execute(text(DELTAS_SQL))
     written = "member_id integer, stage text, rfm_segment text"
     session.execute(text(f"CREATE TEMP TABLE scoring_written ({written}) ON COMMIT DROP"))
+
+
+def _own_apart(engine: Engine, params: dict[str, Any], touched: list[int]) -> list[tuple[Any, ...]]:
+    """OWN_SELECT's rows for the members from `params["first"]` on, on a connection of its own (with
+    every touched member in its own `scoring_touched`: a referrer's being touched decides what its
+    referees lend)."""
+    with Session(engine) as other, other.begin():
+        for setting in ("work_mem = '256MB'", "jit = off", "enable_hashjoin = off", "enable_mergejoin = off"):
+            other.execute(text(f"SET LOCAL {setting}"))
+        other.execute(text("CREATE TEMP TABLE scoring_touched (id integer PRIMARY KEY) ON COMMIT DROP"))
+        fill = "INSERT INTO scoring_touched SELECT unnest(CAST(:ids AS integer[]))"
+        other.execute(text(fill), {"ids": touched})
+        other.execute(text("ANALYZE scoring_touched"))
+        return [tuple(row) for row in other.execute(text(OWN_SELECT), params)]
+
+
+def _copy_in(session: Session, rows: list[tuple[Any, ...]]) -> None:
+    """Append rows to `scoring_own` through COPY (psycopg's, on the session's connection)."""
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cursor, cursor.copy("COPY scoring_own FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 # the touched members whose stage, RFM segment or tier moved (or who had no scores yet): only their

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, text
@@ -437,14 +438,18 @@ def run(
     since = previous.started_at - LATE if previous else None  # late drains and follows: a margin
     scope = Scope(full, previous.watermark if previous else 0, since)
     mark = safe_watermark(session, prog.account_id)
-    cuts = None
-    if not full and dialect_of(session) == "postgresql":
+    cuts, apart = None, not full and dialect_of(session) == "postgresql"
+    step(STEPS[0])
+    follows = partial(shares.attribute_follows, account_id=prog.account_id, since=scope.since)
+    if apart:  # committed first: the counts are read on two connections (segment_increments)
+        segment_increments.committed_apart(session, follows)
+    else:
+        follows(session)
+    step(STEPS[1])
+    if apart:
         window = {"a": prog.account_id, "rfm_since": rfm_since(now, settings)}
         cuts = segment_increments.cuts_meanwhile(session, window)
         scope = collect_touched(session, prog.account_id, scope, now)
-    step(STEPS[0])
-    shares.attribute_follows(session, prog.account_id, scope.since)
-    step(STEPS[1])
     outcome = RunOutcome(full=full, scored=score(session, prog, scope, now, settings, cuts))
     step(STEPS[2])
     outcome.candidates = pick_candidates(session, prog.account_id, settings.kol_top_n, settings.kol_threshold)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from models import KolRun, MemberScore, MemberTag, Order, Programme, Referral, utcnow
-from services import segments
+from services import segment_increments, segments
 from tasks.segments import score_members
 from tests.conftest import real_only
 from tests.factories import member
@@ -18,6 +18,15 @@ from tests.factories import member
 def scores(session):
     session.expire_all()
     return {s.member_id: s for s in session.scalars(select(MemberScore))}
+
+
+@pytest.fixture(params=["one connection", "two connections"], autouse=True)
+def connections(request, monkeypatch):
+    """Each test also with the touched members' counts split over two connections (PostgreSQL):
+    the bench's runs split them; these runs are too small to, unless told."""
+    if request.param == "two connections":
+        monkeypatch.setattr(segment_increments, "SPLIT_MIN", 1)
+    return request.param
 
 
 def test_a_full_run_then_only_what_changed(wechat, session, run_jobs):
