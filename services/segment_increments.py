@@ -131,7 +131,8 @@ SELECT m.id, m.last_interaction_at, m.last_followed_at, m.tier_code, ck.n AS che
     CASE WHEN their.id IS NULL THEN COALESCE(old.lent_second_degree, 0)
          WHEN up.live THEN rf.n ELSE 0 END AS lent_second_degree,
     CASE WHEN their.id IS NULL THEN COALESCE(old.lent_downstream, 0)
-         WHEN up.live THEN ck.n + rv.n ELSE 0 END AS lent_downstream
+         WHEN up.live THEN ck.n + rv.n ELSE 0 END AS lent_downstream,
+    paid.ever > 0 AS has_bought, paid.last_paid, paid.f, paid.m
 FROM scoring_touched t JOIN members m ON m.id = t.id
 LEFT JOIN member_scores old ON old.member_id = m.id
 LEFT JOIN LATERAL (
@@ -154,6 +155,11 @@ CROSS JOIN LATERAL (
     FROM page_views WHERE sharer_id = m.id AND account_id = :a) pv
 CROSS JOIN LATERAL (
     SELECT COUNT(*) AS n FROM referrals WHERE referrer_id = m.id AND account_id = :a AND {LIVE}) rf
+CROSS JOIN LATERAL (  -- bought at all; and in the RFM window (NULLs when not)
+    SELECT COUNT(*) AS ever, MAX(paid_at) FILTER (WHERE paid_at >= :rfm_since) AS last_paid,
+        NULLIF(COUNT(*) FILTER (WHERE paid_at >= :rfm_since), 0) AS f,
+        SUM(amount_fen - refunded_fen) FILTER (WHERE paid_at >= :rfm_since) AS m
+    FROM orders WHERE member_id = m.id AND account_id = :a AND amount_fen > refunded_fen) paid
 WHERE m.account_id = :a AND t.id >= :first AND t.id < :past
 """
 OWN_SQL = f"CREATE TEMP TABLE scoring_own ON COMMIT DROP AS {OWN_SELECT}"
@@ -179,15 +185,10 @@ counted AS (
         o.shares, o.reads AS share_reads, o.follows AS share_follows,
         o.referrals, o.second_degree, o.downstream AS downstream_activity,
         o.lent_second_degree, o.lent_downstream, o.tier_code,
-        paid.ever > 0 AS has_bought, paid.last_paid, paid.f, paid.m,
-        {_quintile("paid.last_paid", "r")} AS r, {_quintile("paid.f", "f")} AS f_score,
-        {_quintile("paid.m", "m")} AS m_score
-    FROM scoring_own o
-    CROSS JOIN LATERAL (  -- bought at all; and in the RFM window (NULLs when not)
-        SELECT COUNT(*) AS ever, MAX(paid_at) FILTER (WHERE paid_at >= :rfm_since) AS last_paid,
-            NULLIF(COUNT(*) FILTER (WHERE paid_at >= :rfm_since), 0) AS f,
-            SUM(amount_fen - refunded_fen) FILTER (WHERE paid_at >= :rfm_since) AS m
-        FROM orders WHERE member_id = o.id AND account_id = :a AND amount_fen > refunded_fen) paid)"""
+        o.has_bought, o.last_paid, o.f, o.m,
+        {_quintile("o.last_paid", "r")} AS r, {_quintile("o.f", "f")} AS f_score,
+        {_quintile("o.m", "m")} AS m_score
+    FROM scoring_own o)"""
 
 
 def count_own(session: Session, params: dict[str, Any]) -> None:
@@ -197,7 +198,8 @@ def count_own(session: Session, params: dict[str, Any]) -> None:
     Nine index probes a member, read only: the upper half of the members is counted on a second
     connection at the same time (`_own_apart`), its rows copied in. The run's writes before this
     (the follows from shares) were committed apart, so both connections count the same rows."""
-    own = {"a": params["a"], "activity_day": params["activity_day"], "first": 0, "past": EVERYONE}
+    own = {"a": params["a"], "activity_day": params["activity_day"], "rfm_since": params["rfm_since"]}
+    own |= {"first": 0, "past": EVERYONE}
     bind, split, apart = session.get_bind(), None, None
     if isinstance(bind, Engine):
         ids = list(session.scalars(text("SELECT id FROM scoring_touched ORDER BY id")))
@@ -206,7 +208,7 @@ def count_own(session: Session, params: dict[str, Any]) -> None:
             pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scoring-own")
             apart = pool.submit(_own_apart, bind, {**own, "first": split}, ids)
             pool.shutdown(wait=False)
-    session.execute(text(OWN_SQL), {**own, "past": split or EVERYONE})
+    session.execute(_windowed(OWN_SQL), {**own, "past": split or EVERYONE})
     if apart is not None:
         _copy_in(session, apart.result())
     session.execute(text("ALTER TABLE scoring_own ADD PRIMARY KEY (id)"))
@@ -226,7 +228,11 @@ def _own_apart(engine: Engine, params: dict[str, Any], touched: list[int]) -> li
         fill = "INSERT INTO scoring_touched SELECT unnest(CAST(:ids AS integer[]))"
         other.execute(text(fill), {"ids": touched})
         other.execute(text("ANALYZE scoring_touched"))
-        return [tuple(row) for row in other.execute(text(OWN_SELECT), params)]
+        return [tuple(row) for row in other.execute(_windowed(OWN_SELECT), params)]
+
+
+def _windowed(sql: str) -> Any:
+    return text(sql).bindparams(bindparam("rfm_since", type_=UTCDateTime()))
 
 
 def _copy_in(session: Session, rows: list[tuple[Any, ...]]) -> None:
