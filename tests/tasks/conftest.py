@@ -3,6 +3,8 @@
 import pytest
 from redis import Redis
 
+from services import segment_increments
+
 
 @pytest.fixture
 def redis_down(app, monkeypatch):
@@ -25,3 +27,12 @@ def redis_down(app, monkeypatch):
             runtime._queues.clear()
 
     return stop, start
+
+
+@pytest.fixture(params=["one connection", "two connections"])
+def scoring_connections(request, monkeypatch):
+    """A scoring test also with the touched members' counts split over two connections (on
+    PostgreSQL): the bench's incremental runs split them; a test's runs are too small to, unless told."""
+    if request.param == "two connections":
+        monkeypatch.setattr(segment_increments, "SPLIT_MIN", 1)
+    return request.param

@@ -10,19 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Checkin, MemberScore, MemberTag, Referral, utcnow
-from services import segment_increments
 from tasks.segments import score_members
 from tests.conftest import real_only
 from tests.factories import member
 
-
-@pytest.fixture(params=["one connection", "two connections"], autouse=True)
-def connections(request, monkeypatch):
-    """Each test also with the touched members' counts split over two connections (PostgreSQL):
-    the bench's runs split them; these runs are too small to, unless told."""
-    if request.param == "two connections":
-        monkeypatch.setattr(segment_increments, "SPLIT_MIN", 1)
-    return request.param
+pytestmark = pytest.mark.usefixtures("scoring_connections")
 
 
 def downstream(session, member_id):

@@ -9,24 +9,17 @@ import pytest
 from sqlalchemy import func, select, text
 
 from models import KolRun, MemberScore, MemberTag, Order, Programme, Referral, utcnow
-from services import segment_increments, segments
+from services import segments
 from tasks.segments import score_members
 from tests.conftest import real_only
 from tests.factories import member
+
+pytestmark = pytest.mark.usefixtures("scoring_connections")
 
 
 def scores(session):
     session.expire_all()
     return {s.member_id: s for s in session.scalars(select(MemberScore))}
-
-
-@pytest.fixture(params=["one connection", "two connections"], autouse=True)
-def connections(request, monkeypatch):
-    """Each test also with the touched members' counts split over two connections (PostgreSQL):
-    the bench's runs split them; these runs are too small to, unless told."""
-    if request.param == "two connections":
-        monkeypatch.setattr(segment_increments, "SPLIT_MIN", 1)
-    return request.param
 
 
 def test_a_full_run_then_only_what_changed(wechat, session, run_jobs):
