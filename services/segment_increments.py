@@ -21,6 +21,11 @@ or refused by hand. The nightly full rebuild (`tasks/cron.py`) recounts them; a 
 at the top (a referrer's referrer, whose own referrer is not touched) keeps lending what it lent,
 so that the sums above it stay the sums of what was lent.
 
+Two connections: the RFM cuts, and the counts of the upper half of the touched members, are read
+on a second connection while the run's own works (otherwise the job waits on one backend, one core).
+Both read committed rows only: the run's one write before them, the follows from shares, is
+committed first. The run's writes stay in its one transaction.
+
 Check-ins, shares and likes given are counted by member alone (a member's rows are its
 account's), so that the member indexes answer without reading the rows (index-only scans).
 """
@@ -30,13 +35,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, bindparam, text
 from sqlalchemy.orm import Session
 
 from models.base import UTCDateTime
 
+T = TypeVar("T")
 LIVE = "status NOT IN ('refused', 'voided')"
 MEASURES = ("r", "f", "m")
 # the 1-based position in the ascending buyers of the first value scoring above quintile k:
@@ -90,11 +96,16 @@ def cuts_meanwhile(session: Session, params: dict[str, Any]) -> Future[RfmCuts]:
         done: Future[RfmCuts] = Future()
         done.set_result(rfm_cuts(session, params))
         return done
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rfm-cuts")
+    return _meanwhile(_cuts_apart, bind, dict(params))
+
+
+def _meanwhile(work: Callable[..., T], *args: Any) -> Future[T]:
+    """`work(*args)` on a thread of its own, which ends with it."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=getattr(work, "__name__", "apart"))
     try:
-        return pool.submit(_cuts_apart, bind, dict(params))
+        return pool.submit(work, *args)
     finally:
-        pool.shutdown(wait=False)  # the thread ends with its one task
+        pool.shutdown(wait=False)
 
 
 def committed_apart(session: Session, work: Callable[[Session], Any]) -> None:
@@ -205,9 +216,7 @@ def count_own(session: Session, params: dict[str, Any]) -> None:
         ids = list(session.scalars(text("SELECT id FROM scoring_touched ORDER BY id")))
         split = ids[len(ids) // 2] if len(ids) >= SPLIT_MIN else None
         if split is not None:
-            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scoring-own")
-            apart = pool.submit(_own_apart, bind, {**own, "first": split}, ids)
-            pool.shutdown(wait=False)
+            apart = _meanwhile(_own_apart, bind, {**own, "first": split}, ids)
     session.execute(_windowed(OWN_SQL), {**own, "past": split or EVERYONE})
     if apart is not None:
         _copy_in(session, apart.result())
