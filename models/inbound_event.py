@@ -47,3 +47,6 @@ class InboundEvent(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the member the drain applied it to (None while pending, and for WeChat's own reports); no
+    # foreign key: the drain sets it for a thousand events at a time
+    member_id: Mapped[int | None]

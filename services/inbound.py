@@ -9,12 +9,12 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from models import EventStatus, InboundEvent, Scan, utcnow
 from models.fast import fast
-from models.sql import insert_for, one_of, table_of, upsert
+from models.sql import bulk_update, insert_for, one_of, upsert
 from rules.clock import from_create_time
 from rules.lifecycle import Happened, ScanRecord, plan_lifecycle
 from rules.messages import API, Inbound
@@ -131,7 +131,7 @@ def apply_batch(session: Session, claimed: list[InboundEvent]) -> AwardOutcome:
     changes = members.Changes()
     changes.touch(plan.interactions, plan.messages)
     outcome = awards.award_batch(session, events, member_ids, utcnow(), changes, attribution.earnings)
-    _mark_done(session, [e.id for e in events])
+    _mark_done(session, [e.id for e in events], [member_ids[(e.account_id, e.openid)] for e in events])
     outcome.posters = [e.id for e in events if is_invite(e.msg_type, e.event, e.event_key, e.content)]
     outcome.deferred = len(claimed) - len(events)
     return outcome
@@ -178,12 +178,16 @@ def _record_scans(
     session.execute(upsert(session, Scan).on_conflict_do_nothing(index_elements=[Scan.event_id]), rows)
 
 
-def _mark_done(session: Session, ids: list[int]) -> None:
-    session.execute(
-        update(table_of(InboundEvent))
-        .where(one_of(session, InboundEvent.id, ids))
-        .values(status=EventStatus.DONE.value, processed_at=utcnow())
-    )
+def _mark_done(session: Session, ids: list[int], member_ids: list[int | None] | None = None) -> None:
+    """Events done, each with the member it was applied to (scoring finds the members by it)."""
+    now, members_of = utcnow(), member_ids or [None] * len(ids)
+    rows = [{"id": i, "member_id": m, "processed_at": now} for i, m in zip(ids, members_of, strict=True)]
+    bulk_update(session, InboundEvent, rows, _done)
+
+
+def _done(src: Any) -> dict[str, Any]:
+    done = EventStatus.DONE.value
+    return {"status": done, "processed_at": src["processed_at"], "member_id": src["member_id"]}
 
 
 def note_failure(session: Session, event_id: int, error: str) -> int:

@@ -46,9 +46,12 @@ def _dirty(scope: Scope) -> str:
     if scope.full:
         return "SELECT id FROM members WHERE account_id = :a"
     return """
-        SELECT m.id FROM members m
-        WHERE m.account_id = :a AND m.openid IN (
-            SELECT e.openid FROM inbound_events e WHERE e.account_id = :a AND e.id > :w)
+        SELECT e.member_id AS id FROM inbound_events e
+        WHERE e.account_id = :a AND e.id > :w AND e.member_id IS NOT NULL
+        UNION SELECT m.id FROM members m
+        WHERE m.account_id = :a AND m.openid IN (  -- events not applied (yet), or stored before 0015
+            SELECT e.openid FROM inbound_events e
+            WHERE e.account_id = :a AND e.id > :w AND e.member_id IS NULL)
         UNION SELECT sharer_id FROM page_views
             WHERE account_id = :a AND sharer_id IS NOT NULL AND (viewed_at >= :since OR followed_at >= :since)
         UNION SELECT member_id FROM shares WHERE account_id = :a AND shared_at >= :since

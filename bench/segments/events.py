@@ -30,7 +30,7 @@ FROM seg_new WHERE is_order
 """
 EVENTS = """
 INSERT INTO inbound_events (account_id, dedup_key, openid, msg_type, event, event_key, content, msg_id,
-                            create_time, payload, status, attempts, received_at, processed_at)
+                            create_time, payload, status, attempts, received_at, processed_at, member_id)
 SELECT %(account)s,
        CASE WHEN is_order THEN 'order:' || order_id ELSE 'msg:' || (%(msg)s + j) END, openid,
        CASE WHEN is_order THEN 'api' ELSE 'text' END, CASE WHEN is_order THEN 'order_paid' END,
@@ -38,7 +38,7 @@ SELECT %(account)s,
        CASE WHEN is_order THEN NULL ELSE %(msg)s + j END, at,
        CASE WHEN is_order THEN json_build_object('order_no', %(sn)s || lpad(j::text, 10, '0'))::text
             ELSE '<xml><FromUserName><![CDATA[' || openid || ']]></FromUserName></xml>' END,
-       'done', 1, at, at
+       'done', 1, at, at, member_id
 FROM seg_new ORDER BY j
 """
 CHECKINS = """

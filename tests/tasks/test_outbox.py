@@ -48,6 +48,15 @@ def test_draining_again_changes_nothing(wechat, session, run_jobs, app):
     assert [e.status for e in events(session)] == ["done", "done"]
 
 
+def test_a_drained_event_names_its_member(wechat, session, run_jobs):
+    wechat.send(wechat.subscribe("oWhose1"))
+    wechat.send(wechat.text("oWhose1", "签到"))
+    wechat.send(wechat.subscribe("oWhose2"))
+    run_jobs()
+    one, two = member(session, "oWhose1").id, member(session, "oWhose2").id
+    assert [(e.status, e.member_id) for e in events(session)] == [("done", one), ("done", one), ("done", two)]
+
+
 def test_the_drainer_is_woken_once_while_a_drain_waits(app, redis_down, run_jobs):
     if app.extensions["tiefen"].runtime.embedded:
         pytest.skip("the embedded mode runs the drain at once, so nothing ever waits")
