@@ -108,14 +108,21 @@ def _meanwhile(work: Callable[..., T], *args: Any) -> Future[T]:
         pool.shutdown(wait=False)
 
 
-def committed_apart(session: Session, work: Callable[[Session], Any]) -> None:
-    """`work` in a transaction of its own, committed now (on a session bound to one connection,
-    in its transaction): what the run counts on a second connection must see it."""
+def committed_meanwhile(session: Session, work: Callable[[Session], Any]) -> Future[None]:
+    """`work` in a transaction of its own on a connection of its own, committed when the future is
+    done (on a session bound to one connection: in its transaction, at once). What the run counts
+    on a second connection must see it: wait for the future before."""
     bind = session.get_bind()
     if not isinstance(bind, Engine):
         work(session)
-        return
-    with Session(bind) as other, other.begin():
+        done: Future[None] = Future()
+        done.set_result(None)
+        return done
+    return _meanwhile(_committed, bind, work)
+
+
+def _committed(engine: Engine, work: Callable[[Session], Any]) -> None:
+    with Session(engine) as other, other.begin():
         work(other)
 
 

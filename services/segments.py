@@ -444,15 +444,16 @@ def run(
     cuts, apart = None, not full and dialect_of(session) == "postgresql"
     step(STEPS[0])
     follows = partial(shares.attribute_follows, account_id=prog.account_id, since=scope.since)
-    if apart:  # committed first: the counts are read on two connections (segment_increments)
-        segment_increments.committed_apart(session, follows)
+    if apart:  # three connections at once (segment_increments): follows, RFM cuts, the touched
+        followed = segment_increments.committed_meanwhile(session, follows)
+        window = {"a": prog.account_id, "rfm_since": rfm_since(now, settings)}
+        cuts = segment_increments.cuts_meanwhile(session, window)
+        # the follows marked now make their sharers dirty for the next run (followed_at >= since)
+        scope = collect_touched(session, prog.account_id, scope, now)
+        followed.result()  # committed before the counts, which read them on two connections
     else:
         follows(session)
     step(STEPS[1])
-    if apart:
-        window = {"a": prog.account_id, "rfm_since": rfm_since(now, settings)}
-        cuts = segment_increments.cuts_meanwhile(session, window)
-        scope = collect_touched(session, prog.account_id, scope, now)
     outcome = RunOutcome(full=full, scored=score(session, prog, scope, now, settings, cuts))
     step(STEPS[2])
     outcome.candidates = pick_candidates(session, prog.account_id, settings.kol_top_n, settings.kol_threshold)
