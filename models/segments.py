@@ -49,7 +49,6 @@ class MemberScore(Base):
     __tablename__ = "member_scores"
     __table_args__ = (
         Index("ix_member_scores_account_influence", "account_id", "influence"),
-        Index("ix_member_scores_account_stage", "account_id", "stage"),
         Index(  # the few KOL candidates, found without a scan (the tags, the next pick)
             "ix_member_scores_kol", "account_id", postgresql_where=text("kol"), sqlite_where=text("kol")
         ),
