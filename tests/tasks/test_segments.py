@@ -181,3 +181,30 @@ def test_an_incremental_run_ranks_touched_buyers_among_all_as_a_full_run_does(we
     touched = {member(session, o).id for o in again}
     assert {m: incremental[m] for m in touched} == {m: full[m] for m in touched}
     assert full[member(session, openids[10]).id][0] == 5  # the latest payment: the top recency quintile
+
+
+def test_a_first_build_leaves_a_hand_set_tag_of_the_same_name_and_the_next_run_brings_it_back(
+    wechat, session, run_jobs
+):
+    light = "阶段:浅关系"
+    for openid in ("oFirst0001", "oFirst0002"):
+        wechat.send(wechat.subscribe(openid, create_time=int(time.time()) - 3600))
+    run_jobs()
+    one, two = member(session, "oFirst0001"), member(session, "oFirst0002")
+    gone = MemberTag(
+        account_id=one.account_id, member_id=one.id, tag=light, source="manual", removed_at=utcnow()
+    )
+    session.add(gone)  # set by hand, then taken off, before any scoring run
+    session.commit()
+
+    def tag_of(m):
+        session.expire_all()
+        return session.scalars(
+            select(MemberTag).where(MemberTag.member_id == m.id, MemberTag.tag == light)
+        ).one()
+
+    score_members(full=True)
+    assert tag_of(one).source == "manual" and tag_of(one).removed_at is not None
+    assert tag_of(two).source == "rule" and tag_of(two).removed_at is None
+    score_members(full=True)
+    assert tag_of(one).source == "rule" and tag_of(one).removed_at is None
