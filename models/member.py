@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
@@ -12,7 +12,11 @@ from models.base import Base, UTCDateTime, utcnow
 
 class Member(Base):
     __tablename__ = "members"
-    __table_args__ = (UniqueConstraint("account_id", "openid"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "openid"),
+        # first follows since a time: the reads they came from (scoring), the funnel's 试用 by date
+        Index("ix_members_account_first_followed", "account_id", "first_followed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
