@@ -14,7 +14,7 @@ class Member(Base):
     __tablename__ = "members"
     __table_args__ = (
         UniqueConstraint("account_id", "openid"),
-        # first follows since a time: the reads they came from (scoring), the funnel's 试用 by date
+        # first follows since a time: the reads they came from (scoring), audiences "followed since"
         Index("ix_members_account_first_followed", "account_id", "first_followed_at"),
     )
 
