@@ -14,8 +14,15 @@ class Member(Base):
     __tablename__ = "members"
     __table_args__ = (
         UniqueConstraint("account_id", "openid"),
-        # first follows since a time: the reads they came from (scoring), audiences "followed since"
-        Index("ix_members_account_first_followed", "account_id", "first_followed_at"),
+        # first follows since a time: the reads they came from (scoring), audiences "followed since".
+        # BRIN: members arrive in follow order; a summary per block range costs next to nothing on
+        # the updates this table takes all day (a B-tree entry per non-HOT update slowed expiry ~10 %)
+        Index(
+            "ix_members_first_followed",
+            "first_followed_at",
+            postgresql_using="brin",
+            postgresql_with={"autosummarize": "on"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
