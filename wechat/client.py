@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 from urllib.parse import quote
 
@@ -45,13 +44,12 @@ class TiefenClient(WeChatClient):  # type: ignore[misc]
 
 
 def settle_environment(http: requests.Session, api_base: str) -> None:
-    """Read the proxy and CA settings from the environment once, for the API's host, instead of on
+    """Take the proxy and CA settings from the environment once, for the API's host, instead of on
     every call: requests scans the whole environment per request when `trust_env` is on, a fifth
-    of a customer-service send's CPU. HTTPS_PROXY / NO_PROXY and REQUESTS_CA_BUNDLE still apply."""
-    http.proxies.update(requests.utils.get_environ_proxies(api_base + "/"))
-    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    if bundle:
-        http.verify = bundle
+    of a customer-service send's CPU. requests' own merge reads them (HTTPS_PROXY / NO_PROXY,
+    REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE), exactly as it would have on each call."""
+    found = http.merge_environment_settings(api_base + "/", {}, None, None, None)
+    http.proxies, http.verify = found["proxies"], found["verify"]
     http.trust_env = False
 
 
