@@ -94,15 +94,19 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in names}
 
 
-def tiefen_spec(cfg: Config) -> ServerSpec:
-    env = {
-        **clean_env(),
-        "DATABASE_URL": cfg.database_url,
-        "REDIS_URL": cfg.redis_url,
+def tiefen_settings(database_url: str, redis_url: str) -> dict[str, str]:
+    """What Tiefen's app is given in the benches: the stores and the one account, from the environment."""
+    return {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
         "WECHAT_APPID": APPID,
         "WECHAT_TOKEN": TOKEN,
         "WECHAT_SECRET": "x",
     }
+
+
+def tiefen_spec(cfg: Config) -> ServerSpec:
+    env = {**clean_env(), **tiefen_settings(cfg.database_url, cfg.redis_url)}
     return ServerSpec("tiefen", "app:create_app()", env)
 
 

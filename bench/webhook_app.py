@@ -27,8 +27,9 @@ from typing import Any
 from werkzeug.test import EnvironBuilder
 
 from bench import baseline, stack
-from bench.bodies import APPID, TOKEN, BodyFactory, signed_path, templates, wechat_server
+from bench.bodies import TOKEN, BodyFactory, signed_path, templates, wechat_server
 from bench.entry import env_int, main
+from bench.webhook import tiefen_settings
 from config import parse_bool
 
 WARMUP = 300
@@ -95,8 +96,7 @@ def run(cfg: Config) -> int:
     stack.prepare_redis(cfg.redis_url)
     from app import create_app
 
-    settings = {"DATABASE_URL": cfg.database_url, "REDIS_URL": cfg.redis_url}
-    tiefen = create_app({**settings, "WECHAT_APPID": APPID, "WECHAT_TOKEN": TOKEN, "WECHAT_SECRET": "x"})
+    tiefen = create_app(tiefen_settings(cfg.database_url, cfg.redis_url))
     bare = baseline.create_app(TOKEN)
     server = wechat_server("http://127.0.0.1")
     query = signed_path(server).split("?", 1)[1]
