@@ -42,6 +42,7 @@ def free_port() -> int:
 def gunicorn(spec: ServerSpec, log_dir: Path) -> Iterator[str]:
     """Run `spec` under gunicorn (sync workers) on a free loopback port; yield its base URL."""
     port = free_port()
+    log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{spec.name}.gunicorn.log"
     args = [sys.executable, "-m", "gunicorn", "-w", str(spec.workers), "-k", "sync"]
     args += ["-b", f"127.0.0.1:{port}", "--log-level", "warning", spec.target]
