@@ -22,24 +22,35 @@ class FastStatement:
     sql: str
     order: tuple[str, ...] | None  # parameter names in order for positional drivers (SQLite)
     constants: dict[str, Any]  # values written into the statement (`following=True`)
+    returns_rows: bool  # a SELECT, or DML with RETURNING
 
     @classmethod
     def compile(cls, stmt: Any, dialect: Dialect) -> FastStatement:
         compiled = stmt.compile(dialect=dialect)
         order = tuple(compiled.positiontup) if compiled.positional else None
         constants = {k: v for k, v in compiled.params.items() if v is not None}
-        return cls(str(compiled), order, constants)
+        returns_rows = bool(getattr(stmt, "is_select", False) or compiled.effective_returning)
+        return cls(str(compiled), order, constants, returns_rows)
 
     def execute(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Run on `conn`'s driver connection; returns the rows (RETURNING), if any."""
         values = {**self.constants, **{name: _plain(value) for name, value in params.items()}}
         args: Any = values if self.order is None else tuple(values[name] for name in self.order)
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.execute(self.sql, args)
-            return list(cursor.fetchall()) if cursor.description else []
-        finally:
-            cursor.close()
+        cursor = _cursor(conn)
+        cursor.execute(self.sql, args)
+        return list(cursor.fetchall()) if self.returns_rows else []
+
+
+def _cursor(conn: Connection) -> Any:
+    """One driver cursor per database connection, kept for its life: a fresh cursor per statement
+    cost its creation and, on psycopg, the look-up of every parameter's dumper again. The pool
+    clears `info` when it replaces the driver connection, and a connection serves one thread at
+    a time."""
+    pooled = conn.connection
+    cursor = pooled.info.get(_CURSOR)
+    if cursor is None:
+        cursor = pooled.info[_CURSOR] = pooled.dbapi_connection.cursor()  # type: ignore[union-attr]
+    return cursor
 
 
 def _plain(value: Any) -> Any:
@@ -49,6 +60,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_CURSOR = "tiefen.fast.cursor"
 _CACHE: dict[tuple[str, str], FastStatement] = {}
 
 
