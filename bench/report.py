@@ -13,7 +13,11 @@ from bench.load import LoadResult
 
 RATIO_TARGET_PCT = 35.0
 P99_TARGET_MS = 30.0
-ROWS = (("(a) Tiefen full path", "full"), ("(b) bare baseline", "baseline"))
+ROWS = (
+    ("(a) Tiefen full path", "full"),
+    ("(b) bare baseline", "baseline"),
+    ("(c) floor: (b) + INSERT", "floor"),
+)
 
 
 @dataclass(frozen=True)
@@ -44,8 +48,19 @@ class Pair:
         return 100 * self.full.rps / self.baseline.rps if self.baseline.rps else 0.0
 
 
-def build(settings: dict[str, Any], main: Pair, check: StoreCheck, service: Pair | None) -> dict[str, Any]:
+def build(
+    settings: dict[str, Any],
+    main: Pair,
+    check: StoreCheck,
+    service: Pair | None,
+    floor: tuple[LoadResult, bool] | None = None,
+) -> dict[str, Any]:
     ratio = main.ratio_pct
+    floor_figures = floor and {
+        **figures(floor[0]),
+        "stored_one_per_answer": floor[1],
+        "full_pct": round(100 * main.full.rps / floor[0].rps, 1) if floor[0].rps else 0.0,
+    }
     return {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **settings,
@@ -53,6 +68,7 @@ def build(settings: dict[str, Any], main: Pair, check: StoreCheck, service: Pair
         "cpus": os.cpu_count(),
         "full": figures(main.full),
         "baseline": figures(main.baseline),
+        "floor": floor_figures,
         "ratio_pct": round(ratio, 1),
         "targets": {
             "ratio_min_pct": RATIO_TARGET_PCT,
@@ -96,7 +112,9 @@ def render(rep: dict[str, Any]) -> str:
 def table(rep: dict[str, Any]) -> list[str]:
     lines = [f"{'':24}{'requests':>10}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"]
     for label, key in ROWS:
-        f = rep[key]
+        f = rep.get(key)
+        if not f:
+            continue
         cells = f"{f['requests']:>10}{f['rps']:>10.1f}{f['p50_ms']:>9.1f}{f['p99_ms']:>9.1f}{f['errors']:>8}"
         lines.append(f"{label:24}{cells}")
     return lines
@@ -111,10 +129,21 @@ def verdicts(rep: dict[str, Any]) -> list[str]:
         f"full-path p99: {rep['full']['p99_ms']:.1f} ms  (target ≤ {t['p99_max_ms']:g} ms: "
         f"{verdict(t['p99_holds'])}; with {rep['connections']} connections even the mean stays under it "
         f"only above {needed:.0f} req/s)",
+        *floor_lines(rep),
         f"stored inbound events: {c['stored']} = {c['ok']} answered 200 + {c['cut_off']} cut off in flight "
         f"at the stop: {verdict(c['holds'])}",
         f"RQ jobs waiting in `events`: {c['queued_jobs']} "
         f"for {c['total_stored']} stored events (warm-up included; no worker runs)",
+    ]
+
+
+def floor_lines(rep: dict[str, Any]) -> list[str]:
+    floor = rep.get("floor")
+    if not floor:
+        return []
+    return [
+        f"full / floor: {floor['full_pct']:.1f} %  (the floor stores each callback and does nothing else; "
+        f"its p99 {floor['p99_ms']:.1f} ms is the least a durable webhook can show on this machine now)"
     ]
 
 
@@ -124,7 +153,10 @@ def verdict(ok: bool) -> str:
 
 def valid(rep: dict[str, Any]) -> bool:
     """No errors on either server, and every answered request stored."""
-    return rep["full"]["errors"] == 0 and rep["baseline"]["errors"] == 0 and rep["store_check"]["holds"]
+    floor = rep.get("floor")
+    floor_ok = not floor or (floor["errors"] == 0 and floor["stored_one_per_answer"])
+    servers_ok = rep["full"]["errors"] == 0 and rep["baseline"]["errors"] == 0
+    return servers_ok and rep["store_check"]["holds"] and floor_ok
 
 
 def targets_hold(rep: dict[str, Any]) -> bool:

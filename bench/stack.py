@@ -75,6 +75,24 @@ def stored_events(database_url: str) -> int:
     return int(row[0]) if row else 0
 
 
+def prepare_floor(database_url: str) -> str:
+    """The floor server's table, in the bench's (already prepared) database; returns its libpq URL."""
+    from bench.baseline import FLOOR_DDL
+
+    dsn = libpq_url(make_url(database_url))
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(FLOOR_DDL)
+    return dsn
+
+
+def floor_rows(database_url: str) -> int:
+    from bench.baseline import FLOOR_TABLE
+
+    with psycopg.connect(libpq_url(make_url(database_url))) as conn:
+        row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(FLOOR_TABLE))).fetchone()
+    return int(row[0]) if row else 0
+
+
 def queued_jobs(redis_url: str) -> int:
     return int(Queue(EVENTS_QUEUE, connection=redis_client(redis_url)).count)
 

@@ -2,6 +2,8 @@
 
 (a) Tiefen (`app:create_app()`): verify, parse, store in PostgreSQL, enqueue to Redis, reply.
 (b) `bench/baseline.py`: verify, parse, reply; nothing stored or enqueued.
+(c) the floor, (b) plus one durable INSERT of the body: what any webhook that stores each callback
+before replying costs at least, whatever else it does or leaves out.
 Each runs under `gunicorn -w 2 -k sync` and takes the same closed-loop load (wrk, or the
 Python generator without it). Prints a table, writes bench/results/webhook.json, and checks
 that the database holds one inbound event per request Tiefen answered.
@@ -114,6 +116,11 @@ def baseline_spec() -> ServerSpec:
     return ServerSpec("baseline", "bench.baseline:create_app()", {**clean_env(), "WECHAT_TOKEN": TOKEN})
 
 
+def floor_spec(dsn: str) -> ServerSpec:
+    env = {**clean_env(), "WECHAT_TOKEN": TOKEN, "BENCH_FLOOR_DSN": dsn}
+    return ServerSpec("floor", "bench.baseline:create_durable_app()", env)
+
+
 def push(url: str, run: int, seconds: float, connections: int, cfg: Config) -> LoadResult:
     """One load run against the server at `url`; `run` keeps its openids and MsgIds apart."""
     server = wechat_server(url)
@@ -144,16 +151,27 @@ def bench_baseline(cfg: Config) -> ServerRuns:
         return ServerRuns(main, service_run(url, 6, cfg))
 
 
+def bench_floor(cfg: Config) -> tuple[LoadResult, bool]:
+    """(c) and whether it stored one row per answer, like (a)'s check."""
+    with gunicorn(floor_spec(stack.prepare_floor(cfg.database_url)), RESULTS) as url:
+        push(url, 7, cfg.warmup_seconds, cfg.connections, cfg)
+        before = stack.settled(lambda: stack.floor_rows(cfg.database_url))
+        main = push(url, 8, cfg.seconds, cfg.connections, cfg)
+        after = stack.settled(lambda: stack.floor_rows(cfg.database_url))
+    return main, after - before == main.ok + main.cut_off
+
+
 def run(cfg: Config) -> int:
     stack.prepare_redis(cfg.redis_url)  # first: a missing Redis stops the run before the schema is dropped
     stack.prepare_database(cfg.database_url)
     try:
         full, check = bench_tiefen(cfg)
         base = bench_baseline(cfg)
+        floor = bench_floor(cfg)
     finally:
         stack.flush_redis(cfg.redis_url)
     service = Pair(WORKERS, full.service, base.service) if full.service and base.service else None
-    rep = report.build(cfg.settings(), Pair(cfg.connections, full.main, base.main), check, service)
+    rep = report.build(cfg.settings(), Pair(cfg.connections, full.main, base.main), check, service, floor)
     print(report.render(rep))
     print(f"results: {report.write(rep, RESULTS / 'webhook.json')}")
     ok = report.valid(rep) and (report.targets_hold(rep) or not cfg.enforce_targets)
