@@ -52,13 +52,14 @@ def store_and_reply(tiefen: Any, account: AccountRef, msg: Inbound) -> tuple[str
     """Do what the reply needs, then store the event with its reply; or, for a retried
     delivery, find the reply the first one got. Returns (reply, newly stored).
 
-    Most handlers run on the autocommit engine: each statement is its own transaction, one
-    round trip with no BEGIN or COMMIT, which is safe because they are idempotent (see `Ctx`).
+    Most handlers run on the autocommit engine, on the connection this thread keeps: each
+    statement is its own transaction, one round trip with no BEGIN or COMMIT, which is safe
+    because they are idempotent (see `Ctx`).
     An `atomic` handler (a check-in, a review) runs in one transaction with the INSERT.
     """
     route, routed = route_for(msg) if msg.known else (None, msg)
     runtime = tiefen.runtime
-    with runtime.engine.begin() if route and route.atomic else runtime.hot_engine.connect() as conn:
+    with runtime.engine.begin() if route and route.atomic else runtime.kept.connection() as conn:
         reply = route.handler(routed, Ctx(conn, account, tiefen.programmes.get)) if route else None
         xml = _render(reply, msg)
         if inbound.record_inbound(conn, account.id, msg, xml) is None:

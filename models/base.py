@@ -48,6 +48,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+POOL_RECYCLE = 1800  # seconds a database connection serves before it is replaced
+
+
 def make_engine(url: str, immediate: bool = False, **kwargs: Any) -> Engine:
     """Create an engine for PostgreSQL (production) or SQLite (the embedded default).
 
@@ -65,7 +68,7 @@ def make_engine(url: str, immediate: bool = False, **kwargs: Any) -> Engine:
             event.listen(engine, "connect", _sqlite_manual_transactions)
             event.listen(engine, "begin", _sqlite_begin)
         return engine
-    kwargs.setdefault("pool_recycle", 1800)
+    kwargs.setdefault("pool_recycle", POOL_RECYCLE)
     engine = create_engine(url, **kwargs)
     event.listen(engine, "connect", _binary_arrays)
     return engine

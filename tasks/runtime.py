@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
 from models import make_engine, make_session_factory
+from models.kept import KeptConnections
 
 INSTANCE_PATH = Path(__file__).resolve().parent.parent / "instance"
 QUEUES = ("events", "campaigns", "scheduled")  # by purpose; workers listen in this order
@@ -26,6 +27,7 @@ class Runtime:
     sessions: sessionmaker[Session]
     job_sessions: sessionmaker[Session]  # on SQLite, transactions that take the write lock up front
     hot_engine: Engine  # the webhook's: autocommit, one round trip per statement (no BEGIN/COMMIT)
+    kept: KeptConnections  # hot_engine's connections, one kept by each serving thread
     last_saw_drain_waiting: float = float("-inf")  # monotonic; see tasks.wake_drainer
     _queues: dict[str, Queue] = field(default_factory=dict)
 
@@ -40,6 +42,7 @@ class Runtime:
 
     def dispose(self) -> None:
         """Close every pooled database connection (tests, and before a fork)."""
+        self.kept.close_all()
         for engine in {self.engine, self.job_sessions.kw["bind"], self.hot_engine}:
             engine.dispose()
 
@@ -61,7 +64,8 @@ def build(settings: Settings) -> Runtime:
         make_session_factory(make_engine(url, immediate=True)) if url.startswith("sqlite") else sessions
     )
     hot_engine = make_engine(url, isolation_level="AUTOCOMMIT")
-    return Runtime(settings, connect_redis(settings.redis_url), sessions, job_sessions, hot_engine)
+    kept = KeptConnections(hot_engine)
+    return Runtime(settings, connect_redis(settings.redis_url), sessions, job_sessions, hot_engine, kept)
 
 
 def connect_redis(url: str | None) -> Redis:

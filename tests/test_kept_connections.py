@@ -1,0 +1,90 @@
+"""The webhook's kept connections: one per thread, given back on error, recycled, all closed on dispose."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from bot.protocol import parse
+from models.base import make_engine
+from models.kept import KeptConnections
+from services import inbound
+from services.accounts import save_account
+from tests.bot.test_parse import callback
+from tests.conftest import REAL
+
+
+@pytest.fixture
+def hot_engine(database_url):
+    engine = make_engine(database_url, isolation_level="AUTOCOMMIT", pool_timeout=2)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def kept(hot_engine):
+    kept = KeptConnections(hot_engine)
+    yield kept
+    kept.close_all()
+
+
+def checked_out(engine) -> int:
+    return engine.pool.checkedout()
+
+
+def test_a_thread_keeps_one_connection_and_another_thread_gets_its_own(hot_engine, kept):
+    with kept.connection() as first:
+        first.execute(text("SELECT 1"))
+    with kept.connection() as again:
+        assert again is first and not again.closed
+    seen = []
+    worker = threading.Thread(target=lambda: seen.append(kept._take()))
+    worker.start()
+    worker.join()
+    assert seen[0] is not first and checked_out(hot_engine) == 2
+    kept.close_all()
+    assert first.closed and seen[0].closed and checked_out(hot_engine) == 0
+
+
+def test_an_error_gives_the_connection_back_and_the_next_request_gets_another(hot_engine, kept):
+    with pytest.raises(ZeroDivisionError), kept.connection() as conn:
+        raise ZeroDivisionError
+    assert conn.closed and checked_out(hot_engine) == 0
+    with kept.connection() as fresh:
+        assert fresh is not conn and fresh.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_a_kept_connection_is_replaced_after_the_recycle_time(hot_engine):
+    kept = KeptConnections(hot_engine, recycle=0)
+    with kept.connection() as first:
+        pass
+    with kept.connection() as second:
+        assert second is not first
+    assert first.closed and checked_out(hot_engine) == 1
+    kept.close_all()
+    assert second.closed
+
+
+@pytest.mark.skipif(not REAL, reason="a server that drops the connection: PostgreSQL only")
+def test_a_connection_the_server_dropped_fails_one_callback_and_the_next_is_stored(session, kept):
+    account, _ = save_account(session, "wxkept0000000001", "保持连接", "kepttoken")
+    session.commit()
+    with kept.connection() as conn:
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+    session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    first = parse(callback("text", Content="一", MsgId="31"))
+    with pytest.raises(Exception), kept.connection() as conn:  # noqa: B017 (the driver's own error)
+        inbound.record_inbound(conn, account.id, first, None)
+    with kept.connection() as conn:
+        assert inbound.record_inbound(conn, account.id, first, None) is not None
+
+
+def test_what_an_ended_thread_kept_goes_back_to_the_pool(hot_engine, kept):
+    """A server with a thread per request must not hold a connection for every request it served."""
+    for _ in range(25):  # more than the pool's 5 + 10 overflow
+        worker = threading.Thread(target=kept._take)
+        worker.start()
+        worker.join()
+    assert checked_out(hot_engine) <= 1
