@@ -1,12 +1,14 @@
 """`python -m bench.webhook_app`: the webhook's own cost per callback, with no HTTP server.
 
 `bench.webhook` measures the whole machine: gunicorn, sockets, PostgreSQL and wrk share its two
-cores, and its figures drift by ±10 % from run to run. This drives the two Flask apps' WSGI
-callables directly, in this process, with the same signed bodies (half subscribes, half texts, each
-one distinct): (a) Tiefen, `app:create_app()` on the bench's PostgreSQL and Redis, and (b) the bare
-baseline, `bench.baseline:create_app()`. It prints the CPU and the wall time per callback of each
-and what (a) adds: the part of the full path's cost that gunicorn, the sockets and the load
-generator do not explain. BENCH_APP_PROFILE=1 adds cProfile's costliest functions for (a).
+cores, and its figures drift by ±10 % from run to run. This drives the Flask apps' WSGI callables
+directly, in this process, with the same signed bodies (half subscribes, half texts, each one
+distinct): (a) Tiefen, `app:create_app()` on the bench's PostgreSQL and Redis, (b) the bare
+baseline, `bench.baseline:create_app()`, and (c) the floor, `bench.baseline:create_durable_app()`
+(the baseline plus one durable INSERT). It prints the CPU and the wall time per callback of each
+and what (a) adds to (b) and to (c): the part of the full path's cost that gunicorn, the sockets
+and the load generator do not explain. BENCH_APP_PROFILE=1 adds cProfile's costliest functions
+for (a).
 
 Like `bench.webhook` it owns the database `tiefen_bench` (its public schema is dropped and migrated
 again) and Redis database 14 (flushed). Settings: BENCH_APP_REQUESTS (5000 measured, after 300 to
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import cProfile
 import io
+import os
 import pstats
 import sys
 import time
@@ -98,13 +101,17 @@ def run(cfg: Config) -> int:
 
     tiefen = create_app(tiefen_settings(cfg.database_url, cfg.redis_url))
     bare = baseline.create_app(TOKEN)
+    os.environ["BENCH_FLOOR_DSN"] = stack.prepare_floor(cfg.database_url)
+    floor = baseline.create_durable_app(TOKEN)
     server = wechat_server("http://127.0.0.1")
     query = signed_path(server).split("?", 1)[1]
     factory = BodyFactory(templates(server), run=int(time.time()) % 90 + 1)
     bodies = [factory.body(0, n) for n in range(WARMUP + cfg.requests)]
     profile = cProfile.Profile() if cfg.profile else None
     results: dict[str, Figures] = {}
-    for name, app in (("(a) Tiefen full path", tiefen.wsgi_app), ("(b) bare baseline", bare.wsgi_app)):
+    apps = (("(a) Tiefen full path", tiefen), ("(b) bare baseline", bare), ("(c) floor: (b) + INSERT", floor))
+    for name, flask_app in apps:
+        app = flask_app.wsgi_app
         drive(app, query, bodies[:WARMUP])
         results[name] = drive(app, query, bodies[WARMUP:], profile if name.startswith("(a)") else None)
     stack.flush_redis(cfg.redis_url)
@@ -117,8 +124,9 @@ def report(cfg: Config, results: dict[str, Figures], profile: cProfile.Profile |
     print(f"{'':28}{'CPU ms':>9}{'wall ms':>9}")
     for name, f in results.items():
         print(f"{name:28}{f.cpu_ms:9.3f}{f.wall_ms:9.3f}")
-    a, b = results.values()
-    print(f"{'what (a) adds':28}{a.cpu_ms - b.cpu_ms:9.3f}{a.wall_ms - b.wall_ms:9.3f}")
+    a, b, c = results.values()
+    print(f"{'what (a) adds to (b)':28}{a.cpu_ms - b.cpu_ms:9.3f}{a.wall_ms - b.wall_ms:9.3f}")
+    print(f"{'what (a) adds to (c)':28}{a.cpu_ms - c.cpu_ms:9.3f}{a.wall_ms - c.wall_ms:9.3f}")
     if profile is not None:
         print("\n(a) under cProfile (times inflated by the profiler; compare the shares):")
         out = io.StringIO()
