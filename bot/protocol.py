@@ -148,7 +148,7 @@ def wechat_event(fields: dict[str, str]) -> tuple[str | None, str | None, bool]:
     `qrscene_` prefix), the event key, and whether wechatpy knows the message or event type.
 
     The webhook parses the XML once (`safe_fields`) instead of a second time with wechatpy;
-    tests/bot/test_protocol.py checks this against `parse_message` for every type it knows.
+    tests/bot/test_parse.py checks this against `parse_message` for every type it knows.
     """
     msg_type = fields["MsgType"].strip().lower()
     raw_event, key = fields.get("Event", "").strip(), fields.get("EventKey", "").strip() or None
