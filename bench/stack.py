@@ -97,6 +97,22 @@ def queued_jobs(redis_url: str) -> int:
     return int(Queue(EVENTS_QUEUE, connection=redis_client(redis_url)).count)
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """(all, stolen) CPU ticks of this machine since boot, from /proc/stat; (0, 0) where there is none.
+    Steal is the time a virtual machine's CPUs were ready but the hypervisor ran someone else."""
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [int(v) for v in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    return sum(ticks[:8]), ticks[7] if len(ticks) > 7 else 0
+
+
+def steal_pct(before: tuple[int, int], after: tuple[int, int]) -> float:
+    total = after[0] - before[0]
+    return round(100 * (after[1] - before[1]) / total, 1) if total > 0 else 0.0
+
+
 def settled(read: Callable[[], int], quiet: float = 1.0, timeout: float = 15.0) -> int:
     """Poll `read` until its value stops changing for `quiet` seconds (requests still in flight land)."""
     value, since, deadline = read(), time.monotonic(), time.monotonic() + timeout

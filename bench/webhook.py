@@ -5,10 +5,12 @@
 (c) the floor, (b) plus one durable INSERT of the body: what any webhook that stores each callback
 before replying costs at least, whatever else it does or leaves out.
 Each runs under `gunicorn -w 2 -k sync` and takes the same closed-loop load (wrk, or the
-Python generator without it). Prints a table, writes bench/results/webhook.json, and checks
-that the database holds one inbound event per request Tiefen answered.
+Python generator without it), in rounds: (a), (b), (c), then again. Prints each round and the
+medians, writes bench/results/webhook.json, and checks that the database holds one inbound
+event per request Tiefen answered (and one row per request the floor answered).
 
-Environment: BENCH_SECONDS (15), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (32),
+Environment: BENCH_SECONDS (10, per server and round), BENCH_ROUNDS (3), BENCH_WARMUP_SECONDS (2),
+BENCH_CONNECTIONS (32),
 BENCH_SERVICE_SECONDS (5; 0 skips the run at one connection per worker),
 BENCH_GENERATOR (auto|wrk|python), BENCH_DATABASE_URL, BENCH_REDIS_URL,
 BENCH_ENFORCE_TARGETS (1: exit 1 when a target is missed).
@@ -16,9 +18,11 @@ BENCH_ENFORCE_TARGETS (1: exit 1 when a target is missed).
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -26,12 +30,13 @@ from typing import Any
 from bench import entry, report, stack
 from bench.bodies import APPID, TOKEN, BodyFactory, signed_path, templates, wechat_server
 from bench.load import LoadResult, LoadSpec, pick_generator, run_load
-from bench.report import Pair, StoreCheck
+from bench.report import Pair, Round, Totals
 from bench.servers import ROOT, WORKERS, ServerSpec, gunicorn
 from config import Settings, parse_bool
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MAX_SECONDS = 240.0  # one signed timestamp serves a whole run: stay inside the 300 s replay window
+MAX_ROUNDS = 9  # each run of a server needs its own `run` number for its openids and MsgIds (bodies.MAX_RUN)
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,7 @@ class Config:
     database_url: str
     redis_url: str
     seconds: float
+    rounds: int
     warmup_seconds: float
     service_seconds: float
     connections: int
@@ -47,13 +53,17 @@ class Config:
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> Config:
-        seconds = float(env.get("BENCH_SECONDS") or 15)
+        seconds = float(env.get("BENCH_SECONDS") or 10)
         if not 0 < seconds <= MAX_SECONDS:
             raise ValueError(f"BENCH_SECONDS must be in (0, {MAX_SECONDS:.0f}]")
+        rounds = int(env.get("BENCH_ROUNDS") or 3)
+        if not 1 <= rounds <= MAX_ROUNDS:
+            raise ValueError(f"BENCH_ROUNDS must be 1-{MAX_ROUNDS}")
         return cls(
             database_url=env.get("BENCH_DATABASE_URL") or stack.DEFAULT_DATABASE_URL,
             redis_url=env.get("BENCH_REDIS_URL") or stack.DEFAULT_REDIS_URL,
             seconds=seconds,
+            rounds=rounds,
             warmup_seconds=float(env.get("BENCH_WARMUP_SECONDS") or 2),
             service_seconds=float(env.get("BENCH_SERVICE_SECONDS") or 5),
             connections=int(env.get("BENCH_CONNECTIONS") or 32),
@@ -67,6 +77,7 @@ class Config:
             "commit": git_commit(),
             "generator": self.generator,
             "seconds": self.seconds,
+            "rounds_run": self.rounds,
             "warmup_seconds": self.warmup_seconds,
             "mix": {"subscribe": 0.5, "text": 0.5},
             "gunicorn": {"workers": WORKERS, "worker_class": "sync"},
@@ -82,12 +93,6 @@ def git_commit() -> str | None:
     except OSError:
         return None
     return done.stdout.strip() or None
-
-
-@dataclass(frozen=True)
-class ServerRuns:
-    main: LoadResult
-    service: LoadResult | None
 
 
 def clean_env() -> dict[str, str]:
@@ -128,50 +133,72 @@ def push(url: str, run: int, seconds: float, connections: int, cfg: Config) -> L
     return run_load(cfg.generator, spec)
 
 
-def service_run(url: str, run: int, cfg: Config) -> LoadResult | None:
+def service_pair(urls: Urls, runs: Iterator[int], cfg: Config) -> Pair | None:
     """One connection per worker: latency without queueing in gunicorn's backlog."""
-    return push(url, run, cfg.service_seconds, WORKERS, cfg) if cfg.service_seconds > 0 else None
+    if cfg.service_seconds <= 0:
+        return None
+    full = push(urls.full, next(runs), cfg.service_seconds, WORKERS, cfg)
+    return Pair(WORKERS, full, push(urls.baseline, next(runs), cfg.service_seconds, WORKERS, cfg))
 
 
-def bench_tiefen(cfg: Config) -> tuple[ServerRuns, StoreCheck]:
-    with gunicorn(tiefen_spec(cfg), RESULTS) as url:
-        push(url, 1, cfg.warmup_seconds, cfg.connections, cfg)
-        before = stack.settled(lambda: stack.stored_events(cfg.database_url))
-        main = push(url, 2, cfg.seconds, cfg.connections, cfg)
-        after = stack.settled(lambda: stack.stored_events(cfg.database_url))
+@dataclass(frozen=True)
+class Urls:
+    full: str
+    baseline: str
+    floor: str
+
+
+def measured(url: str, run: int, cfg: Config) -> tuple[LoadResult, float]:
+    """One measured run and the share of the machine's CPU time the hypervisor stole during it."""
+    before = stack.cpu_ticks()
+    result = push(url, run, cfg.seconds, cfg.connections, cfg)
+    return result, stack.steal_pct(before, stack.cpu_ticks())
+
+
+def counted(url: str, run: int, cfg: Config, count: Callable[[], int]) -> tuple[LoadResult, float, int]:
+    """`measured`, and how many rows the run left (`count` read once the writes have settled)."""
+    before = stack.settled(count)
+    result, steal = measured(url, run, cfg)
+    return result, steal, stack.settled(count) - before
+
+
+def measure_round(urls: Urls, runs: Iterator[int], cfg: Config) -> Round:
+    full, full_steal, stored = counted(
+        urls.full, next(runs), cfg, lambda: stack.stored_events(cfg.database_url)
+    )
+    baseline, baseline_steal = measured(urls.baseline, next(runs), cfg)
+    floor, floor_steal, floor_stored = counted(
+        urls.floor, next(runs), cfg, lambda: stack.floor_rows(cfg.database_url)
+    )
+    return Round(full, baseline, floor, stored, floor_stored, (full_steal, baseline_steal, floor_steal))
+
+
+def measure(cfg: Config, dsn: str) -> tuple[list[Round], Pair | None, int]:
+    """All three servers up at once (an idle one costs nothing), their runs interleaved round by
+    round, so that the machine's drift of ±10-25 % over minutes falls on all three alike."""
+    runs = itertools.count(1)
+    with (
+        gunicorn(tiefen_spec(cfg), RESULTS) as full,
+        gunicorn(baseline_spec(), RESULTS) as baseline,
+        gunicorn(floor_spec(dsn), RESULTS) as floor,
+    ):
+        urls = Urls(full, baseline, floor)
+        for url in (full, baseline, floor):
+            push(url, next(runs), cfg.warmup_seconds, cfg.connections, cfg)
+        rounds = [measure_round(urls, runs, cfg) for _ in range(cfg.rounds)]
         queued = stack.settled(lambda: stack.queued_jobs(cfg.redis_url))
-        service = service_run(url, 3, cfg)
-    return ServerRuns(main, service), StoreCheck(after - before, main.ok, main.cut_off, after, queued)
-
-
-def bench_baseline(cfg: Config) -> ServerRuns:
-    with gunicorn(baseline_spec(), RESULTS) as url:
-        push(url, 4, cfg.warmup_seconds, cfg.connections, cfg)
-        main = push(url, 5, cfg.seconds, cfg.connections, cfg)
-        return ServerRuns(main, service_run(url, 6, cfg))
-
-
-def bench_floor(cfg: Config) -> tuple[LoadResult, bool]:
-    """(c) and whether it stored one row per answer, like (a)'s check."""
-    with gunicorn(floor_spec(stack.prepare_floor(cfg.database_url)), RESULTS) as url:
-        push(url, 7, cfg.warmup_seconds, cfg.connections, cfg)
-        before = stack.settled(lambda: stack.floor_rows(cfg.database_url))
-        main = push(url, 8, cfg.seconds, cfg.connections, cfg)
-        after = stack.settled(lambda: stack.floor_rows(cfg.database_url))
-    return main, after - before == main.ok + main.cut_off
+        return rounds, service_pair(urls, runs, cfg), queued
 
 
 def run(cfg: Config) -> int:
     stack.prepare_redis(cfg.redis_url)  # first: a missing Redis stops the run before the schema is dropped
     stack.prepare_database(cfg.database_url)
     try:
-        full, check = bench_tiefen(cfg)
-        base = bench_baseline(cfg)
-        floor = bench_floor(cfg)
+        rounds, service, queued = measure(cfg, stack.prepare_floor(cfg.database_url))
     finally:
         stack.flush_redis(cfg.redis_url)
-    service = Pair(WORKERS, full.service, base.service) if full.service and base.service else None
-    rep = report.build(cfg.settings(), Pair(cfg.connections, full.main, base.main), check, service, floor)
+    totals = Totals(stack.stored_events(cfg.database_url), queued)
+    rep = report.build(cfg.settings(), cfg.connections, rounds, service, totals)
     print(report.render(rep))
     print(f"results: {report.write(rep, RESULTS / 'webhook.json')}")
     ok = report.valid(rep) and (report.targets_hold(rep) or not cfg.enforce_targets)
