@@ -151,7 +151,7 @@ def render(rep: dict[str, Any]) -> str:
     for n, r in enumerate(rep["rounds"], 1):
         lines += table(f"round {n}", r)
         lines.append(f"{'':24}full / baseline {r['ratio_pct']:.1f} %, full / floor {r['floor_pct']:.1f} %")
-    lines += [*table(f"median of {rep['rounds_run']} (requests: sum)", rep["median"]), *verdicts(rep)]
+    lines += [*table(f"median of {rep['rounds_run']}", rep["median"]), *verdicts(rep)]
     service = rep["service_time"]
     if service:
         lines += ["", f"service time: {service['connections']} connections (one per worker, no queueing)"]
