@@ -20,12 +20,15 @@ class KeptConnections:
     pool's reset on return, about 60 µs of CPU per callback here, a tenth of the webhook's own work.
     A kept connection goes back to the pool after any error inside `connection()` (the pool's reset
     then finds a broken one and discards it, so the next callback gets a fresh one) and after
-    `recycle` seconds, like the pool's own recycling, and when its thread has ended. A forked
-    child never uses its parent's.
+    `recycle` seconds, like the pool's own recycling, and when its thread has ended. At most
+    `limit` connections are kept (by default the pool's size); a thread beyond that checks one out
+    for each request, as before, so no threading model can drain the pool. A forked child never
+    uses its parent's.
     """
 
-    def __init__(self, engine: Engine, recycle: float = POOL_RECYCLE) -> None:
+    def __init__(self, engine: Engine, recycle: float = POOL_RECYCLE, limit: int | None = None) -> None:
         self.engine, self.recycle = engine, recycle
+        self.limit = limit if limit is not None else _pool_size(engine)
         self._local = threading.local()
         self._lock = threading.Lock()
         self._kept: dict[Connection, tuple[int, threading.Thread]] = {}  # and the process and thread
@@ -33,6 +36,10 @@ class KeptConnections:
     @contextmanager
     def connection(self) -> Iterator[Connection]:
         conn = self._take()
+        if conn is None:  # other threads keep all there may be: a connection for this request only
+            with self.engine.connect() as once:
+                yield once
+            return
         try:
             yield conn
         except BaseException:
@@ -48,7 +55,7 @@ class KeptConnections:
             if pid == os.getpid():  # a parent's connection is the parent's to close
                 conn.close()
 
-    def _take(self) -> Connection:
+    def _take(self) -> Connection | None:
         local, pid = self._local, os.getpid()
         conn: Connection | None = getattr(local, "conn", None)
         if conn is not None and local.pid == pid:
@@ -56,20 +63,24 @@ class KeptConnections:
                 return conn
             self._give_back(conn)
         self._give_back_orphans(pid)
+        with self._lock:
+            if len(self._kept) >= self.limit:
+                return None
         conn = self.engine.connect()
-        local.conn, local.pid, local.until = conn, pid, time.monotonic() + self.recycle
         with self._lock:
             self._kept[conn] = (pid, threading.current_thread())
+        local.conn, local.pid, local.until = conn, pid, time.monotonic() + self.recycle
         return conn
 
     def _give_back_orphans(self, pid: int) -> None:
         """Give back what threads that have ended kept: a server with a thread per request
-        (werkzeug's) would otherwise hold a connection for every request it served."""
+        (werkzeug's) would otherwise hold a connection for every request it served. What a
+        parent process kept is forgotten here, not closed: it is the parent's."""
         with self._lock:
-            orphans = [c for c, (p, thread) in self._kept.items() if p == pid and not thread.is_alive()]
-            for conn in orphans:
+            ended = [c for c, (p, thread) in self._kept.items() if p == pid and not thread.is_alive()]
+            for conn in [c for c, (p, _) in self._kept.items() if p != pid] + ended:
                 del self._kept[conn]
-        for conn in orphans:
+        for conn in ended:
             conn.close()
 
     def _give_back(self, conn: Connection) -> None:
@@ -77,3 +88,8 @@ class KeptConnections:
         with self._lock:
             self._kept.pop(conn, None)
         conn.close()
+
+
+def _pool_size(engine: Engine) -> int:
+    size = getattr(engine.pool, "size", None)
+    return int(size()) if callable(size) else 1

@@ -88,3 +88,41 @@ def test_what_an_ended_thread_kept_goes_back_to_the_pool(hot_engine, kept):
         worker.start()
         worker.join()
     assert checked_out(hot_engine) <= 1
+
+
+def test_threads_beyond_the_limit_use_a_connection_per_request(hot_engine):
+    """No threading model (greenlets that never end, say) can make the kept connections drain the pool."""
+    kept = KeptConnections(hot_engine, limit=2)
+    release, got = threading.Event(), []
+
+    def hold():
+        with kept.connection() as conn:
+            got.append(conn)
+        release.wait(timeout=10)
+
+    holders = [threading.Thread(target=hold) for _ in range(2)]
+    for thread in holders:
+        thread.start()
+    while len(got) < 2:
+        threading.Event().wait(0.01)
+    with kept.connection() as extra:
+        assert extra not in got and extra.execute(text("SELECT 1")).scalar() == 1
+        assert checked_out(hot_engine) == 3
+    assert extra.closed and checked_out(hot_engine) == 2  # handed back after the request
+    release.set()
+    for thread in holders:
+        thread.join()
+    kept.close_all()
+    assert checked_out(hot_engine) == 0
+
+
+def test_a_forked_child_forgets_its_parents_connections_without_closing_them(hot_engine, kept, monkeypatch):
+    with kept.connection() as parents:
+        pass
+    monkeypatch.setattr("models.kept.os.getpid", lambda: -1)  # as in a child after fork
+    with kept.connection() as childs:
+        assert childs is not parents
+    assert not parents.closed and list(kept._kept) == [childs]
+    monkeypatch.undo()
+    parents.close()
+    childs.close()
