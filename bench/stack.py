@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 from rq import Queue
 from sqlalchemy.engine import URL, make_url
 
+from bench.baseline import FLOOR_DDL, FLOOR_TABLE
 from models import migrate
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/tiefen_bench"
@@ -69,16 +70,18 @@ def redis_client(redis_url: str) -> Redis:
     return Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
 
 
-def stored_events(database_url: str) -> int:
+def row_count(database_url: str, table: str) -> int:
     with psycopg.connect(libpq_url(make_url(database_url))) as conn:
-        row = conn.execute("SELECT count(*) FROM inbound_events").fetchone()
+        row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()
     return int(row[0]) if row else 0
+
+
+def stored_events(database_url: str) -> int:
+    return row_count(database_url, "inbound_events")
 
 
 def prepare_floor(database_url: str) -> str:
     """The floor server's table, in the bench's (already prepared) database; returns its libpq URL."""
-    from bench.baseline import FLOOR_DDL
-
     dsn = libpq_url(make_url(database_url))
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(FLOOR_DDL)
@@ -86,31 +89,11 @@ def prepare_floor(database_url: str) -> str:
 
 
 def floor_rows(database_url: str) -> int:
-    from bench.baseline import FLOOR_TABLE
-
-    with psycopg.connect(libpq_url(make_url(database_url))) as conn:
-        row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(FLOOR_TABLE))).fetchone()
-    return int(row[0]) if row else 0
+    return row_count(database_url, FLOOR_TABLE)
 
 
 def queued_jobs(redis_url: str) -> int:
     return int(Queue(EVENTS_QUEUE, connection=redis_client(redis_url)).count)
-
-
-def cpu_ticks() -> tuple[int, int]:
-    """(all, stolen) CPU ticks of this machine since boot, from /proc/stat; (0, 0) where there is none.
-    Steal is the time a virtual machine's CPUs were ready but the hypervisor ran someone else."""
-    try:
-        with open("/proc/stat") as stat:
-            ticks = [int(v) for v in stat.readline().split()[1:]]
-    except (OSError, ValueError):
-        return 0, 0
-    return sum(ticks[:8]), ticks[7] if len(ticks) > 7 else 0
-
-
-def steal_pct(before: tuple[int, int], after: tuple[int, int]) -> float:
-    total = after[0] - before[0]
-    return round(100 * (after[1] - before[1]) / total, 1) if total > 0 else 0.0
 
 
 def settled(read: Callable[[], int], quiet: float = 1.0, timeout: float = 15.0) -> int:

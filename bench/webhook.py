@@ -30,13 +30,14 @@ from typing import Any
 from bench import entry, report, stack
 from bench.bodies import APPID, TOKEN, BodyFactory, signed_path, templates, wechat_server
 from bench.load import LoadResult, LoadSpec, pick_generator, run_load
+from bench.points.cpu import MachineTicks
 from bench.report import Pair, Round, Totals
 from bench.servers import ROOT, WORKERS, ServerSpec, gunicorn
 from config import Settings, parse_bool
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MAX_SECONDS = 240.0  # one signed timestamp serves a whole run: stay inside the 300 s replay window
-MAX_ROUNDS = 9  # each run of a server needs its own `run` number for its openids and MsgIds (bodies.MAX_RUN)
+MAX_ROUNDS = 9  # 3 runs a round, each with a `run` number of its own for its openids (bodies.MAX_RUN)
 
 
 @dataclass(frozen=True)
@@ -150,9 +151,9 @@ class Urls:
 
 def measured(url: str, run: int, cfg: Config) -> tuple[LoadResult, float]:
     """One measured run and the share of the machine's CPU time the hypervisor stole during it."""
-    before = stack.cpu_ticks()
+    before = MachineTicks.now()
     result = push(url, run, cfg.seconds, cfg.connections, cfg)
-    return result, stack.steal_pct(before, stack.cpu_ticks())
+    return result, MachineTicks.now().stolen_pct_since(before)
 
 
 def counted(url: str, run: int, cfg: Config, count: Callable[[], int]) -> tuple[LoadResult, float, int]:

@@ -59,6 +59,14 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.fixture
+def hot_engine(database_url: str) -> Iterator[Engine]:
+    """An autocommit engine like the webhook's (a short pool timeout: a drained pool fails fast)."""
+    engine = make_engine(database_url, isolation_level="AUTOCOMMIT", pool_timeout=2)
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture(autouse=True)
 def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     """Tests commit for real (the webhook does); empty every table afterwards."""

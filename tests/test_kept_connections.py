@@ -8,19 +8,11 @@ import pytest
 from sqlalchemy import text
 
 from bot.protocol import parse
-from models.base import make_engine
 from models.kept import KeptConnections
 from services import inbound
 from services.accounts import save_account
 from tests.bot.test_parse import callback
 from tests.conftest import REAL
-
-
-@pytest.fixture
-def hot_engine(database_url):
-    engine = make_engine(database_url, isolation_level="AUTOCOMMIT", pool_timeout=2)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ def process_seconds(pids: list[int]) -> float:
 class MachineTicks:
     busy: int
     total: int
+    stolen: int = 0  # ticks this virtual machine's CPUs were ready but the hypervisor ran someone else
 
     @classmethod
     def now(cls) -> MachineTicks:
@@ -34,8 +35,14 @@ class MachineTicks:
         except OSError:
             return cls(0, 0)
         idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
-        return cls(sum(values) - idle, sum(values))
+        return cls(sum(values) - idle, sum(values), values[7] if len(values) > 7 else 0)
 
     def busy_pct_since(self, before: MachineTicks) -> float:
+        return self._pct_since(before, self.busy - before.busy)
+
+    def stolen_pct_since(self, before: MachineTicks) -> float:
+        return self._pct_since(before, self.stolen - before.stolen)
+
+    def _pct_since(self, before: MachineTicks, ticks: int) -> float:
         total = self.total - before.total
-        return round(100 * (self.busy - before.busy) / total, 1) if total else 0.0
+        return round(100 * ticks / total, 1) if total else 0.0

@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from bot.protocol import parse
 from models import InboundEvent
-from models.base import make_engine
 from services import inbound
 from services.accounts import save_account
 from tests.bot.test_parse import callback
@@ -18,13 +17,6 @@ def account_id(session):
     account, _ = save_account(session, "wxinbound0000001", "收件测试", "inboundtoken")
     session.commit()
     return account.id
-
-
-@pytest.fixture
-def hot_engine(database_url):
-    engine = make_engine(database_url, isolation_level="AUTOCOMMIT")
-    yield engine
-    engine.dispose()
 
 
 def text(n: int):
