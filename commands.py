@@ -8,8 +8,8 @@ from flask.cli import AppGroup
 from wechatpy.exceptions import WeChatClientException
 
 from models import migrate
-from rules.menu import default_menu
-from services import accounts as account_service
+from rules.inbound.menu import default_menu
+from services.accounts import registry as account_service
 from wechat.client import client_for
 
 db_cli = AppGroup("db", help="The database schema.")
@@ -112,7 +112,7 @@ def outbox_sweep(grace: int) -> None:
 def kol_rebuild() -> None:
     """Score every member of every account from scratch (the scheduled job only scores changes)."""
     from models import Account
-    from services.segments import STEPS
+    from services.segments.scoring import STEPS
     from tasks.segments import score_members
 
     with _tiefen().sessions() as session:

@@ -7,7 +7,7 @@ import time
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
-from services.accounts import AccountRef, find_account, sync_account
+from services.accounts.registry import AccountRef, find_account, sync_account
 
 CACHE_SECONDS = 30.0  # an `account add` reaches every web process within this
 

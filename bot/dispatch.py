@@ -8,11 +8,11 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import Connection
 
-from rules import replies
-from rules.menu import CLICK_COMMANDS
-from rules.messages import USER_MESSAGES, Inbound
-from services.accounts import AccountRef
-from services.programme import ProgrammeConfig
+from rules.inbound import replies
+from rules.inbound.menu import CLICK_COMMANDS
+from rules.inbound.messages import USER_MESSAGES, Inbound
+from services.accounts.registry import AccountRef
+from services.points.programme import ProgrammeConfig
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ import time
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from services import programme
-from services.programme import ProgrammeConfig
+from services.points import programme
+from services.points.programme import ProgrammeConfig
 
 CACHE_SECONDS = 30.0  # a task edited through the API reaches every web process within this
 

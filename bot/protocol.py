@@ -19,7 +19,7 @@ from wechatpy.messages import MESSAGE_TYPES
 from wechatpy.utils import WeChatSigner
 
 from rules.clock import timestamp_fresh
-from rules.messages import Inbound
+from rules.inbound.messages import Inbound
 
 OPENID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 QR_SCENE = "qrscene_"  # a follow through a parametric QR code: EventKey qrscene_<scene>

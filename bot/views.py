@@ -11,9 +11,9 @@ from wechatpy.replies import ImageReply, TextReply
 
 from bot import bp, protocol
 from bot.dispatch import Ctx, Reply, route_for
-from rules.messages import Inbound
-from services import inbound
-from services.accounts import AccountRef
+from rules.inbound.messages import Inbound
+from services.accounts.registry import AccountRef
+from services.inbound import outbox as inbound
 from tasks import wake_drainer
 
 log = logging.getLogger(__name__)

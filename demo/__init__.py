@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from app import create_app
 from demo import campaign, customers, referrals, report, shop
 from models import Account, Campaign, migrate, utcnow
-from services import journeys
+from services.campaigns import journeys
 from simulator.api import create_api_app
 from simulator.customer import WeChatServer
 from simulator.server import serve_in_thread

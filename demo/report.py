@@ -23,7 +23,8 @@ from models import (
     TierRow,
     utcnow,
 )
-from services import referral_graph, segment_reports
+from services.referrals import graph as referral_graph
+from services.segments import reports as segment_reports
 from simulator.state import SimulatorState
 
 TASK_NAMES = {

@@ -26,7 +26,7 @@ class Campaign(Base):
     name: Mapped[str] = mapped_column(String(60))
     status: Mapped[str] = mapped_column(String(16), default="draft")  # draft|scheduled|sending|paused|done…
     kind: Mapped[str] = mapped_column(String(8), default="campaign")  # campaign | journey
-    audience: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the segment: see rules/audience.py
+    audience: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # see rules/campaigns/audience.py
     variants: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # code, split, title, summary
     page: Mapped[str] = mapped_column(String(40), default="campaign")  # the H5 landing page template
     send_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: now

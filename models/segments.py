@@ -21,7 +21,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, BigId, UTCDateTime, utcnow
-from rules.segments import PARTS
+from rules.segments.scoring import PARTS
 
 
 class ScoreParts(TypeDecorator[dict[str, Any]]):

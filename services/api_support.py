@@ -1,7 +1,7 @@
 """What the merchant API needs that the other services lack: settings, tiers, rewards, lookups.
 
 Checks take what JSON gave (`object`) and return problems in words a merchant understands,
-like `rules.orders.order_problems` and `services.rewards.reward_problems`.
+like `rules.points.orders.order_problems` and `services.points.rewards.reward_problems`.
 """
 
 from __future__ import annotations
@@ -26,15 +26,15 @@ from models import (
     TierRow,
     utcnow,
 )
-from rules import messages
-from rules.lots import ExpiryMode
-from rules.points import CUSTOM_PREFIX, is_valid_action
-from rules.segments import weight_problems
-from services import programme
-from services.inbound import record_api_event
-from services.orders import UnknownMember
-from services.reviews import decide_review
-from services.rewards import reward_problems
+from rules.inbound import messages
+from rules.points.lots import ExpiryMode
+from rules.points.tasks import CUSTOM_PREFIX, is_valid_action
+from rules.segments.scoring import weight_problems
+from services.inbound.outbox import record_api_event
+from services.points import programme
+from services.points.orders import UnknownMember
+from services.points.reviews import decide_review
+from services.points.rewards import reward_problems
 
 MAX_INT = 2_147_483_647  # what a PostgreSQL integer column holds
 SETTINGS = (

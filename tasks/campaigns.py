@@ -24,9 +24,11 @@ from sqlalchemy import select
 from wechatpy.exceptions import WeChatClientException
 
 from models import Account, Campaign, Delivery, MassSend, Member, utcnow
-from rules.planner import Rules, in_quiet_hours
-from services import campaign_links, delivery, member_tokens, recurring
-from services.delivery import Claimed
+from rules.campaigns.planner import Rules, in_quiet_hours
+from services.accounts import member_tokens
+from services.campaigns import delivery, recurring
+from services.campaigns import links as campaign_links
+from services.campaigns.delivery import Claimed
 from tasks.ratelimit import TokenBucket
 from tasks.runtime import Runtime, current
 from wechat.client import client_for

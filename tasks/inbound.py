@@ -7,7 +7,7 @@ import time
 
 from sqlalchemy.exc import OperationalError
 
-from services import inbound
+from services.inbound import outbox as inbound
 from tasks import WAKE_KEY, linger, wake_drainer
 from tasks.points import announce
 from tasks.referrals import queue_posters

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from models import Account, Campaign, Journey, utcnow
-from rules.planner import Rules, in_quiet_hours
-from services import delivery, journeys
+from rules.campaigns.planner import Rules, in_quiet_hours
+from services.campaigns import delivery, journeys
 from tasks.campaigns import Sender
 from tasks.runtime import current
 

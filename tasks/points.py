@@ -9,7 +9,8 @@ from sqlalchemy import select
 from wechatpy.exceptions import WeChatClientException
 
 from models import Account, utcnow
-from services import expiry, notices, programme, tiers
+from services.points import expiry, programme, tiers
+from services.points import tier_notices as notices
 from tasks.runtime import current
 from wechat.client import client_for
 

@@ -10,7 +10,10 @@ from sqlalchemy import select
 from wechatpy.exceptions import WeChatClientException
 
 from models import Account, InboundEvent, Member, utcnow
-from services import invites, programme, referral_graph, referral_rewards
+from services.points import programme
+from services.referrals import graph as referral_graph
+from services.referrals import invitations as invites
+from services.referrals import rewards as referral_rewards
 from tasks.points import announce
 from tasks.runtime import current
 from wechat.client import client_for, nickname_of, qrcode_image

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
 from models import make_engine, make_session_factory
-from models.kept import KeptConnections
+from models.kept_connections import KeptConnections
 
 INSTANCE_PATH = Path(__file__).resolve().parent.parent / "instance"
 QUEUES = ("events", "campaigns", "scheduled")  # by purpose; workers listen in this order

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from models import Account, Programme, utcnow
-from services import programme, segments
+from services.points import programme
+from services.segments import scoring as segments
 from tasks.runtime import current
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from models import utcnow
-from services import inbound, notices
+from services.inbound import outbox as inbound
+from services.points import tier_notices as notices
 from tasks import wake_drainer
 from tasks.points import announce
 from tasks.runtime import current

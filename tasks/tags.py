@@ -11,7 +11,7 @@ from sqlalchemy import select
 from wechatpy.exceptions import WeChatClientException
 
 from models import Account, utcnow
-from services import tag_mirror
+from services.segments import tag_mirror
 from tasks.runtime import current
 from wechat.client import client_for
 

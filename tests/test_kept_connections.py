@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import text
 
 from bot.protocol import parse
-from models.kept import KeptConnections
-from services import inbound
-from services.accounts import save_account
+from models.kept_connections import KeptConnections
+from services.accounts.registry import save_account
+from services.inbound import outbox as inbound
 from tests.bot.test_parse import callback
 from tests.conftest import REAL
 
@@ -111,7 +111,7 @@ def test_threads_beyond_the_limit_use_a_connection_per_request(hot_engine):
 def test_a_forked_child_forgets_its_parents_connections_without_closing_them(hot_engine, kept, monkeypatch):
     with kept.connection() as parents:
         pass
-    monkeypatch.setattr("models.kept.os.getpid", lambda: -1)  # as in a child after fork
+    monkeypatch.setattr("models.kept_connections.os.getpid", lambda: -1)  # as in a child after fork
     with kept.connection() as childs:
         assert childs is not parents
     assert not parents.closed and list(kept._kept) == [childs]

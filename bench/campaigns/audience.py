@@ -4,7 +4,7 @@ Each query runs once untimed (a warm cache), then `repeat` times in a transactio
 Tiefen's session factory (as the merchant API runs `preview`); the budget holds when the slowest
 run is within it. The baselines are plain psycopg: the account's members counted, and members ⟕
 member_scores grouped by stage. The preview's answer is checked against the rules themselves:
-the audience fetched by a plain query, each member's facts put through `rules.planner.plan` and
+the audience fetched by a plain query, each member's facts put through `rules.campaigns.planner.plan` and
 `split_variant` in Python.
 """
 
@@ -25,8 +25,8 @@ from bench.points import db
 from bench.points.db import in_tx, repeated
 from bench.referrals.checks import check
 from models import Campaign
-from rules.planner import Facts, Rules, plan, split_variant
-from services import campaigns
+from rules.campaigns.planner import Facts, Rules, plan, split_variant
+from services.campaigns import audience as campaigns
 
 TZ = "Asia/Shanghai"
 COUNT = "SELECT count(*) FROM members WHERE account_id = %s"
@@ -34,7 +34,7 @@ GROUPED = (
     "SELECT s.stage, count(*) FROM members m LEFT JOIN member_scores s ON s.member_id = m.id "
     "WHERE m.account_id = %s GROUP BY s.stage"
 )
-AUDIENCES = {  # label: (spec, checked member by member against rules.planner)
+AUDIENCES = {  # label: (spec, checked member by member against rules.campaigns.planner)
     "sticky/deep/iron + coupon_fans": ({"stages": ["sticky", "deep", "iron"], "tags": ["coupon_fans"]}, True),
     "everyone": ({}, False),  # checked by its totals only (a million facts through Python: too long)
 }
@@ -136,7 +136,7 @@ def truth_checks(
     label: str,
     got: dict[str, Any],
 ) -> list[dict[str, Any]]:
-    """The preview against `rules.planner` over facts fetched by a plain query (no Tiefen SQL)."""
+    """The preview against `rules.campaigns.planner` over facts fetched by a plain query (no Tiefen SQL)."""
     local = now.astimezone(ZoneInfo(TZ))
     bounds = {
         "day": datetime.combine(local.date(), clock_time(), local.tzinfo),
@@ -161,9 +161,15 @@ def truth_checks(
     by_variant = {v: sum(n for (var, ch, _), n in counts.items() if var == v and ch) for v in "AB"}
     return [
         check(f"{label}: audience = members matched by a plain query", len(rows), got["audience"]),
-        check(f"{label}: by channel = rules.planner.plan over their facts", by_channel, got["by_channel"]),
-        check(f"{label}: held by reason = rules.planner.plan", dict(held), got["held"]),
-        check(f"{label}: sent by variant = rules.planner.split_variant", by_variant, got["by_variant"]),
+        check(
+            f"{label}: by channel = rules.campaigns.planner.plan over their facts",
+            by_channel,
+            got["by_channel"],
+        ),
+        check(f"{label}: held by reason = rules.campaigns.planner.plan", dict(held), got["held"]),
+        check(
+            f"{label}: sent by variant = rules.campaigns.planner.split_variant", by_variant, got["by_variant"]
+        ),
     ]
 
 

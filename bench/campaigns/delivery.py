@@ -1,4 +1,4 @@
-"""One delivery run: a campaign created through `services.campaigns.create`, `send_campaign` enqueued
+"""One delivery run: a campaign created through `services.campaigns.audience.create`, `send_campaign` enqueued
 once per worker (the API enqueues it once; a second job shares the work through SKIP LOCKED, as the
 task's docstring allows), the workers' memory sampled, their meters read, and the outcome checked
 in the database and in the simulator.

@@ -20,8 +20,8 @@ from typing import Any
 from bench.campaigns.config import Config
 from bench.points import bigledger, db
 from models import Campaign
-from rules.segments import SEGMENTS
-from services import accounts
+from rules.segments.scoring import SEGMENTS
+from services.accounts import registry as accounts
 
 APPID, SECRET, TOKEN = "wxbenchcampaigns1", "campaigns-secret", "campaignstoken"
 DELIVERY_TAG, LIMITED_TAG = "bench-delivery", "bench-limited"

@@ -34,7 +34,8 @@ from rq.job import Job
 from rq.worker import SimpleWorker
 
 import tasks.campaigns as sending
-from services import delivery, member_tokens
+from services.accounts import member_tokens
+from services.campaigns import delivery
 from tasks.ratelimit import TokenBucket
 from tasks.runtime import connect_redis
 from wechat.client import TiefenClient

@@ -11,7 +11,7 @@ from bench import stack
 from bench.points import checks, db, mix, seed, watch
 from bench.points.config import Config, app_env
 from bench.points.workers import enqueue_drains, failed_jobs, job_seconds, log_lines, rq_workers
-from services.programme import DEFAULT_TASKS
+from services.points.programme import DEFAULT_TASKS
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 TARGET_AWARDS_PER_S = 5000.0

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from rules.checkin import DEFAULT_STREAK_BONUSES, bonus_for
+from rules.points.checkins import DEFAULT_STREAK_BONUSES, bonus_for
 
 TZ = "Asia/Shanghai"
 DAYS = 10

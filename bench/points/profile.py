@@ -22,21 +22,21 @@ from bench.points import award, db, statements
 from bench.points.config import Config
 from bench.servers import ROOT
 from models import make_engine, make_session_factory
-from services import inbound
+from services.inbound import outbox as inbound
 from tasks.inbound import BATCH
 
 STAGES = [  # (module, function): what apply_batch calls, in order; _credit holds the three after it
-    ("services.inbound", "_member_ids"),
-    ("services.members", "follow_many"),
-    ("services.members", "settle_following"),
-    ("services.members", "apply_changes"),
-    ("services.awards", "harvest"),
-    ("services.programme", "load"),
-    ("services.awards", "_credit"),
-    ("services.ledger", "award_counts"),
-    ("services.ledger", "credit"),
-    ("services.tiers", "upgrade"),
-    ("services.inbound", "_mark_done"),
+    ("services.inbound.outbox", "_member_ids"),
+    ("services.accounts.members", "follow_many"),
+    ("services.accounts.members", "settle_following"),
+    ("services.accounts.members", "apply_changes"),
+    ("services.inbound.awards", "harvest"),
+    ("services.points.programme", "load"),
+    ("services.inbound.awards", "_credit"),
+    ("services.points.ledger", "award_counts"),
+    ("services.points.ledger", "credit"),
+    ("services.points.tiers", "upgrade"),
+    ("services.inbound.outbox", "_mark_done"),
 ]
 NESTED = {"ledger.award_counts", "ledger.credit"}  # inside awards._credit
 

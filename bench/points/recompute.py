@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bench.points import bigledger, db
 from bench.points.config import Config
-from services.expiry import expire_due, rebuild_balances
+from services.points.expiry import expire_due, rebuild_balances
 
 TARGET_RATIO = 2.0
 BASELINE = (

@@ -13,10 +13,10 @@ from bench.bodies import APPID, TOKEN
 from bench.points import db
 from bench.points.mix import Event, Mix, openid
 from models import EventStatus
-from rules.keys import dedup_key
-from rules.messages import API, ORDER_PAID
-from services.accounts import save_account
-from services.programme import ensure_defaults
+from rules.inbound.keys import dedup_key
+from rules.inbound.messages import API, ORDER_PAID
+from services.accounts.registry import save_account
+from services.points.programme import ensure_defaults
 
 MEMBER_COLS = (
     "id, account_id, openid, following, follow_count, points_balance, points_earned, spend_fen, created_at"

@@ -1,7 +1,7 @@
 """What the graph must look like, worked out independently: in Python over the edges fetched once.
 
 Nothing here calls Tiefen's services: the edges come from one plain query, the counts from dicts,
-the rings from the planted layout and from `rules.referral.on_rings` (a walk over child → parent).
+the rings from the planted layout and from `rules.referrals.referrals.on_rings` (a walk over child → parent).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 
-from rules.referral import on_rings
+from rules.referrals.referrals import on_rings
 
 EDGES = (
     "SELECT referrer_id, referee_id, status, bound_at FROM referrals "

@@ -15,7 +15,7 @@ from bench.points import seed as points_seed
 from bench.points.db import in_tx, repeated
 from bench.referrals import checks, seed
 from bench.referrals.config import RING_BUDGET_S, TOP_BUDGET_S, Config
-from services import referral_graph
+from services.referrals import graph as referral_graph
 
 BASELINE = "SELECT referrer_id, count(*) FROM referrals GROUP BY referrer_id"
 BASELINE_SERVER = f"SELECT count(*) FROM ({BASELINE}) s"
@@ -98,7 +98,9 @@ def run(cfg: Config) -> dict[str, Any]:
         checks.check(f"top {cfg.top} = the brute-force ranking", truth.top, got),
         checks.check("rings found = the rings planted", set(planted), found),
         checks.check(
-            "ring members = rules.referral.on_rings over the edges", truth.ring_members, report.members
+            "ring members = rules.referrals.referrals.on_rings over the edges",
+            truth.ring_members,
+            report.members,
         ),
         checks.check(
             "two-person loops = planted rings of two", sum(len(r) == 2 for r in planted), len(report.loops)

@@ -1,8 +1,8 @@
 """`python -m bench.referrals.posters`: invitation posters for 10,000 members through the simulator.
 
-The production path of a member's poster, `services.invites.poster_media` (code from `qrcode/create`,
-its image from `showqrcode`, `render_poster`, the Redis cache, `media/upload`), run for every member
-by W worker processes, each with its own session factory and wechatpy client; the access token is
+The production path of a member's poster, `services.referrals.invitations.poster_media` (code from
+`qrcode/create`, its image from `showqrcode`, `render_poster`, the Redis cache, `media/upload`), run for every
+member by W worker processes, each with its own session factory and wechatpy client; the access token is
 fetched once and shared through Redis. The simulator runs in a process of its own under gunicorn.
 Every run starts from nothing: a fresh simulator, no codes, no cached posters. After the last run,
 a second pass over the same members finds everything cached. Stage times come from wrappers around
@@ -41,8 +41,11 @@ from bench.servers import ROOT, simulator_process
 from bench.together import Together
 from bench.webhook import clean_env, git_commit
 from models import Member, make_engine, make_session_factory, utcnow
-from services import accounts, invites, members, programme
-from services.posters import HEIGHT, WIDTH, render_poster
+from services.accounts import members
+from services.accounts import registry as accounts
+from services.points import programme
+from services.referrals import invitations as invites
+from services.referrals.posters import HEIGHT, WIDTH, render_poster
 from simulator.qrcodes import render_qr_png
 from tasks.runtime import connect_redis
 from wechat.client import client_for, qrcode_image
@@ -52,7 +55,7 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 REFUSED = {"test", "test_main", "test_bench", "tiefen_bench", "tiefen_bench_points", "tiefen_bench_referrals"}
 APPID, SECRET, TOKEN = "wxbenchposters01", "posters-secret", "posterstoken"
 REDIS_KEYS = ("tiefen:poster:*", f"tiefen:wechat:{APPID}_*")  # the only keys this bench deletes
-HEADLINE = "扫码关注 成为会员"  # what services.invites.poster puts on every poster
+HEADLINE = "扫码关注 成为会员"  # what services.referrals.invitations.poster puts on every poster
 STAGES = ("qrcode/create", "showqrcode", "render", "media/upload", "redis", "db+rest")
 RESULTS = ROOT / "bench" / "results" / "posters.json"
 LOGS = RESULTS.parent

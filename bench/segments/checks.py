@@ -13,7 +13,7 @@ from typing import Any
 
 from bench.points import db
 from bench.segments.recount import Conn, programme
-from rules.segments import PARTS, SEGMENTS
+from rules.segments.scoring import PARTS, SEGMENTS
 
 # the parts are stored as a JSON array in PARTS order (models.segments.ScoreParts); ->> takes an index
 SECOND, FOLLOWS = PARTS.index("second_degree"), PARTS.index("share_follows")

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
-from rules.segments import PARTS, weights_of
+from rules.segments.scoring import PARTS, weights_of
 
 Conn = psycopg.Connection[Any]
 NOT_COUNTED = ("refused", "voided")

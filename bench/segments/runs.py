@@ -22,7 +22,7 @@ from bench.points import db
 from bench.points import seed as points_seed
 from bench.segments import checks, events, recount, scoring, seed
 from bench.segments.config import FULL_BUDGET_S, INCREMENTAL_BUDGET_S, RSS_BUDGET_BYTES, Config
-from services.segments import LATE
+from services.segments.scoring import LATE
 
 FALLBACK = "-c enable_nestloop=off"
 AFTER_FULL = ("VACUUM ANALYZE member_scores, member_tags, page_views", "CHECKPOINT")

@@ -8,7 +8,7 @@ from flask import current_app, g, request
 
 from bot.api import api
 from bot.api.errors import ApiError
-from services.accounts import AccountRef, account_for_token
+from services.accounts.registry import AccountRef, account_for_token
 
 PUBLIC = {"api.openapi"}  # the OpenAPI document needs no token
 

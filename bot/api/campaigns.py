@@ -13,8 +13,10 @@ from bot.api.auth import current_account
 from bot.api.db import read, tiefen, write
 from bot.api.errors import ApiError
 from models import Campaign, utcnow
-from rules.planner import Rules
-from services import campaign_reports, campaigns, recurring
+from rules.campaigns.planner import Rules
+from services.campaigns import audience as campaigns
+from services.campaigns import recurring
+from services.campaigns import reports as campaign_reports
 from tasks.campaigns import queue_senders
 
 FIELDS = ("name", "audience", "variants", "page", "send_at", "recurring", "quiet_start", "quiet_end")

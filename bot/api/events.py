@@ -12,7 +12,7 @@ from bot.api.errors import ApiError
 from models import utcnow
 from services import api_support
 from services.api_support import EventConflict
-from services.orders import UnknownMember
+from services.points.orders import UnknownMember
 
 
 @api.post("/events")

@@ -13,7 +13,7 @@ from bot.api.auth import current_account
 from bot.api.db import read, write
 from bot.api.errors import ApiError
 from models import Campaign, Delivery, Journey
-from services import journeys
+from services.campaigns import journeys
 
 FIELDS = ("name", "trigger", "trigger_days", "delay_minutes", "title", "summary", "cover_url", "audience")
 

@@ -12,8 +12,10 @@ from bot.api.auth import current_account
 from bot.api.db import read, write
 from bot.api.errors import ApiError
 from models import Member, utcnow
-from services import api_support, programme, statements
-from services.expiry import rebuild_balances
+from services import api_support
+from services.points import balances as statements
+from services.points import programme
+from services.points.expiry import rebuild_balances
 
 
 def _member(session: Session, openid: str) -> Member:

@@ -12,9 +12,10 @@ from bot.api.auth import current_account
 from bot.api.db import read, write
 from bot.api.errors import ApiError
 from models import utcnow
-from rules.orders import order_problems
-from services import api_support, orders
-from services.orders import InvalidOrder, OrderConflict, UnknownMember
+from rules.points.orders import order_problems
+from services import api_support
+from services.points import orders
+from services.points.orders import InvalidOrder, OrderConflict, UnknownMember
 
 
 def _order_json(session: Session, order_no: str) -> dict[str, Any]:

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from bot.api.auth import current_account
 from models import LedgerEntry, Order, OrderRefund, PointTaskRow, Programme, Review, Reward, TierRow
-from rules.segments import weights_of
-from services.programme import TASK_FIELDS
+from rules.segments.scoring import weights_of
+from services.points.programme import TASK_FIELDS
 
 
 def iso(at: datetime | None) -> str | None:

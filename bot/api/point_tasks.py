@@ -13,7 +13,7 @@ from bot.api.auth import current_account
 from bot.api.db import read, write
 from bot.api.errors import ApiError
 from services import api_support
-from services.programme import InvalidTask
+from services.points.programme import InvalidTask
 
 
 @api.get("/point-tasks")

@@ -11,8 +11,9 @@ from bot.api import api, outputs
 from bot.api.auth import current_account
 from bot.api.db import read
 from bot.api.errors import ApiError
-from services import api_support, referral_graph
-from services.referral_graph import RankedReferrer, ReferralTree, TreeNode
+from services import api_support
+from services.referrals import graph as referral_graph
+from services.referrals.graph import RankedReferrer, ReferralTree, TreeNode
 
 MAX_DEPTH = 5
 MAX_TOP = 1000

@@ -14,7 +14,8 @@ from bot.api.auth import current_account
 from bot.api.db import read, tiefen, write
 from bot.api.errors import ApiError
 from models import Channel, Member, QrCode, Referral, utcnow
-from services import referral_codes, referral_rewards
+from services.referrals import codes as referral_codes
+from services.referrals import rewards as referral_rewards
 from wechat.client import client_for, showqrcode_url
 
 STATUSES = ("held", "review", "refused", "paid", "voided", "capped")

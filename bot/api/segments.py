@@ -14,7 +14,7 @@ from bot.api.auth import current_account
 from bot.api.db import read
 from bot.api.errors import ApiError
 from models import Member, utcnow
-from services import segment_reports
+from services.segments import reports as segment_reports
 
 
 @api.get("/funnel")

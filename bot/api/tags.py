@@ -16,7 +16,8 @@ from bot.api.auth import current_account
 from bot.api.db import read, write
 from bot.api.errors import ApiError
 from models import Member, MemberTag, utcnow
-from services import api_support, tag_mirror
+from services import api_support
+from services.segments import tag_mirror
 
 
 def _member(session: Session, openid: str) -> Member:

@@ -12,8 +12,9 @@ from bot.h5 import h5
 from bot.h5.identity import Visitor, member_page
 from bot.h5.web import Refused, account_or_404, page, tiefen
 from models import Campaign, Delivery, Member, utcnow
-from models.sql import table_of
-from services import campaign_links, member_tokens
+from models.upsert import table_of
+from services.accounts import member_tokens
+from services.campaigns import links as campaign_links
 
 
 @h5.get("/<appid>/campaign/<int:campaign_id>/<variant>")

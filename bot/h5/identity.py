@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from bot.h5 import forms, h5, links, oauth
 from bot.h5.web import Refused, account_or_404, tiefen
-from services.accounts import AccountRef
+from services.accounts.registry import AccountRef
 
 log = logging.getLogger(__name__)
 SESSION_KEY, NONCE_KEY, ASIDE_KEY = "h5", "h5_n", "h5_aside"

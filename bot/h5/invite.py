@@ -11,7 +11,8 @@ from bot.h5 import h5
 from bot.h5.identity import Visitor, member_page
 from bot.h5.web import Refused, follow_points, page, tiefen
 from models import LedgerEntry, Member, Referral, utcnow
-from services import h5_support, invites
+from services.accounts import members
+from services.referrals import invitations as invites
 from wechat.client import client_for, nickname_of, qrcode_image
 
 SHOWN = {"held": "确认中", "review": "审核中", "paid": "已奖励", "capped": "已达上限", "voided": "已失效"}
@@ -22,7 +23,7 @@ SHOWN = {"held": "确认中", "review": "审核中", "paid": "已奖励", "cappe
 def invite(me: Visitor) -> tuple[str, int]:
     prog = tiefen().programmes.get(me.account.id)
     with tiefen().sessions() as session:
-        member_id = h5_support.member_id_of(session, me.account.id, me.openid)
+        member_id = members.member_id_of(session, me.account.id, me.openid)
         counts: dict[str, int] = {}
         earned = 0
         if member_id is not None:

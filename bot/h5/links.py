@@ -17,8 +17,7 @@ from urllib.parse import urlencode
 from flask import current_app, has_app_context
 
 from config import Settings
-from services.accounts import AccountRef
-from services.member_tokens import (  # noqa: F401  (links.read_member etc. are used through here)
+from services.accounts.member_tokens import (  # noqa: F401  (links.read_member etc. are used through here)
     MAX_AGE,
     SHARE_MAX_AGE,
     SHARE_PARAM,
@@ -27,6 +26,7 @@ from services.member_tokens import (  # noqa: F401  (links.read_member etc. are 
     sign_member,
     sign_share,
 )
+from services.accounts.registry import AccountRef
 
 
 def member_link(account: AccountRef, openid: str, page: str = "member", /, **params: Any) -> str:

@@ -6,13 +6,17 @@ from datetime import timedelta
 
 from flask import request
 
-from bot.h5 import figures, h5, labels
+from bot.h5 import h5
+from bot.h5 import shapes as figures
+from bot.h5 import wording as labels
 from bot.h5.identity import Visitor, member_page
 from bot.h5.web import follow_points, page, tiefen
 from models import Checkin, LedgerEntry, utcnow
-from rules.checkin import next_bonus
 from rules.clock import business_date
-from services import checkins, h5_support, statements
+from rules.points.checkins import next_bonus
+from services.accounts import members
+from services.points import balances as statements
+from services.points import checkins
 
 PER_PAGE = 20
 MAX_PAGE = 10_000
@@ -54,7 +58,7 @@ def ledger(me: Visitor) -> tuple[str, int]:
     entries: list[LedgerEntry] = []
     total = 0
     with tiefen().sessions() as session:
-        member_id = h5_support.member_id_of(session, me.account.id, me.openid)
+        member_id = members.member_id_of(session, me.account.id, me.openid)
         if member_id is not None:
             entries, total = statements.history(session, member_id, number, PER_PAGE)
             if not entries and total:  # past the last page: show the last page
@@ -81,7 +85,7 @@ def calendar(me: Visitor) -> tuple[str, int]:
     first = figures.month_of(request.args.get("month"), today)
     last = figures.month_end(first)
     with tiefen().sessions() as session:
-        member_id = h5_support.member_id_of(session, me.account.id, me.openid)
+        member_id = members.member_id_of(session, me.account.id, me.openid)
         month = checkins.calendar(session, member_id, first, last) if member_id else []
         recent = checkins.calendar(session, member_id, today - timedelta(days=1), today) if member_id else []
     streak = figures.current_streak(recent, today)

@@ -14,7 +14,7 @@ import requests
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from config import REAL_WECHAT_API, Settings
-from services.accounts import AccountRef
+from services.accounts.registry import AccountRef
 
 STATE_SALT = "tiefen-h5-oauth"
 STATE_MAX_AGE = 600  # seconds from leaving for WeChat to coming back with a code

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import g, request
 
-from bot.h5 import forms, h5, labels
+from bot.h5 import forms, h5
+from bot.h5 import wording as labels
 from bot.h5.identity import Visitor, form_token, member_action, member_page
 from bot.h5.web import follow_points, page, tiefen
 from models import utcnow
-from services import shares
-from services.shares import Profile
+from services.referrals import shares
+from services.referrals.shares import Profile
 
 DONE = {"registered": "注册成功,手机号已绑定。", "updated": "手机号已更新。"}
 PROBLEMS = {

@@ -9,15 +9,18 @@ from __future__ import annotations
 from flask import redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from bot.h5 import forms, h5, labels
+from bot.h5 import forms, h5
+from bot.h5 import wording as labels
 from bot.h5.identity import Visitor, form_token, member_action, member_page
 from bot.h5.web import Refused, page, tiefen
 from models import utcnow
-from rules import replies
-from rules.messages import REVIEW_SUBMITTED
-from rules.points import Action
-from rules.reviews import MAX_TEXT, ReviewProblem, read_review
-from services import h5_support, inbound, members, reviews
+from rules.inbound import replies
+from rules.inbound.messages import REVIEW_SUBMITTED
+from rules.points.reviews import MAX_TEXT, ReviewProblem, read_review
+from rules.points.tasks import Action
+from services.accounts import members
+from services.inbound import outbox as inbound
+from services.points import reviews
 from tasks import wake_drainer
 
 PROBLEMS = {"rating": "请选择 1 到 5 星评分", "too_long": f"评价内容最多 {MAX_TEXT} 字,请精简后再提交"}
@@ -60,8 +63,8 @@ def submit_review(me: Visitor, key: str) -> tuple[str, int]:
 def review_list(me: Visitor) -> tuple[str, int]:
     prog = tiefen().programmes.get(me.account.id)
     with tiefen().sessions() as session:
-        member_id = h5_support.member_id_of(session, me.account.id, me.openid)
-        rows = h5_support.approved_reviews(session, me.account.id, member_id)
+        member_id = members.member_id_of(session, me.account.id, me.openid)
+        rows = reviews.approved_reviews(session, me.account.id, member_id)
     items = [
         (r, liked, r.member_id == member_id, labels.local_time(r.created_at, prog.timezone))
         for r, liked in rows
@@ -73,7 +76,7 @@ def review_list(me: Visitor) -> tuple[str, int]:
 @member_action("like")
 def like(me: Visitor, key: str, review_id: int) -> Response:
     with tiefen().runtime.job_sessions.begin() as session:
-        review = h5_support.approved_review_of(session, me.account.id, review_id)
+        review = reviews.approved_review_of(session, me.account.id, review_id)
         if review is None:
             raise Refused(404, "该评价不存在。")
         standing = members.standing(session, me.account.id, me.openid)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.h5 import h5, labels
+from bot.h5 import h5
+from bot.h5 import wording as labels
 from bot.h5.identity import Visitor, form_token, member_action, member_page
 from bot.h5.web import Refused, follow_points, page, tiefen
 from models import utcnow
 from rules.clock import business_date
-from rules.lots import NotEnoughPoints
-from services import h5_support, rewards, statements
-from services.rewards import OutOfStock
+from rules.points.lots import NotEnoughPoints
+from services.accounts import members
+from services.points import balances as statements
+from services.points import rewards
+from services.points.rewards import OutOfStock
 
 
 @dataclass(frozen=True)
@@ -57,14 +60,14 @@ def _redeem(me: Visitor, key: str, reward_id: int) -> Outcome:
     prog = tiefen().programmes.get(me.account.id)
     now = utcnow()
     with tiefen().sessions() as session:
-        reward = h5_support.reward_of(session, me.account.id, reward_id)
+        reward = rewards.reward_of(session, me.account.id, reward_id)
         if reward is None:
             raise Refused(404, "该商品不存在或已下架。")
         name, price = reward.name, reward.points_price
     try:
         # the job sessions: on SQLite they take the write lock up front, so racing members queue
         with tiefen().runtime.job_sessions.begin() as session:
-            member_id = h5_support.member_id_of(session, me.account.id, me.openid)
+            member_id = members.member_id_of(session, me.account.id, me.openid)
             if member_id is None:
                 raise NotEnoughPoints(price, 0)
             done = rewards.redeem(
@@ -82,7 +85,7 @@ def _redeem(me: Visitor, key: str, reward_id: int) -> Outcome:
 def redemptions(me: Visitor) -> tuple[str, int]:
     prog = tiefen().programmes.get(me.account.id)
     with tiefen().sessions() as session:
-        member_id = h5_support.member_id_of(session, me.account.id, me.openid)
+        member_id = members.member_id_of(session, me.account.id, me.openid)
         rows = rewards.redemptions_of(session, member_id) if member_id else []
     items = [(r, name, labels.local_time(r.created_at, prog.timezone)) for r, name in rows]
     return page(

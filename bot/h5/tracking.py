@@ -22,7 +22,8 @@ from bot.h5.identity import Visitor, form_token, on_page_opened, page_arg, remem
 from bot.h5.profile import member_profile
 from bot.h5.web import account_or_404, tiefen
 from models import utcnow
-from services import h5_support, shares
+from services.accounts import members
+from services.referrals import shares
 from tasks import wake_drainer
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ def shared(appid: str) -> tuple[Response, int]:
     if page is None:
         return _answer(400, False, "page", REFUSALS["page"])
     with tiefen().runtime.job_sessions.begin() as session:
-        member_id = h5_support.member_id_of(session, account.id, openid)
+        member_id = members.member_id_of(session, account.id, openid)
         if member_id is None:
             return _answer(200, False, "not_member", REFUSALS["not_member"])
         target = _str(fields.get("target")) or ""

@@ -9,9 +9,9 @@ from flask import Response, current_app, g, render_template
 from werkzeug.exceptions import HTTPException
 
 from bot.h5 import h5
-from rules.points import Action
-from services.accounts import AccountRef
-from services.programme import ProgrammeConfig
+from rules.points.tasks import Action
+from services.accounts.registry import AccountRef
+from services.points.programme import ProgrammeConfig
 
 TEXTS = {
     400: ("请求有误", "页面参数不正确,请返回重试。"),

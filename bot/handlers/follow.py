@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.dispatch import Ctx, Reply, on
-from rules import replies
-from rules.messages import Inbound
+from rules.inbound import replies
+from rules.inbound.messages import Inbound
 
 
 @on("event", "subscribe")

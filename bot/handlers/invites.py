@@ -6,10 +6,10 @@ from __future__ import annotations
 from bot.dispatch import Ctx, Reply, command
 from bot.h5.links import member_link
 from models import utcnow
-from rules import replies
-from rules.messages import Inbound
-from rules.referral import INVITE_COMMAND
-from services.invites import usable_media
+from rules.inbound import replies
+from rules.inbound.messages import Inbound
+from rules.referrals.referrals import INVITE_COMMAND
+from services.referrals.invitations import usable_media
 
 
 @command(INVITE_COMMAND.pattern)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.dispatch import Ctx, on
-from rules.messages import Inbound
+from rules.inbound.messages import Inbound
 
 
 @on("event", "view")

@@ -6,13 +6,15 @@ from sqlalchemy.orm import Session
 
 from bot.dispatch import Ctx, Reply, command
 from bot.h5.links import member_link
-from rules import replies
-from rules.checkin import next_bonus
 from rules.clock import business_date, from_create_time
-from rules.messages import Inbound
-from rules.tiers import next_tier
-from services import checkins, members, statements
-from services.programme import ProgrammeConfig
+from rules.inbound import replies
+from rules.inbound.messages import Inbound
+from rules.points.checkins import next_bonus
+from rules.points.tiers import next_tier
+from services.accounts import members
+from services.points import balances as statements
+from services.points import checkins
+from services.points.programme import ProgrammeConfig
 
 
 @command(r"^签到$", atomic=True)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.dispatch import Ctx, Reply, command
-from rules import replies
 from rules.clock import from_create_time
-from rules.messages import Inbound
-from rules.reviews import ReviewProblem, parse_command
-from services import members, reviews
+from rules.inbound import replies
+from rules.inbound.messages import Inbound
+from rules.points.reviews import ReviewProblem, parse_command
+from services.accounts import members
+from services.points import reviews
 
 
 @command(r"^(评价|评论)", atomic=True)

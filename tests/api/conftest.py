@@ -10,8 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from services.accounts import AccountRef, issue_api_token, save_account
-from services.members import ensure_members
+from services.accounts.members import ensure_members
+from services.accounts.registry import AccountRef, issue_api_token, save_account
 
 OTHER_APPID, OTHER_TOKEN = "wxother000000002", "othertoken"
 

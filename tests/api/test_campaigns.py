@@ -1,5 +1,5 @@
 """Campaigns through the merchant API: checked on the way in, previewed and dry-run without sending;
-the planner's SQL gives what `rules.planner.plan` gives for the same facts."""
+the planner's SQL gives what `rules.campaigns.planner.plan` gives for the same facts."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from models import Campaign, ContactWindow, Delivery, Member, utcnow
-from rules.planner import Facts, Rules, plan
-from services import campaigns
+from rules.campaigns.planner import Facts, Rules, plan
+from services.campaigns import audience as campaigns
 from tests.api.conftest import error
 from tests.factories import member
 

@@ -21,7 +21,7 @@ def test_no_token_or_a_wrong_one_is_401(client, api):
 
 
 def test_a_new_token_replaces_the_old_one(app, client, api):
-    from services.accounts import issue_api_token
+    from services.accounts.registry import issue_api_token
 
     with app.extensions["tiefen"].sessions.begin() as s:
         issue_api_token(s, api.account.appid)

@@ -6,7 +6,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from models import InboundEvent, Member, Scan
-from services.accounts import save_account
+from services.accounts.registry import save_account
 from tests.factories import count, member
 
 

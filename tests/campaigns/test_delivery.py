@@ -10,9 +10,9 @@ import requests
 from sqlalchemy import select
 
 from models import Campaign, ContactWindow, Delivery, utcnow
-from rules.planner import Rules
-from services import campaigns as campaign_service
-from services import delivery
+from rules.campaigns.planner import Rules
+from services.campaigns import audience as campaign_service
+from services.campaigns import delivery
 from tasks.campaigns import resume_stalled, send_campaign
 from tests.conftest import APPID
 

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from models import Account, Campaign, Checkin, Delivery, Journey, Member, utcnow
-from services import campaigns as campaign_service
-from services import journeys
+from services.campaigns import audience as campaign_service
+from services.campaigns import journeys
 from tasks.journeys import run_journeys
 from tests.conftest import APPID
 from tests.factories import member

@@ -14,7 +14,7 @@ import requests
 from sqlalchemy import func, select
 
 from models import Campaign, Delivery, MassSend, Member, utcnow
-from services import campaigns as campaign_service
+from services.campaigns import audience as campaign_service
 from simulator import Phone
 from simulator.webhooks import WebhookConfig
 from tasks.campaigns import send_campaign

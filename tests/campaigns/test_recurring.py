@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Campaign, utcnow
-from services import recurring
+from services.campaigns import recurring
 from tasks.campaigns import run_recurring
 from tests.campaigns.test_delivery import VARIANTS, daytime  # noqa: F401  (daytime: a fixture)
 from tests.conftest import APPID

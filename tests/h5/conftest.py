@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from bot.h5 import links
-from services.accounts import AccountRef
+from services.accounts.registry import AccountRef
 from tests.conftest import APPID
 
 

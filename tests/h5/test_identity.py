@@ -10,7 +10,7 @@ import requests
 
 from app import create_app
 from bot.h5 import links
-from services.accounts import save_account
+from services.accounts.registry import save_account
 from simulator import Phone
 from simulator.pages import NOT_IN_WECHAT
 from tests.conftest import APPID

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from models import utcnow
-from services import ledger
-from services.h5_support import member_id_of
+from services.accounts.members import member_id_of
+from services.points import ledger
 from tests.conftest import APPID
 from tests.factories import shanghai
 from tests.h5.helpers import follow, text

@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 
 from bot.h5 import forms as form_tokens
 from models import InboundEvent, Programme, Review, ReviewLike
-from services.accounts import save_account
+from services.accounts.registry import save_account
 from tests.conftest import APPID
 from tests.factories import count, ledger_of
 from tests.h5.helpers import follow, forms, text

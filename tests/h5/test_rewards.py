@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.h5 import forms as form_tokens
 from models import LedgerEntry, Redemption, Reward
-from services.accounts import save_account
+from services.accounts.registry import save_account
 from tests.conftest import APPID
 from tests.factories import count, member
 from tests.h5.helpers import add_reward, follow, forms, text

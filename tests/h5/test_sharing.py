@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.h5 import links, tracking
 from models import LedgerEntry, Member, PageView, Share
-from services.accounts import save_account
+from services.accounts.registry import save_account
 from simulator import Phone
 from tests.conftest import APPID
 

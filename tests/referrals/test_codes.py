@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from models import Channel, QrCode, utcnow
-from services import referral_codes
-from services.members import ensure_members
+from services.accounts.members import ensure_members
+from services.referrals import codes as referral_codes
 from tests.conftest import APPID, SECRET
 from wechat.client import client_for
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from models import Referral, utcnow
-from services.members import ensure_members
+from services.accounts.members import ensure_members
 from tasks.referrals import scan_rings
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from models import LedgerEntry, PointTaskRow, Programme, utcnow
-from services import referral_rewards
+from services.referrals import rewards as referral_rewards
 from tasks.referrals import settle_referrals
 from tests.factories import ledger_of, member
 from tests.referrals.test_attribution import code_of, follower, referral_of

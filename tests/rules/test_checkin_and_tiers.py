@@ -1,7 +1,7 @@
 from datetime import UTC, date, datetime, timedelta
 
-from rules.checkin import DEFAULT_STREAK_BONUSES, bonus_for, next_bonus, plan_checkin, restreak
-from rules.tiers import Tier, next_tier, review_tier, tier_for
+from rules.points.checkins import DEFAULT_STREAK_BONUSES, bonus_for, next_bonus, plan_checkin, restreak
+from rules.points.tiers import Tier, next_tier, review_tier, tier_for
 
 B = DEFAULT_STREAK_BONUSES
 D = date(2026, 11, 26)

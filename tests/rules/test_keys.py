@@ -1,4 +1,4 @@
-from rules.keys import dedup_key
+from rules.inbound.keys import dedup_key
 
 
 def test_messages_are_named_by_msgid():

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
-from rules.lifecycle import Happened, plan_lifecycle
+from rules.inbound.lifecycle import Happened, plan_lifecycle
 
 T = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 

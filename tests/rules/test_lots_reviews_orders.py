@@ -2,9 +2,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from rules.lots import ExpiryMode, ExpiryPolicy, Lot, NotEnoughPoints, consume, expires_at, take_back
-from rules.orders import order_problems, refund_problems
-from rules.reviews import ReviewDraft, ReviewProblem, earns, parse_command
+from rules.points.lots import ExpiryMode, ExpiryPolicy, Lot, NotEnoughPoints, consume, expires_at, take_back
+from rules.points.orders import order_problems, refund_problems
+from rules.points.reviews import ReviewDraft, ReviewProblem, earns, parse_command
 
 NOW = datetime(2026, 11, 26, 8, tzinfo=UTC)
 

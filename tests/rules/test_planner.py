@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from rules.audience import audience_problems
-from rules.planner import Facts, Rules, in_quiet_hours, plan, split_variant
+from rules.campaigns.audience import audience_problems
+from rules.campaigns.planner import Facts, Rules, in_quiet_hours, plan, split_variant
 
 NOW = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)
 R = Rules()

@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from rules.points import (
+from rules.points.tasks import (
     Award,
     PointTask,
     Refusal,

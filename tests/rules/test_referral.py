@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from rules.referral import (
+from rules.referrals.referrals import (
     Bind,
     KnownCode,
     Settlement,

@@ -1,5 +1,5 @@
-from rules import replies
-from rules.menu import CLICK_COMMANDS, default_menu
+from rules.inbound import replies
+from rules.inbound.menu import CLICK_COMMANDS, default_menu
 
 
 def test_welcome_uses_the_accounts_own_text_or_ours():

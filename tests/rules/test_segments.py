@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rules.segments import (
+from rules.segments.scoring import (
     DEFAULT_WEIGHTS,
     SEGMENT_NAMES,
     influence,

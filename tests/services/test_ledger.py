@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select, update
 
 from models import LedgerEntry, Member, PointLot, Programme, TierChange, utcnow
-from rules.lots import NotEnoughPoints
-from services import expiry, ledger, orders
+from rules.points.lots import NotEnoughPoints
+from services.points import expiry, ledger, orders
 from tasks import wake_drainer
 from tasks.points import expire_points, review_tiers
 from tests.factories import ledger_of, member, shanghai

@@ -12,7 +12,7 @@ import pytest
 import segno
 from PIL import Image
 
-from services import posters
+from services.referrals import posters
 
 URL = "http://weixin.qq.com/q/02xGZeVBqMc_E10000w03d"
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
@@ -146,7 +146,7 @@ def test_without_a_chinese_font_the_built_in_font_draws_and_one_warning_is_logge
     monkeypatch.setattr(posters, "FONT_PATHS", ())
     monkeypatch.setattr(posters, "_fontconfig_paths", list)
 
-    with caplog.at_level(logging.WARNING, logger="services.posters"):
+    with caplog.at_level(logging.WARNING, logger="services.referrals.posters"):
         first, second = poster(), poster("小明")
 
     assert posters.poster_font() == posters.PosterFont(None)
@@ -171,7 +171,7 @@ def test_an_unreadable_font_in_the_environment_is_passed_over(
     bogus.write_bytes(b"not a font")
     monkeypatch.setenv(posters.FONT_ENV, str(bogus))
 
-    with caplog.at_level(logging.WARNING, logger="services.posters"):
+    with caplog.at_level(logging.WARNING, logger="services.referrals.posters"):
         choice = posters.poster_font()
 
     assert choice.path != str(bogus)

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from bot.protocol import parse
 from models import InboundEvent
-from services import inbound
-from services.accounts import save_account
+from services.accounts.registry import save_account
+from services.inbound import outbox as inbound
 from tests.bot.test_parse import callback
 
 

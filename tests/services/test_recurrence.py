@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.recurring import due_occurrence, recurrence_problems
+from services.campaigns.recurring import due_occurrence, recurrence_problems
 
 TZ = "Asia/Shanghai"
 # Monday 23 November 2026, 10:00 in Shanghai

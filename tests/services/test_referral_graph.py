@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from models import Referral
-from services.accounts import save_account
-from services.members import ensure_members
-from services.referral_graph import UnknownMember, mark_rings, ring_scan, top_referrers, tree
+from services.accounts.members import ensure_members
+from services.accounts.registry import save_account
+from services.referrals.graph import UnknownMember, mark_rings, ring_scan, top_referrers, tree
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 

@@ -22,8 +22,9 @@ from models import (
     Share,
     utcnow,
 )
-from services import programme, segments
-from services.members import ensure_members
+from services.accounts.members import ensure_members
+from services.points import programme
+from services.segments import scoring as segments
 
 NOW = utcnow()
 

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from models import Member, PageView, Share
-from services import shares
-from services.accounts import save_account
+from services.accounts.registry import save_account
+from services.referrals import shares
 
 TZ = "Asia/Shanghai"
 MORNING = datetime(2025, 3, 10, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai, 10 March

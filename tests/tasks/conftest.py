@@ -3,7 +3,7 @@
 import pytest
 from redis import Redis
 
-from services import segment_increments
+from services.segments import increments as segment_increments
 
 
 @pytest.fixture

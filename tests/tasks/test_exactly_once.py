@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from models import EventStatus, InboundEvent, LedgerEntry, Member, utcnow
-from services import awards
+from services.inbound import awards
 from tasks import inbound as inbound_jobs
 from tests.conftest import real_only
 from tests.factories import count, shanghai

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from models import EventStatus, InboundEvent
-from services import inbound
+from services.inbound import outbox as inbound
 from tasks import inbound as inbound_jobs
 from tasks import wake_drainer
 from tasks.sweeper import sweep_outbox

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from models import KolRun, MemberScore, MemberTag, Order, Programme, Referral, utcnow
-from services import segments
+from services.segments import scoring as segments
 from tasks.segments import score_members
 from tests.conftest import real_only
 from tests.factories import member

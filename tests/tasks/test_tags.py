@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select, update
 
 from models import Member, MemberTag, WeChatTag, utcnow
-from services import tag_mirror
-from services.members import ensure_members
+from services.accounts.members import ensure_members
+from services.segments import tag_mirror
 from tasks.tags import WeChatTags, mirror_account, mirror_tags
 from tests.conftest import APPID
 from wechat.client import client_for
@@ -143,7 +143,7 @@ def test_a_member_wechat_refuses_is_logged_skipped_and_not_asked_again(
     ids = tagged("VIP", openids)
     simulator.state.put_user(APPID, openids[6], subscribe=0)  # unfollowed; the callback never came
 
-    with caplog.at_level(logging.INFO, logger="services.tag_mirror"):
+    with caplog.at_level(logging.INFO, logger="services.segments.tag_mirror"):
         report = mirror_account(account_id)
 
     assert (report["tagged"], report["refused"]) == (9, 1)
@@ -168,7 +168,7 @@ def test_a_member_with_20_tags_is_skipped(session, simulator, tagged, account_id
         full.tag(APPID, full.create(APPID, f"外部{i}").id, ["oFull000001"])
     tagged("VIP", ["oFull000001", "oRoomy00001"])
 
-    with caplog.at_level(logging.INFO, logger="services.tag_mirror"):
+    with caplog.at_level(logging.INFO, logger="services.segments.tag_mirror"):
         report = mirror_account(account_id)
 
     assert (report["tagged"], report["refused"]) == (1, 1)
@@ -229,7 +229,7 @@ def test_past_the_tag_cap_a_tag_waits(session, simulator, tagged, account_id, ca
     tagged("B", ["oCap0000002"])
     tagged("C", ["oCap0000003"])
 
-    with caplog.at_level(logging.WARNING, logger="services.tag_mirror"):
+    with caplog.at_level(logging.WARNING, logger="services.segments.tag_mirror"):
         report = mirror_account(account_id)
 
     assert (report["created"], report["waiting"], report["capped"], report["tagged"]) == (
@@ -277,7 +277,7 @@ def test_rows_changed_while_wechat_was_told_are_told_again(session, simulator, t
 
 
 def test_the_cron_job_queues_one_mirror_per_account_with_a_secret(session, simulator, tagged, run_jobs, app):
-    from services.accounts import save_account
+    from services.accounts.registry import save_account
 
     tagged("VIP", ["oCron000001"])
     save_account(session, "wxnosecret000001", "没有密钥", "tok")

@@ -1,0 +1,186 @@
+"""Triggered journeys: who reached a journey's moment (their trigger plus the delay) and gets its
+message now — through the same planner, caps and delivery as campaigns, once per member.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, literal, select
+from sqlalchemy.orm import Session
+
+from models import Account, Campaign, Checkin, Journey, Member, MemberTag, TierChange
+from models.base import UTCDateTime, utcnow
+from rules.campaigns.audience import audience_problems
+from services.campaigns import audience as campaigns
+from services.segments.scoring import KOL_TAG
+
+TRIGGERS = {
+    "follow": "关注后",
+    "first_checkin": "第一次签到后",
+    "streak_at_risk": "连续签到快要中断(上次签到后一天未签)",
+    "inactive": "N 天没有互动",
+    "tier_up": "会员等级提升后",
+    "became_kol": "成为 KOL 候选后",
+}
+LOOKBACK = timedelta(days=2)  # a run only reaches moments this recent: a new journey does not flood
+
+DEFAULTS: list[dict[str, Any]] = [
+    {
+        "name": "新人欢迎 · 第一天",
+        "trigger": "follow",
+        "delay_minutes": 60,
+        "title": "欢迎加入,每日签到领积分",
+        "summary": "回复「签到」或点菜单签到,连续 7 天再得 50 积分",
+    },
+    {
+        "name": "新人欢迎 · 第三天",
+        "trigger": "follow",
+        "delay_minutes": 3 * 24 * 60,
+        "title": "完善资料,解锁会员福利",
+        "summary": "绑定手机号,生日月有惊喜",
+    },
+    {
+        "name": "连续签到提醒",
+        "trigger": "streak_at_risk",
+        "trigger_days": 3,
+        "delay_minutes": 18 * 60,  # 18:00 of the day they have not checked in yet
+        "title": "今天还没签到哦",
+        "summary": "别让连续签到中断,签到继续领积分",
+    },
+    {
+        "name": "唤醒 · 14 天未互动",
+        "trigger": "inactive",
+        "trigger_days": 14,
+        "delay_minutes": 0,
+        "title": "好久不见,送你一张回归券",
+        "summary": "回来看看,积分兑换有新品",
+    },
+]
+
+
+def ensure_defaults(session: Session, account_id: int) -> None:
+    """Seed the onboarding series and re-activation journeys of a new account (disabled ones stay)."""
+    if session.scalar(select(func.count()).where(Journey.account_id == account_id)):
+        return
+    since = session.scalar(select(Account.created_at).where(Account.id == account_id))
+    for d in DEFAULTS:  # they stand since the account does: its first followers are welcomed too
+        create(session, account_id, d).created_at = since or utcnow()
+
+
+class InvalidJourney(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def create(session: Session, account_id: int, body: dict[str, Any]) -> Journey:
+    problems = journey_problems(session, account_id, body)
+    if problems:
+        raise InvalidJourney(problems)
+    variant = {"code": "A", "split": 100, "title": body["title"], "summary": body["summary"]}
+    if body.get("cover_url"):
+        variant["cover_url"] = body["cover_url"]
+    campaign = Campaign(
+        account_id=account_id,
+        name=body["name"],
+        kind="journey",
+        status="sending",
+        audience=body.get("audience", {}),
+        variants=[variant],
+    )
+    session.add(campaign)
+    session.flush()
+    journey = Journey(
+        account_id=account_id,
+        name=body["name"],
+        trigger=body["trigger"],
+        trigger_days=body.get("trigger_days"),
+        delay_minutes=body.get("delay_minutes", 0),
+        campaign_id=campaign.id,
+    )
+    session.add(journey)
+    session.flush()
+    return journey
+
+
+def journey_problems(session: Session, account_id: int, body: dict[str, Any]) -> list[str]:
+    variant = {"code": "A", "split": 100, "title": body.get("title"), "summary": body.get("summary")}
+    problems = [p.replace("variant 1: ", "") for p in campaigns.variant_problems([variant])]
+    name = body.get("name")
+    if not isinstance(name, str) or not 1 <= len(name) <= 60:
+        problems.append("name must be 1-60 characters")
+    trigger = body.get("trigger")
+    if trigger not in TRIGGERS:
+        problems.append(f"trigger must be one of {', '.join(TRIGGERS)}")
+    days = body.get("trigger_days")
+    if trigger in ("inactive", "streak_at_risk") and not (isinstance(days, int) and 1 <= days <= 365):
+        problems.append(f"{trigger} needs trigger_days, 1-365")
+    delay = body.get("delay_minutes", 0)
+    if not isinstance(delay, int) or isinstance(delay, bool) or not 0 <= delay <= 60 * 24 * 90:
+        problems.append("delay_minutes must be 0-129600")
+    tiers = set(session.scalars(select(Member.tier_code).where(Member.account_id == account_id).distinct()))
+    problems += audience_problems(
+        body.get("audience", {}), {t for t in tiers if t} | {"normal", "silver", "gold"}
+    )
+    return problems
+
+
+def moments(journey: Journey, now: datetime, tz_day_start: datetime) -> Any:
+    """A SELECT of (member_id, at): each member's trigger moment for this journey."""
+    a = journey.account_id
+    if journey.trigger == "follow":
+        return select(Member.id.label("member_id"), Member.first_followed_at.label("at")).where(
+            Member.account_id == a, Member.first_followed_at.is_not(None)
+        )
+    if journey.trigger == "first_checkin":
+        return (
+            select(Checkin.member_id.label("member_id"), func.min(Checkin.created_at).label("at"))
+            .where(Checkin.account_id == a)
+            .group_by(Checkin.member_id)
+        )
+    if journey.trigger == "streak_at_risk":  # checked in yesterday with a streak, not yet today
+        last = (
+            select(
+                Checkin.member_id,
+                func.max(Checkin.day).label("day"),
+                func.max(Checkin.streak).label("streak"),
+            )
+            .where(Checkin.account_id == a)
+            .group_by(Checkin.member_id)
+            .subquery()
+        )
+        yesterday = (tz_day_start - timedelta(days=1)).date()
+        return select(
+            last.c.member_id.label("member_id"), literal(tz_day_start, UTCDateTime()).label("at")
+        ).where(last.c.day == yesterday, last.c.streak >= (journey.trigger_days or 3))
+    if journey.trigger == "inactive":
+        days = timedelta(days=journey.trigger_days or 14)
+        return select(Member.id.label("member_id"), Member.last_interaction_at.label("at")).where(
+            Member.account_id == a, Member.last_interaction_at < now - days
+        )
+    if journey.trigger == "tier_up":
+        return (
+            select(TierChange.member_id.label("member_id"), func.max(TierChange.changed_at).label("at"))
+            .where(TierChange.account_id == a, TierChange.reason == "upgrade")
+            .group_by(TierChange.member_id)
+        )
+    return select(MemberTag.member_id.label("member_id"), MemberTag.created_at.label("at")).where(
+        MemberTag.account_id == a, MemberTag.tag == KOL_TAG, MemberTag.removed_at.is_(None)
+    )
+
+
+def due(journey: Journey, now: datetime, tz_day_start: datetime) -> Any:
+    """Member ids whose moment (plus the delay) has come, recently, and after the journey began.
+
+    For "inactive" the moment is when they went quiet plus the days: the delay counts from there.
+    """
+    m = moments(journey, now, tz_day_start).subquery()
+    delay = timedelta(minutes=journey.delay_minutes)
+    if journey.trigger == "inactive":
+        delay += timedelta(days=journey.trigger_days or 14)
+        return select(m.c.member_id).where(m.c.at <= now - delay, m.c.at > now - delay - LOOKBACK)
+    return select(m.c.member_id).where(
+        and_(m.c.at <= now - delay, m.c.at > now - delay - LOOKBACK, m.c.at >= journey.created_at)
+    )

@@ -1,0 +1,123 @@
+"""Orders from the merchant's shop: stored once by order number, refunds by refund number."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Member, Order, OrderRefund
+from rules.inbound import messages
+from rules.points.orders import order_problems, refund_problems
+from services.inbound.outbox import record_api_event
+
+
+class InvalidOrder(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+class UnknownMember(LookupError):
+    """No member of this account has that openid (they never followed)."""
+
+
+class UnknownOrder(LookupError):
+    """No order of this account has that number."""
+
+
+class OrderConflict(ValueError):
+    """The same order (or refund) number came again with different contents."""
+
+
+def post_order(
+    session: Session,
+    account_id: int,
+    openid: str,
+    order_no: object,
+    amount_fen: object,
+    paid_at: datetime | None,
+    now: datetime,
+) -> tuple[Order, bool]:
+    """Store a paid order and put it in the outbox; the same order again returns the first (False)."""
+    problems = order_problems(order_no, amount_fen, paid_at, now)
+    if problems:
+        raise InvalidOrder(problems)
+    assert isinstance(order_no, str) and isinstance(amount_fen, int)
+    member_id = session.scalar(
+        select(Member.id).where(Member.account_id == account_id, Member.openid == openid)
+    )
+    if member_id is None:
+        raise UnknownMember(openid)
+    found = session.scalar(select(Order).where(Order.account_id == account_id, Order.order_no == order_no))
+    if found is not None:
+        if (found.member_id, found.amount_fen) != (member_id, amount_fen):
+            raise OrderConflict(f"order {order_no} was posted before with a different member or amount")
+        return found, False
+    order = Order(
+        account_id=account_id,
+        member_id=member_id,
+        order_no=order_no,
+        amount_fen=amount_fen,
+        refunded_fen=0,
+        paid_at=paid_at or now,
+        created_at=now,
+    )
+    session.add(order)
+    session.flush()
+    payload = {"order_no": order_no, "amount_fen": amount_fen, "paid_at": order.paid_at.isoformat()}
+    record_api_event(
+        session,
+        account_id,
+        openid,
+        messages.ORDER_PAID,
+        str(order.id),
+        f"order:{order.id}",
+        payload,
+        order.paid_at,
+    )
+    return order, True
+
+
+def refund_order(
+    session: Session, account_id: int, order_no: str, refund_no: object, refund_fen: object, now: datetime
+) -> tuple[Order, OrderRefund, bool]:
+    """Refund part or all of an order once per refund number; the drain takes back its points."""
+    if not isinstance(refund_no, str) or not 1 <= len(refund_no) <= 64:
+        raise InvalidOrder(["refund_no must be 1-64 characters"])
+    if not isinstance(refund_fen, int) or isinstance(refund_fen, bool):
+        raise InvalidOrder(["refund_fen must be a positive whole number of fen"])
+    order = session.scalar(
+        select(Order).where(Order.account_id == account_id, Order.order_no == order_no).with_for_update()
+    )
+    if order is None:
+        raise UnknownOrder(order_no)
+    found = session.scalar(
+        select(OrderRefund).where(OrderRefund.order_id == order.id, OrderRefund.refund_no == refund_no)
+    )
+    if found is not None:
+        if found.refund_fen != refund_fen:
+            raise OrderConflict(f"refund {refund_no} was posted before with {found.refund_fen} fen")
+        return order, found, False
+    problems = refund_problems(refund_fen, order.amount_fen, order.refunded_fen)
+    if problems:
+        raise InvalidOrder(problems)
+    assert isinstance(refund_fen, int)
+    refund = OrderRefund(order_id=order.id, refund_no=refund_no, refund_fen=refund_fen, refunded_at=now)
+    session.add(refund)
+    order.refunded_fen += refund_fen
+    session.flush()
+    openid = session.scalar(select(Member.openid).where(Member.id == order.member_id)) or ""
+    payload = {"order_no": order_no, "refund_no": refund_no, "refund_fen": refund_fen}
+    record_api_event(
+        session,
+        account_id,
+        openid,
+        messages.ORDER_REFUNDED,
+        str(refund.id),
+        f"refund:{refund.id}",
+        payload,
+        now,
+    )
+    return order, refund, True

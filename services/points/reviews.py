@@ -1,0 +1,128 @@
+"""Reviews (评价): written by text or the H5 form, approved by the merchant when the programme asks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from models import Review, ReviewLike
+from models.upsert import table_of, upsert
+from rules.clock import business_date
+from rules.points.earnings import UsageBook
+from rules.points.reviews import ReviewDraft, earns
+from rules.points.tasks import Action, Award, decide, week_of
+from services.points import ledger
+from services.points.programme import ProgrammeConfig
+
+
+@dataclass(frozen=True)
+class Submitted:
+    review_id: int | None  # None: this source was submitted before
+    status: str
+    points: int | None  # what it should earn, as far as the reply can tell
+    refusal: str | None
+
+
+def submit(
+    session: Session,
+    prog: ProgrammeConfig,
+    member_id: int,
+    tier: str | None,
+    draft: ReviewDraft,
+    source_key: str,
+    at: datetime,
+) -> Submitted:
+    """Store a review once per source; say what it should earn (the drain decides for good)."""
+    status = "pending" if prog.review_approval else "approved"
+    row = {
+        "account_id": prog.account_id,
+        "member_id": member_id,
+        "rating": draft.rating,
+        "text": draft.text,
+        "status": status,
+        "source_key": source_key,
+        "like_count": 0,
+        "created_at": at,
+    }
+    stmt = (
+        upsert(session, Review)
+        .values(row)
+        .on_conflict_do_nothing(index_elements=["account_id", "source_key"])
+    )
+    review_id = session.execute(stmt.returning(Review.id)).scalar_one_or_none()
+    task = prog.tasks.get(Action.REVIEW)
+    refusal = earns(draft, task.min_length, task.min_rating) if task else "disabled"
+    if refusal:
+        return Submitted(review_id, status, None, refusal)
+    day = business_date(at, prog.timezone)
+    who = {Action.REVIEW.value: {member_id}}
+    book = UsageBook(*ledger.award_counts(session, prog.account_id, who, who, week_of(day)))
+    decision = decide(task, book.usage(member_id, Action.REVIEW, day), at, tier, "")
+    if isinstance(decision, Award):
+        return Submitted(review_id, status, decision.points, None)
+    return Submitted(review_id, status, None, decision.reason)
+
+
+def decide_review(
+    session: Session, account_id: int, review_id: int, approve: bool, now: datetime
+) -> Review | None:
+    """Approve or reject a pending review; None if there is no such review of this account."""
+    review = session.scalar(
+        select(Review).where(Review.id == review_id, Review.account_id == account_id).with_for_update()
+    )
+    if review is None:
+        return None
+    if review.status == "pending":
+        review.status, review.decided_at = ("approved" if approve else "rejected"), now
+        session.flush()
+    return review
+
+
+def like(session: Session, review_id: int, member_id: int) -> bool:
+    """One like per member per review; True when this one counted."""
+    stmt = upsert(session, ReviewLike).values(review_id=review_id, member_id=member_id)
+    liked = session.execute(
+        stmt.on_conflict_do_nothing(index_elements=["review_id", "member_id"]).returning(ReviewLike.id)
+    )
+    if liked.first() is None:
+        return False
+    session.execute(
+        update(table_of(Review)).where(Review.id == review_id).values(like_count=Review.like_count + 1)
+    )
+    return True
+
+
+def approved_reviews(
+    session: Session, account_id: int, member_id: int | None, limit: int = 30
+) -> list[tuple[Review, bool]]:
+    """The account's latest approved reviews, each with whether `member_id` liked it."""
+    reviews = list(
+        session.scalars(
+            select(Review)
+            .where(Review.account_id == account_id, Review.status == "approved")
+            .order_by(Review.id.desc())
+            .limit(limit)
+        )
+    )
+    liked: set[int] = set()
+    if member_id is not None and reviews:
+        liked = set(
+            session.scalars(
+                select(ReviewLike.review_id).where(
+                    ReviewLike.member_id == member_id, ReviewLike.review_id.in_([r.id for r in reviews])
+                )
+            )
+        )
+    return [(r, r.id in liked) for r in reviews]
+
+
+def approved_review_of(session: Session, account_id: int, review_id: int) -> Review | None:
+    """An approved review of this account; None for a pending, rejected or another account's one."""
+    return session.scalar(
+        select(Review).where(
+            Review.id == review_id, Review.account_id == account_id, Review.status == "approved"
+        )
+    )

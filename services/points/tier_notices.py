@@ -1,0 +1,73 @@
+"""Service notices (template messages) about tier changes: what to send, and marking it sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Account, Member, Programme, TierChange, TierRow
+from rules.inbound import replies
+
+
+@dataclass(frozen=True)
+class Notice:
+    change_id: int
+    appid: str
+    secret: str | None
+    openid: str
+    template_id: str | None
+    data: dict[str, dict[str, str]]
+
+
+def pending_notice(session: Session, change_id: int) -> Notice | None:
+    """The template message for a tier change not yet announced; None once it was (or cannot be)."""
+    row = session.execute(
+        select(TierChange, Member.openid, Account, Programme.tier_template_id)
+        .join(Member, Member.id == TierChange.member_id)
+        .join(Account, Account.id == TierChange.account_id)
+        .join(Programme, Programme.account_id == TierChange.account_id)
+        .where(
+            TierChange.id == change_id, TierChange.notified_at.is_(None), TierChange.notify_error.is_(None)
+        )
+    ).first()
+    if row is None:
+        return None
+    change, openid, account, template_id = row
+    name = session.scalar(
+        select(TierRow.name).where(TierRow.account_id == account.id, TierRow.code == change.to_code)
+    )
+    when = change.changed_at.astimezone(ZoneInfo(account.timezone)).strftime("%Y-%m-%d %H:%M")
+    data = {
+        "first": {"value": replies.tier_changed(name or "普通会员", change.reason == "upgrade")},
+        "keyword1": {"value": name or "普通会员"},
+        "keyword2": {"value": when},
+        "remark": {"value": "点击查看会员权益"},
+    }
+    return Notice(change.id, account.appid, account.secret, openid, template_id, data)
+
+
+def mark(session: Session, change_id: int, now: datetime, error: str | None = None) -> None:
+    change = session.get(TierChange, change_id)
+    if change is not None:
+        if error is None:
+            change.notified_at = now
+        else:
+            change.notify_error = error[:200]
+
+
+def unannounced(session: Session, older_than: datetime, limit: int = 500) -> list[int]:
+    stmt = (
+        select(TierChange.id)
+        .where(
+            TierChange.notified_at.is_(None),
+            TierChange.notify_error.is_(None),
+            TierChange.changed_at < older_than,
+        )
+        .order_by(TierChange.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))

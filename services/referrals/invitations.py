@@ -1,0 +1,112 @@
+"""A member's invitation (邀请): their code, the poster around it, and the poster as WeChat media.
+
+Posters are cached in Redis per code issue (a re-issued code gets a new poster); the uploaded
+media id is kept on the code until WeChat forgets it (temporary media live 3 days).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Member, QrCode
+from rules.points.tasks import Action
+from services.points.programme import ProgrammeConfig
+from services.referrals import codes as referral_codes
+from services.referrals.posters import render_poster
+
+MEDIA_LIFETIME = timedelta(days=3)  # WeChat keeps temporary media this long
+MEDIA_MARGIN = timedelta(hours=2)  # a media id this close to its end is uploaded again
+POSTER_MIN_TTL = 3600
+
+
+class Cache(Protocol):
+    """Where posters are kept between requests (Redis in production)."""
+
+    def get(self, key: str) -> Any: ...
+
+    def set(self, key: str, value: bytes, ex: int) -> Any: ...
+
+
+QrImage = Callable[[str], bytes]  # ticket → the code's PNG, from WeChat's showqrcode
+
+
+@dataclass(frozen=True)
+class Poster:
+    code: QrCode
+    png: bytes
+
+
+def reward_line(prog: ProgrammeConfig) -> str:
+    """What the poster promises, from the programme's current tasks."""
+    referee, referrer = prog.tasks.get(Action.REFEREE), prog.tasks.get(Action.REFERRAL)
+    parts = []
+    if referee is not None and referee.enabled and referee.points:
+        parts.append(f"好友关注得 {referee.points} 积分")
+    if referrer is not None and referrer.enabled and referrer.points:
+        parts.append(f"你得 {referrer.points} 积分")
+    return ",".join(parts) or "扫码关注,一起享会员福利"
+
+
+def poster(
+    session: Session,
+    wechat: Any,
+    cache: Cache,
+    qr_image: QrImage,
+    prog: ProgrammeConfig,
+    member: Member,
+    nickname: str,
+    now: datetime,
+) -> Poster:
+    """The member's poster PNG: their code (created or renewed as needed), their name, the reward."""
+    code = referral_codes.member_code(session, wechat.qrcode, prog.account_id, member.id, now)
+    line = reward_line(prog)
+    digest = hashlib.sha1(f"{nickname}|{line}".encode()).hexdigest()[:12]
+    key = f"tiefen:poster:{code.id}:{code.issue_count}:{digest}"
+    cached = cache.get(key)
+    if isinstance(cached, bytes):
+        return Poster(code, cached)
+    png = render_poster(qr_image(code.ticket or ""), nickname, "扫码关注 成为会员", line)
+    ttl = int((code.expires_at - now).total_seconds()) if code.expires_at else 30 * 86400
+    ttl = min(ttl, int(MEDIA_LIFETIME.total_seconds()))  # ~22 KB each: kept as long as the media is
+    cache.set(key, png, ex=max(ttl, POSTER_MIN_TTL))
+    return Poster(code, png)
+
+
+def poster_media(
+    session: Session,
+    wechat: Any,
+    cache: Cache,
+    qr_image: QrImage,
+    prog: ProgrammeConfig,
+    member: Member,
+    nickname: str,
+    now: datetime,
+) -> str:
+    """The poster's media id, uploaded as temporary media when there is none still usable."""
+    made = poster(session, wechat, cache, qr_image, prog, member, nickname, now)
+    code = made.code
+    if code.media_id and code.media_expires_at and code.media_expires_at - now > MEDIA_MARGIN:
+        return code.media_id
+    answer = wechat.media.upload("image", ("poster.png", made.png, "image/png"))
+    code.media_id = str(answer["media_id"])
+    code.media_expires_at = now + MEDIA_LIFETIME
+    return code.media_id
+
+
+def usable_media(db: Any, account_id: int, openid: str, now: datetime) -> str | None:
+    """For the reply path: the member's poster media id if one is uploaded and fresh; one query."""
+    row = db.execute(
+        select(QrCode.media_id, QrCode.media_expires_at)
+        .join(Member, Member.id == QrCode.member_id)
+        .where(Member.account_id == account_id, Member.openid == openid)
+    ).first()
+    if row is None or not row.media_id or row.media_expires_at is None:
+        return None
+    return str(row.media_id) if row.media_expires_at - now > MEDIA_MARGIN else None
