@@ -7,7 +7,7 @@ import time
 import requests
 
 from tests.api.conftest import error
-from tests.referrals.test_attribution import code_of, follower
+from tests.services.referrals.test_attribution import code_of, follower
 
 
 def test_referrals_are_listed_with_reasons_and_reviewed(api, wechat, session, run_jobs):

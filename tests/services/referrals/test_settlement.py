@@ -12,7 +12,7 @@ from models import LedgerEntry, PointTaskRow, Programme, utcnow
 from services.referrals import rewards as referral_rewards
 from tasks.referrals import settle_referrals
 from tests.factories import ledger_of, member
-from tests.referrals.test_attribution import code_of, follower, referral_of
+from tests.services.referrals.test_attribution import code_of, follower, referral_of
 
 LATER = timedelta(days=4)
 

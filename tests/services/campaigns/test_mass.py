@@ -18,7 +18,7 @@ from services.campaigns import audience as campaign_service
 from simulator import Phone
 from simulator.webhooks import WebhookConfig
 from tasks.campaigns import send_campaign
-from tests.campaigns.test_delivery import VARIANTS
+from tests.services.campaigns.test_delivery import VARIANTS
 from tests.conftest import APPID, TOKEN
 
 

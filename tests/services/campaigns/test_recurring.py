@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from models import Campaign, utcnow
 from services.campaigns import recurring
 from tasks.campaigns import run_recurring
-from tests.campaigns.test_delivery import VARIANTS, daytime  # noqa: F401  (daytime: a fixture)
+from tests.services.campaigns.test_delivery import VARIANTS, daytime  # noqa: F401  (daytime: a fixture)
 from tests.conftest import APPID
 
 DAILY = {"name": "每日早安", "variants": VARIANTS, "recurring": "0 10 * * *"}

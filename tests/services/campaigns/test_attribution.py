@@ -14,7 +14,7 @@ from sqlalchemy import select
 from models import Delivery, LedgerEntry, Member
 from services.accounts import member_tokens
 from services.campaigns import links as campaign_links
-from tests.campaigns.test_delivery import daytime, start  # noqa: F401  (daytime: a fixture)
+from tests.services.campaigns.test_delivery import daytime, start  # noqa: F401  (daytime: a fixture)
 from tests.conftest import APPID
 
 META = re.compile(
