@@ -19,7 +19,8 @@ def init_app(app: Flask) -> None:
 def not_routed(exc: HTTPException) -> Any:
     if request.path.startswith("/api/"):
         code = (exc.name or "error").lower().replace(" ", "_")
-        return jsonify(error_body(code, exc.description or "")), exc.code or 404
+        headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}  # 405: Allow
+        return jsonify(error_body(code, exc.description or "")), exc.code or 404, headers
     if request.path.startswith("/h5/"):
         return h5_page(exc)
     return exc

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -19,3 +19,11 @@ def business_date(at: datetime, tz: str) -> date:
 def timestamp_fresh(timestamp: int, now: float, window: int) -> bool:
     """True when a signed timestamp is within `window` seconds of now (replay guard)."""
     return abs(now - timestamp) <= window
+
+
+SKEW = timedelta(minutes=5)  # clocks differ: a time this far ahead of ours is still "now"
+
+
+def ahead_of(at: datetime, now: datetime) -> bool:
+    """True when `at` is in the future, beyond what clocks differing explains."""
+    return at > now + SKEW

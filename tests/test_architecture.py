@@ -53,3 +53,21 @@ def test_rules_import_the_standard_library_only():
     for path in (ROOT / "rules").rglob("*.py"):
         extra = imported_roots(path) - allowed
         assert not extra, f"{path.relative_to(ROOT)} imports {sorted(extra)}"
+
+
+FEATURES = {"accounts", "inbound", "points", "referrals", "segments", "campaigns"}
+SHARED = {  # the few modules every feature of a layer stands on
+    "services": set(),
+    "rules": {"clock"},
+    "bot/api": {"auth", "db", "errors", "openapi", "outputs", "routes", "types"},
+}
+
+
+@pytest.mark.parametrize("layer", sorted(SHARED))
+def test_layers_are_rooms_by_feature(layer):
+    """Each layer is a package per feature, named as the others are, plus its few shared modules."""
+    root = ROOT / layer
+    packages = {p.name for p in root.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    modules = {p.stem for p in root.glob("*.py")} - {"__init__"}
+    assert packages <= FEATURES, sorted(packages - FEATURES)
+    assert modules <= SHARED[layer], sorted(modules - SHARED[layer])

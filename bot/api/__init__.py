@@ -1,26 +1,17 @@
-"""The merchant API under /api/v1: JSON in and out, a bearer token per account."""
+"""The merchant API under /api/v1: JSON in and out, a bearer token per account.
+
+Each feature's operations live in its package (points, referrals, segments, campaigns), described by
+pydantic models in its `schemas`; `routes` holds the table they register in and `openapi` the document
+assembled from it.
+"""
 
 from flask import Blueprint
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # auth first: its hook must run before any other (the rest register hooks and routes)
-from bot.api import (  # noqa: E402, F401
-    auth,
-    campaigns,
-    errors,
-    events,
-    inputs,
-    journeys,
-    members,
-    openapi,
-    orders,
-    point_tasks,
-    programme,
-    referral_graph,
-    referrals,
-    reviews,
-    rewards,
-    segments,
-    tags,
-)
+from bot.api import auth, errors, openapi, routes  # noqa: E402, F401
+from bot.api.campaigns import campaigns, journeys  # noqa: E402, F401
+from bot.api.points import events, members, orders, point_tasks, programme, reviews, rewards  # noqa: E402, F401
+from bot.api.referrals import graph, referrals  # noqa: E402, F401
+from bot.api.segments import segments, tags  # noqa: E402, F401

@@ -5,9 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, jsonify
+from pydantic import BaseModel, ConfigDict
 from werkzeug.exceptions import HTTPException
 
 from bot.api import api
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str
+    message: str
+    details: list[str]
+
+
+class Error(BaseModel):
+    """What every 4xx answer carries; `details` names each problem, with its field path for input."""
+
+    model_config = ConfigDict(extra="forbid")
+    error: ErrorDetail
 
 
 class ApiError(Exception):
@@ -26,6 +41,9 @@ def api_error(exc: ApiError) -> tuple[Response, int]:
 
 
 @api.errorhandler(HTTPException)
-def http_error(exc: HTTPException) -> tuple[Response, int]:
+def http_error(exc: HTTPException) -> tuple[Response, int, dict[str, str]]:
+    """Werkzeug's errors as JSON, keeping their headers (405 says what is `Allow`ed)."""
     status = exc.code or 500
-    return jsonify(error_body((exc.name or "error").lower().replace(" ", "_"), exc.description or "")), status
+    headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+    body = error_body((exc.name or "error").lower().replace(" ", "_"), exc.description or "")
+    return jsonify(body), status, headers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -57,3 +58,15 @@ def restreak(days_with_streaks: dict[date, int], filled: date, until: date) -> d
         out[day] = streak
         day += timedelta(days=1)
     return out
+
+
+MAX_BONUSES = 10
+BONUS_DAYS = (2, 365)  # a streak bonus is for a streak this long
+MAX_BONUS_POINTS = 100_000
+
+
+def repeated_firsts(pairs: Sequence[tuple[int, int]], what: str) -> list[str]:
+    """`[days, points]` pairs (or `[nth, points]`): each first number once."""
+    firsts = [p[0] for p in pairs]
+    repeated = sorted({f for f in firsts if firsts.count(f) > 1})
+    return [f"{what} {f} is given more than once" for f in repeated]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
+
+from rules.clock import ahead_of
 
 MAX_AMOUNT_FEN = 100_000_000  # 100万元: anything above is a typo or an attack
 ORDER_NO = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
@@ -21,7 +23,7 @@ def order_problems(
         or not 1 <= amount_fen <= MAX_AMOUNT_FEN
     ):
         problems.append(f"amount_fen must be a whole number of fen between 1 and {MAX_AMOUNT_FEN}")
-    if paid_at is not None and paid_at > now + timedelta(minutes=5):
+    if paid_at is not None and ahead_of(paid_at, now):
         problems.append("paid_at is in the future")
     return problems
 

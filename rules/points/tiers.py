@@ -62,3 +62,20 @@ def review_tier(
     if now < grace_until:
         return TierReview(current, grace_until, False)
     return TierReview(earned_code, None, True)
+
+
+MAX_TIERS = 10
+TIER_CODE = r"^[A-Za-z0-9_-]{1,32}$"
+MAX_THRESHOLD = 1_000_000_000
+
+
+def ladder_problems(codes: Sequence[str], thresholds: Sequence[int]) -> list[str]:
+    """What makes a whole ladder unsound, each tier being sound on its own."""
+    problems = []
+    if len(set(codes)) != len(codes):
+        problems.append("tier codes must be unique")
+    if list(thresholds).count(0) != 1:
+        problems.append("exactly one tier must have threshold 0 (where every member starts)")
+    if len(set(thresholds)) != len(thresholds):
+        problems.append("thresholds must all differ: each tier needs more than the one below")
+    return problems

@@ -9,12 +9,15 @@ from datetime import datetime, timedelta
 from rules.inbound.menu import INVITE
 
 MEMBER_SCENE = re.compile(r"^m(\d{1,12})-([a-z0-9]{6})$")  # a member's personal code
-CHANNEL_SCENE = re.compile(r"^c-([a-z0-9][a-z0-9_-]{0,60})$")  # a channel: shop counter, poster, staff
+CHANNEL_CODE = r"^[a-z0-9][a-z0-9_-]{0,60}$"  # a channel's own code: shop counter, poster, staff
+CHANNEL_SCENE = re.compile(r"^c-(" + CHANNEL_CODE[1:-1] + r")$")
 BURST = (5, timedelta(minutes=10))  # this many binds through one code in this long: held for review
 EXPIRY_GRACE = timedelta(minutes=5)  # clocks differ: a scan this soon after expiry still counts
 DEFAULT_LADDER: tuple[tuple[int, int], ...] = ((3, 50), (10, 200), (50, 1000))
 TEMPORARY_SECONDS = 30 * 24 * 3600  # WeChat's longest temporary code
 REISSUE_BEFORE = timedelta(days=2)  # a member's code is renewed when it has less left than this
+MAX_LADDER = 10  # steps of the referral ladder
+MAX_LADDER_POINTS = 100_000
 PERMANENT_CAP = 100_000  # permanent codes an account may hold (WeChat's limit)
 
 

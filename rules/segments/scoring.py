@@ -53,6 +53,7 @@ def rfm_segment(r: int, f: int, m: int) -> str:
 
 
 # Influence: seed 004's social model, with referrals, each part = count × weight.
+MAX_WEIGHT = 1000
 DEFAULT_WEIGHTS: dict[str, float] = {
     "activity": 1.0,  # check-ins, reviews written and likes given (喜欢 / activity: F)
     "good_reviews": 5.0,  # reviews rated 4-5 and approved (好评: F)
@@ -88,7 +89,7 @@ def weight_problems(configured: object) -> list[str]:
         return ["kol_weights must be an object of part: weight"]
     problems = [f"unknown part {k!r}" for k in configured if k not in DEFAULT_WEIGHTS]
     problems += [
-        f"{k} must be a number between 0 and 1000"
+        f"{k} must be a number between 0 and {MAX_WEIGHT}"
         for k, v in configured.items()
         if k in DEFAULT_WEIGHTS and not _weight(v)
     ]
@@ -96,7 +97,7 @@ def weight_problems(configured: object) -> list[str]:
 
 
 def _weight(v: object) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1000
+    return isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= MAX_WEIGHT
 
 
 @dataclass(frozen=True)

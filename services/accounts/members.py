@@ -266,3 +266,15 @@ def retag_returning(db: Executor, followed: Collection[int]) -> None:
 def member_id_of(session: Session, account_id: int, openid: str) -> int | None:
     """The member's id, or None for someone who never followed (unlike `members.standing`)."""
     return session.scalar(select(Member.id).where(Member.account_id == account_id, Member.openid == openid))
+
+
+def find_member(session: Session, account_id: int, openid: str) -> Member | None:
+    return session.scalar(select(Member).where(Member.account_id == account_id, Member.openid == openid))
+
+
+def openids_of(session: Session, member_ids: list[int]) -> list[str]:
+    """The members' openids, in the order given (members gone since are left out)."""
+    if not member_ids:
+        return []
+    found = dict(session.execute(select(Member.id, Member.openid).where(Member.id.in_(member_ids))).all())
+    return [found[m] for m in member_ids if m in found]

@@ -10,20 +10,11 @@ from typing import Any
 from sqlalchemy import and_, func, literal, select
 from sqlalchemy.orm import Session
 
-from models import Account, Campaign, Checkin, Journey, Member, MemberTag, TierChange
+from models import Account, Campaign, Checkin, Delivery, Journey, Member, MemberTag, TierChange, TierRow
 from models.base import UTCDateTime, utcnow
 from rules.campaigns.audience import audience_problems
-from services.campaigns import audience as campaigns
 from services.segments.scoring import KOL_TAG
 
-TRIGGERS = {
-    "follow": "关注后",
-    "first_checkin": "第一次签到后",
-    "streak_at_risk": "连续签到快要中断(上次签到后一天未签)",
-    "inactive": "N 天没有互动",
-    "tier_up": "会员等级提升后",
-    "became_kol": "成为 KOL 候选后",
-}
 LOOKBACK = timedelta(days=2)  # a run only reaches moments this recent: a new journey does not flood
 
 DEFAULTS: list[dict[str, Any]] = [
@@ -106,25 +97,33 @@ def create(session: Session, account_id: int, body: dict[str, Any]) -> Journey:
 
 
 def journey_problems(session: Session, account_id: int, body: dict[str, Any]) -> list[str]:
-    variant = {"code": "A", "split": 100, "title": body.get("title"), "summary": body.get("summary")}
-    problems = [p.replace("variant 1: ", "") for p in campaigns.variant_problems([variant])]
-    name = body.get("name")
-    if not isinstance(name, str) or not 1 <= len(name) <= 60:
-        problems.append("name must be 1-60 characters")
-    trigger = body.get("trigger")
-    if trigger not in TRIGGERS:
-        problems.append(f"trigger must be one of {', '.join(TRIGGERS)}")
-    days = body.get("trigger_days")
-    if trigger in ("inactive", "streak_at_risk") and not (isinstance(days, int) and 1 <= days <= 365):
-        problems.append(f"{trigger} needs trigger_days, 1-365")
-    delay = body.get("delay_minutes", 0)
-    if not isinstance(delay, int) or isinstance(delay, bool) or not 0 <= delay <= 60 * 24 * 90:
-        problems.append("delay_minutes must be 0-129600")
-    tiers = set(session.scalars(select(Member.tier_code).where(Member.account_id == account_id).distinct()))
-    problems += audience_problems(
-        body.get("audience", {}), {t for t in tiers if t} | {"normal", "silver", "gold"}
+    """What the account's data says against a journey whose fields each hold: its audience's tiers."""
+    tiers = set(session.scalars(select(TierRow.code).where(TierRow.account_id == account_id)))
+    return audience_problems(body.get("audience") or {}, tiers | {"normal", "silver", "gold"})
+
+
+def journeys_of(session: Session, account_id: int) -> list[Journey]:
+    """The account's journeys, the defaults seeded on first ask."""
+    ensure_defaults(session, account_id)
+    return list(session.scalars(select(Journey).where(Journey.account_id == account_id).order_by(Journey.id)))
+
+
+def message_of(session: Session, journey: Journey) -> tuple[Campaign, int]:
+    """The journey's message (its campaign) and how many members it was sent to."""
+    campaign = session.get(Campaign, journey.campaign_id)
+    assert campaign is not None
+    sent = session.scalar(
+        select(func.count()).where(Delivery.campaign_id == journey.campaign_id, Delivery.status == "sent")
     )
-    return problems
+    return campaign, int(sent or 0)
+
+
+def switch(session: Session, account_id: int, journey_id: int, enabled: bool) -> Journey | None:
+    """Stop a journey (what is sent stays sent) or start it again; None for no such journey."""
+    found = session.scalar(select(Journey).where(Journey.id == journey_id, Journey.account_id == account_id))
+    if found is not None:
+        found.enabled = enabled
+    return found
 
 
 def moments(journey: Journey, now: datetime, tz_day_start: datetime) -> Any:

@@ -121,3 +121,21 @@ def refund_order(
         now,
     )
     return order, refund, True
+
+
+def find_order(
+    session: Session, account_id: int, order_no: str
+) -> tuple[Order, str, list[OrderRefund]] | None:
+    """An order of this account with its member's openid and its refunds, or None."""
+    found = session.execute(
+        select(Order, Member.openid)
+        .join(Member, Member.id == Order.member_id)
+        .where(Order.account_id == account_id, Order.order_no == order_no)
+    ).first()
+    if found is None:
+        return None
+    order, openid = found
+    refunds = session.scalars(
+        select(OrderRefund).where(OrderRefund.order_id == order.id).order_by(OrderRefund.id)
+    )
+    return order, openid, list(refunds)

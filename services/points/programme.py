@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Account, PointTaskRow, Programme, TierRow
+from models import Account, PointTaskRow, Programme, TierRow, utcnow
+from models.pages import page_of
 from models.upsert import upsert
 from rules.points.lots import ExpiryMode, ExpiryPolicy
 from rules.points.tasks import Action, PointTask, task_problems
@@ -129,6 +130,10 @@ def save_task(session: Session, account_id: int, action: str, changes: dict[str,
     unknown = set(changes) - TASK_FIELDS - {"name"}
     if unknown:
         raise InvalidTask([f"unknown field {name!r}" for name in sorted(unknown)])
+    codes = set(session.scalars(select(TierRow.code).where(TierRow.account_id == account_id)))
+    missing = [t for t in changes.get("target_tiers") or () if t not in codes]
+    if missing:
+        raise InvalidTask([f"target_tiers: no tier {t!r}" for t in missing])
     row = session.scalar(
         select(PointTaskRow).where(PointTaskRow.account_id == account_id, PointTaskRow.action == action)
     )
@@ -149,5 +154,33 @@ def save_task(session: Session, account_id: int, action: str, changes: dict[str,
         setattr(row, name, sorted(value) if name == "target_tiers" else value)
     if "name" in changes:
         row.name = changes["name"]
+    session.flush()
+    return row
+
+
+def tasks_page(session: Session, account_id: int, page: int, per_page: int) -> tuple[list[Any], int]:
+    stmt = select(PointTaskRow).where(PointTaskRow.account_id == account_id).order_by(PointTaskRow.action)
+    return page_of(session, stmt, page, per_page)
+
+
+def settings_of(session: Session, account_id: int) -> Programme:
+    found = session.get(Programme, account_id)
+    if found is None:
+        ensure_defaults(session, account_id)
+        found = session.get(Programme, account_id)
+    assert found is not None
+    return found
+
+
+def save_settings(session: Session, account_id: int, changes: dict[str, Any]) -> Programme:
+    """Change some programme settings, each already checked (the API's model)."""
+    row = settings_of(session, account_id)
+    for name, value in changes.items():
+        if name in ("streak_bonuses", "referral_ladder"):
+            value = sorted([list(pair) for pair in value])
+        elif name == "referral_burst":
+            value = list(value)
+        setattr(row, name, value)
+    row.updated_at = utcnow()
     session.flush()
     return row

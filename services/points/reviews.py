@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import Review, ReviewLike
+from models import Member, Review, ReviewLike
+from models.pages import page_of
 from models.upsert import table_of, upsert
 from rules.clock import business_date
+from rules.inbound import messages
 from rules.points.earnings import UsageBook
 from rules.points.reviews import ReviewDraft, earns
 from rules.points.tasks import Action, Award, decide, week_of
+from services.inbound.outbox import record_api_event
 from services.points import ledger
 from services.points.programme import ProgrammeConfig
 
@@ -126,3 +130,37 @@ def approved_review_of(session: Session, account_id: int, review_id: int) -> Rev
             Review.id == review_id, Review.account_id == account_id, Review.status == "approved"
         )
     )
+
+
+def reviews_page(
+    session: Session, account_id: int, status: str | None, page: int, per_page: int
+) -> tuple[list[Any], int]:
+    """(review, openid) pairs, newest first."""
+    stmt = select(Review, Member.openid).join(Member, Member.id == Review.member_id)
+    stmt = stmt.where(Review.account_id == account_id).order_by(Review.id.desc())
+    if status is not None:
+        stmt = stmt.where(Review.status == status)
+    return page_of(session, stmt, page, per_page)
+
+
+def judge_review(
+    session: Session, account_id: int, review_id: int, approve: bool, now: datetime
+) -> tuple[Review, str] | None:
+    """Approve or reject a pending review; an approval goes in the outbox so the drain pays it."""
+    review = decide_review(session, account_id, review_id, approve, now)
+    if review is None:
+        return None
+    openid = session.scalar(select(Member.openid).where(Member.id == review.member_id)) or ""
+    if approve and review.status == "approved" and review.decided_at == now:  # approved just now
+        payload: dict[str, object] = {"review_id": review.id, "rating": review.rating}
+        record_api_event(
+            session,
+            account_id,
+            openid,
+            messages.REVIEW_APPROVED,
+            str(review.id),
+            f"review-approved:{review.id}",
+            payload,
+            now,
+        )
+    return review, openid

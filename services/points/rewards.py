@@ -5,11 +5,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models import Redemption, Reward
+from models.pages import page_of
 from models.upsert import table_of
 from services.points import ledger
 
@@ -92,23 +94,34 @@ def redemptions_of(session: Session, member_id: int, limit: int = 50) -> list[tu
     return [(r, name) for r, name in rows]
 
 
-def reward_problems(name: object, kind: object, points_price: object, stock: object) -> list[str]:
-    problems = []
-    if not isinstance(name, str) or not 1 <= len(name.strip()) <= 60:
-        problems.append("name must be 1-60 characters")
-    if kind not in ("coupon", "gift"):
-        problems.append("kind must be coupon or gift")
-    if (
-        not isinstance(points_price, int)
-        or isinstance(points_price, bool)
-        or not 1 <= points_price <= 1_000_000
-    ):
-        problems.append("points_price must be a whole number between 1 and 1000000")
-    if not isinstance(stock, int) or isinstance(stock, bool) or not 0 <= stock <= 1_000_000:
-        problems.append("stock must be a whole number between 0 and 1000000")
-    return problems
-
-
 def reward_of(session: Session, account_id: int, reward_id: int) -> Reward | None:
     """A reward of this account (enabled or not); None for another account's."""
     return session.scalar(select(Reward).where(Reward.id == reward_id, Reward.account_id == account_id))
+
+
+def create_reward(session: Session, account_id: int, values: dict[str, Any]) -> Reward:
+    """Add a reward to the catalogue, its fields already checked."""
+    reward = Reward(account_id=account_id, **{**values, "name": values["name"].strip()})
+    session.add(reward)
+    session.flush()
+    return reward
+
+
+def change_reward(
+    session: Session, account_id: int, reward_id: int, changes: dict[str, Any]
+) -> Reward | None:
+    """Change a reward of this account (None if it has no such reward), the changes already checked."""
+    reward = session.scalar(
+        select(Reward).where(Reward.id == reward_id, Reward.account_id == account_id).with_for_update()
+    )
+    if reward is None:
+        return None
+    for name, value in changes.items():
+        setattr(reward, name, value.strip() if name == "name" else value)
+    session.flush()
+    return reward
+
+
+def rewards_page(session: Session, account_id: int, page: int, per_page: int) -> tuple[list[Any], int]:
+    stmt = select(Reward).where(Reward.account_id == account_id).order_by(Reward.id)
+    return page_of(session, stmt, page, per_page)

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from models import Member, TierChange
+from models import Member, TierChange, TierRow
 from models.upsert import bulk_insert, bulk_update, one_of, table_of
 from rules.points.tiers import Tier, rank, review_tier, tier_for
 from services.points.programme import ProgrammeConfig
@@ -150,3 +150,22 @@ def _move(
 
 def _threshold(code: str | None, tiers: list[Tier]) -> int:
     return next((t.threshold for t in tiers if t.code == code), 0)
+
+
+def tiers_of(session: Session, account_id: int) -> list[TierRow]:
+    stmt = select(TierRow).where(TierRow.account_id == account_id).order_by(TierRow.threshold, TierRow.id)
+    return list(session.scalars(stmt))
+
+
+def replace_tiers(session: Session, account_id: int, ladder: list[dict[str, Any]]) -> list[TierRow]:
+    """Make the account's tiers exactly `ladder` (kept by code), a ladder already checked whole
+    (`rules.points.tiers.ladder_problems`)."""
+    by_code = {t.code: t for t in tiers_of(session, account_id)}
+    wanted = {t["code"] for t in ladder}
+    session.execute(delete(TierRow).where(TierRow.account_id == account_id, TierRow.code.not_in(wanted)))
+    for t in ladder:
+        row = by_code.get(t["code"]) or TierRow(account_id=account_id, code=t["code"])
+        row.name, row.threshold, row.benefits = t["name"].strip(), t["threshold"], t.get("benefits")
+        session.add(row)
+    session.flush()
+    return tiers_of(session, account_id)

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Channel, QrCode
+from models import Channel, Member, QrCode
 from models.upsert import upsert
 from rules.referrals.referrals import (
     PERMANENT_CAP,
@@ -136,3 +136,22 @@ def create_channel(
     session.add(channel)
     session.flush()
     return channel
+
+
+def channels_of(session: Session, account_id: int) -> list[tuple[Channel, QrCode | None, int]]:
+    """Every channel of the account with its code and how many followers it brought."""
+    brought = dict(
+        (r.channel_id, r.n)
+        for r in session.execute(
+            select(Member.channel_id, func.count().label("n"))
+            .where(Member.account_id == account_id, Member.channel_id.is_not(None))
+            .group_by(Member.channel_id)
+        )
+    )
+    rows = session.execute(
+        select(Channel, QrCode)
+        .outerjoin(QrCode, QrCode.channel_id == Channel.id)
+        .where(Channel.account_id == account_id)
+        .order_by(Channel.id)
+    )
+    return [(c, q, brought.get(c.id, 0)) for c, q in rows]

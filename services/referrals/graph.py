@@ -457,3 +457,29 @@ def _ring_reason(session: Session) -> tuple[ColumnElement[bool], ColumnElement[A
     return exists().select_from(each).where(each.c.value == RING), func.json_insert(
         Referral.reasons, "$[#]", RING
     )
+
+
+def referrals_page(
+    session: Session, account_id: int, status: str | None, page: int, per_page: int
+) -> tuple[list[tuple[Referral, str, str]], int]:
+    """The account's referrals, newest first, each with the referrer's and the referee's openid."""
+    referrer, referee = aliased(Member), aliased(Member)
+    where = [Referral.account_id == account_id] + ([Referral.status == status] if status else [])
+    total = int(session.scalar(select(func.count()).select_from(Referral).where(*where)) or 0)
+    rows = session.execute(
+        select(Referral, referrer.openid, referee.openid)
+        .join(referrer, referrer.id == Referral.referrer_id)
+        .join(referee, referee.id == Referral.referee_id)
+        .where(*where)
+        .order_by(Referral.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    return [(r, up, down) for r, up, down in rows], total
+
+
+def openids_of(session: Session, referral: Referral) -> tuple[str, str]:
+    """The referrer's and the referee's openid."""
+    up, down = (session.get(Member, m) for m in (referral.referrer_id, referral.referee_id))
+    assert up is not None and down is not None
+    return up.openid, down.openid

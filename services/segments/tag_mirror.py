@@ -373,3 +373,14 @@ def summary(session: Session, account_id: int) -> list[TagSummary]:
         .order_by(MemberTag.tag)
     )
     return [TagSummary(t, n, p, tuple(sorted(sources[t])), w) for t, n, p, w in rows]
+
+
+def tags_of(session: Session, member_id: int) -> list[MemberTag]:
+    """The member's active tags, by name."""
+    return list(
+        session.scalars(
+            select(MemberTag)
+            .where(MemberTag.member_id == member_id, MemberTag.removed_at.is_(None))
+            .order_by(MemberTag.tag)
+        )
+    )

@@ -76,3 +76,12 @@ def make_member(app: Flask, account: AccountRef) -> Callable[..., int]:
 
 def error(response: TestResponse) -> tuple[int, str]:
     return response.status_code, response.get_json()["error"]["code"]
+
+
+def conforms(doc: dict[str, Any], name: str, sample: Any) -> None:
+    """`sample` is exactly what the document's schema `name` describes (unknown fields are refused)."""
+    from openapi_schema_validator import OAS31Validator
+
+    root = {"$ref": f"#/components/schemas/{name}", "components": doc["components"]}
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in OAS31Validator(root).iter_errors(sample)]
+    assert not errors, (name, errors)

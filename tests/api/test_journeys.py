@@ -31,3 +31,17 @@ def test_bad_journeys_are_422_and_unknown_ones_404(api):
     assert "inactive needs trigger_days, 1-365" in bad.get_json()["error"]["details"]
     assert error(api.patch("/journeys/999", {"enabled": False})) == (404, "unknown_journey")
     assert error(api.patch("/journeys/999", {"enabled": "no"})) == (422, "invalid_journey")
+    assert api.patch(f"/journeys/{2**40}", {"enabled": False}).status_code == 404  # beyond the id column
+    worse = api.post("/journeys", {"name": "", "trigger": ["follow"], "title": "x" * 70, "summary": "s"})
+    assert error(worse) == (422, "invalid_journey")
+    details = worse.get_json()["error"]["details"]
+    assert any(d.startswith("name: ") for d in details) and any(d.startswith("trigger: ") for d in details)
+    assert "title: must be at most 64 characters" in details
+    script = {
+        "name": "n",
+        "trigger": "follow",
+        "title": "t",
+        "summary": "s",
+        "cover_url": "javascript:alert(1)",
+    }
+    assert error(api.post("/journeys", script)) == (422, "invalid_journey")

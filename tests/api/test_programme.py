@@ -151,19 +151,19 @@ def test_a_ladder_that_does_not_hold_is_422_and_the_old_one_stays(api, session):
         return {"code": code, "name": code.upper(), "threshold": threshold}
 
     cases = [
-        ([], "tiers must be a list of 1-10 tiers"),
+        ([], "tiers: must have at least 1 items"),
         ([base, t("normal", 10)], "tier codes must be unique"),
         ([{**base, "threshold": 5}], "exactly one tier must have threshold 0"),
         ([base, t("b", 0)], "exactly one tier must have threshold 0"),
         ([base, t("b", 9), t("c", 9)], "thresholds must all differ"),
-        ([base] + [t(f"t{i}", i) for i in range(1, 11)], "tiers must be a list of 1-10"),
+        ([base] + [t(f"t{i}", i) for i in range(1, 11)], "tiers: must have at most 10 items"),
         ([{**base, "threshold": -1}], "tiers[0].threshold"),
         ([{**base, "threshold": "0"}], "tiers[0].threshold"),
         ([{**base, "code": "has space"}], "tiers[0].code"),
         ([{**base, "name": ""}], "tiers[0].name"),
         ([{**base, "colour": "red"}], "tiers[0]: unknown field 'colour'"),
-        ([base, "silver"], "tiers[1] must be an object"),
-        ("normal", "tiers must be a list"),
+        ([base, "silver"], "tiers[1]: must be an object"),
+        ("normal", "tiers: must be a list"),
     ]
     for ladder, problem in cases:
         r = api.put("/tiers", {"tiers": ladder})
@@ -171,4 +171,5 @@ def test_a_ladder_that_does_not_hold_is_422_and_the_old_one_stays(api, session):
         assert any(d.startswith(problem) for d in r.get_json()["error"]["details"]), (ladder, r.get_json())
     assert error(api.put("/tiers", {"ladder": []})) == (422, "invalid_tiers")
     assert error(api.put("/tiers", {})) == (422, "invalid_tiers")
+    assert error(api.patch("/programme", {"expiry_mode": {}})) == (422, "invalid_programme")
     assert tiers(session) == [("normal", 0), ("silver", 500), ("gold", 2000), ("diamond", 10000)]

@@ -46,4 +46,5 @@ def test_a_channel_gets_a_permanent_code_and_counts_who_it_brought(api, wechat, 
     dup = api.post("/channels", {"code": "counter-1", "name": "again"})
     assert error(dup) == (422, "invalid_channel")
     bad = api.post("/channels", {"code": "Not OK!", "name": "x", "kind": "shop"})
-    assert bad.status_code == 422 and "kind" in bad.get_json()["error"]["message"]
+    assert error(bad) == (422, "invalid_channel")
+    assert {d.split(":")[0] for d in bad.get_json()["error"]["details"]} == {"code", "kind"}

@@ -88,3 +88,12 @@ def test_an_address_no_route_matches_answers_json(client):
     for method, path, status in (("GET", "/api/v1/nothing-here", 404), ("DELETE", "/api/v1/orders", 405)):
         r = client.open(path, method=method)
         assert r.status_code == status and r.is_json and r.json["error"]["code"]
+
+
+def test_a_method_the_address_lacks_is_405_saying_what_is_allowed(client):
+    for method in ("TRACE", "DELETE", "PUT"):
+        r = client.open("/api/v1/orders", method=method)
+        assert r.status_code == 405 and r.is_json, method
+        assert set(r.headers["Allow"].split(", ")) >= {"POST"}, method
+    r = client.open("/api/v1/campaigns/5/send", method="TRACE")
+    assert r.status_code == 405 and "POST" in r.headers["Allow"]

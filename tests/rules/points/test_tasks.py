@@ -59,7 +59,6 @@ def test_usage_counts_up():
     ("task", "fragment"),
     [
         (PointTask("teleport", points=1), "unknown action"),
-        (PointTask("review", points=-5), "points must be"),
         (
             PointTask("review", points=1, daily_cap=5, weekly_cap=3),
             "daily_cap (5) cannot exceed weekly_cap (3)",
@@ -68,11 +67,9 @@ def test_usage_counts_up():
             PointTask("review", points=1, weekly_cap=10, lifetime_cap=4),
             "weekly_cap (10) cannot exceed lifetime_cap",
         ),
-        (PointTask("review", points=1, daily_cap=0), "daily_cap must be at least 1"),
         (PointTask("follow", points=1, first_time_only=True, lifetime_cap=3), "first_time_only"),
         (PointTask("review", points=1, starts_at=NOW, ends_at=NOW), "starts_at must be before"),
         (PointTask("checkin", points=1, per_yuan=2), "per_yuan is for purchases"),
-        (PointTask("review", points=1, min_rating=6), "min_rating"),
     ],
 )
 def test_contradictory_or_absurd_tasks_are_explained(task, fragment):

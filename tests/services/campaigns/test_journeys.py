@@ -65,18 +65,17 @@ def test_members_quiet_for_two_weeks_are_woken_once(wechat, run_jobs, simulator,
     assert run_journeys()["唤醒 · 14 天未互动"] == 0
 
 
-def test_journeys_are_checked(app, session):
+def test_a_journey_for_tiers_the_account_lacks_is_refused(app, session):
     account_id = app.extensions["tiefen"].accounts.get(None).id
-    with pytest.raises(journeys.InvalidJourney) as bad:
-        journeys.create(
-            session, account_id, {"name": "", "trigger": "birthday", "title": "x" * 70, "summary": "s"}
-        )
-    text = str(bad.value)
-    assert "name must be" in text and "trigger must be one of" in text and "title must be 1-64" in text
-    with pytest.raises(journeys.InvalidJourney, match="inactive needs trigger_days"):
-        journeys.create(
-            session, account_id, {"name": "n", "trigger": "inactive", "title": "t", "summary": "s"}
-        )
+    body = {
+        "name": "n",
+        "trigger": "follow",
+        "title": "t",
+        "summary": "s",
+        "audience": {"tiers": ["platinum"]},
+    }
+    with pytest.raises(journeys.InvalidJourney, match="no tier 'platinum'"):
+        journeys.create(session, account_id, body)
     assert session.scalar(select(Journey)) is None and session.scalar(select(Delivery)) is None
 
 

@@ -1,0 +1,210 @@
+"""Campaigns: create (checked), read, preview (counts at once), dry run (who, which variant, how),
+send, pause, resume, cancel, and the report."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.api.auth import current_account
+from bot.api.campaigns.schemas import (
+    ByChannel,
+    Campaign,
+    CampaignDryRun,
+    CampaignPreview,
+    CampaignReport,
+    DryRunQuery,
+    DryRunRow,
+    NewCampaign,
+    Occurrence,
+)
+from bot.api.db import read, tiefen, write
+from bot.api.errors import ApiError
+from bot.api.outputs import local
+from bot.api.routes import operation
+from models import Campaign as CampaignRow
+from models import utcnow
+from rules.campaigns.planner import Rules
+from services.campaigns import audience as campaigns
+from services.campaigns import recurring
+from services.campaigns import reports as campaign_reports
+from tasks.campaigns import queue_senders
+
+
+def campaign_json(c: CampaignRow) -> Campaign:
+    return Campaign.model_validate(
+        {
+            "id": c.id,
+            "name": c.name,
+            "status": c.status,
+            "audience": c.audience,
+            "variants": c.variants,
+            "page": c.page,
+            "send_at": local(c.send_at),
+            "recurring": c.recurring,
+            "parent_id": c.parent_id,
+            "occurs_at": local(c.occurs_at),
+            "quiet_hours": (c.quiet_start, c.quiet_end),
+            "created_at": local(c.created_at),
+        }
+    )
+
+
+@operation(
+    "POST",
+    "/campaigns",
+    tag="campaigns",
+    answer=Campaign,
+    status=201,
+    body=NewCampaign,
+    invalid="invalid_campaign",
+)
+def create_campaign(body: NewCampaign) -> Campaign:
+    """Create a campaign (a draft until it is sent)"""
+    values = body.values()
+
+    def save(session: Session) -> Campaign:
+        try:
+            return campaign_json(campaigns.create(session, current_account().id, values, utcnow()))
+        except campaigns.InvalidCampaign as exc:
+            raise ApiError(422, "invalid_campaign", "the campaign does not hold", exc.problems) from None
+
+    return write(save)
+
+
+@operation("GET", "/campaigns/<id:campaign_id>", tag="campaigns", answer=Campaign)
+def get_campaign(campaign_id: int) -> Campaign:
+    """A campaign"""
+    return read(lambda s: campaign_json(_campaign(s, campaign_id)))
+
+
+@operation("POST", "/campaigns/<id:campaign_id>/preview", tag="campaigns", answer=CampaignPreview)
+def preview_campaign(campaign_id: int) -> CampaignPreview:
+    """The audience size, who is reachable by which channel, and who is held back and why"""
+
+    def count(session: Session) -> CampaignPreview:
+        c = _campaign(session, campaign_id)
+        p = campaigns.preview(session, c, current_account().timezone, utcnow(), Rules())
+        return CampaignPreview(
+            audience=p.audience,
+            reachable=sum(p.by_channel.values()),
+            by_channel=ByChannel.model_validate(p.by_channel),
+            held=p.held,
+            by_variant=p.by_variant,
+        )
+
+    return read(count)
+
+
+@operation(
+    "GET", "/campaigns/<id:campaign_id>/dry-run", tag="campaigns", answer=CampaignDryRun, query=DryRunQuery
+)
+def dry_run_campaign(campaign_id: int, query: DryRunQuery) -> CampaignDryRun:
+    """Page through who would get which variant by which channel; nothing is sent"""
+
+    def listing(session: Session) -> CampaignDryRun:
+        c = _campaign(session, campaign_id)
+        rows = campaigns.dry_run(
+            session, c, current_account().timezone, utcnow(), Rules(), query.page, query.per_page
+        )
+        items = [
+            DryRunRow(openid=r.openid, variant=r.variant, channel=r.channel, held=r.reason) for r in rows
+        ]
+        return CampaignDryRun(items=items, page=query.page, per_page=query.per_page)
+
+    return read(listing)
+
+
+def _campaign(session: Session, campaign_id: int) -> CampaignRow:
+    found = session.scalar(
+        select(CampaignRow).where(
+            CampaignRow.id == campaign_id, CampaignRow.account_id == current_account().id
+        )
+    )
+    if found is None:
+        raise ApiError(404, "unknown_campaign", f"no campaign {campaign_id}")
+    return found
+
+
+TRANSITIONS = {  # action: (statuses it applies to, the status it sets)
+    "send": (("draft", "scheduled"), None),
+    "pause": (("sending", "scheduled", "recurring"), "paused"),
+    "resume": (("paused",), "sending"),
+    "cancel": (("draft", "scheduled", "sending", "paused", "recurring"), "cancelled"),
+}
+
+
+def act_on_campaign(campaign_id: int, action: str) -> Campaign:
+    """send (at once, or at send_at; quiet hours wait; a recurring campaign starts recurring),
+    pause, resume, cancel."""
+    allowed, target = TRANSITIONS[action]
+
+    def change(session: Session) -> Campaign:
+        c = _campaign(session, campaign_id)
+        if c.status not in allowed:
+            raise ApiError(409, "campaign_state", f"campaign {campaign_id} is {c.status}: cannot {action}")
+        if action == "send":
+            p = campaigns.preview(session, c, current_account().timezone, utcnow(), Rules())
+            if p.audience == 0:
+                raise ApiError(422, "empty_audience", "the audience matches no member: nothing to send")
+        if target:
+            c.status = target
+        if c.recurring and action in ("send", "resume"):
+            c.status = "recurring"  # its occurrences send (tasks.campaigns.run_recurring)
+            c.started_at = c.started_at or utcnow()
+        return campaign_json(c)
+
+    body = write(change)
+    if action in ("send", "resume") and body.status != "recurring":
+        queue_senders(tiefen().runtime.queue("campaigns"), campaign_id)
+    return body
+
+
+@operation(
+    "POST",
+    "/campaigns/<id:campaign_id>/send",
+    tag="campaigns",
+    answer=Campaign,
+    status=202,
+    errors=(409, 422),
+)
+def send_campaign(campaign_id: int) -> Campaign:
+    """Send a campaign: at once, or at send_at; quiet hours wait; a recurring one starts recurring"""
+    return act_on_campaign(campaign_id, "send")
+
+
+@operation("POST", "/campaigns/<id:campaign_id>/pause", tag="campaigns", answer=Campaign, errors=(409,))
+def pause_campaign(campaign_id: int) -> Campaign:
+    """Pause a campaign that is sending, scheduled or recurring"""
+    return act_on_campaign(campaign_id, "pause")
+
+
+@operation(
+    "POST", "/campaigns/<id:campaign_id>/resume", tag="campaigns", answer=Campaign, status=202, errors=(409,)
+)
+def resume_campaign(campaign_id: int) -> Campaign:
+    """Resume a paused campaign"""
+    return act_on_campaign(campaign_id, "resume")
+
+
+@operation("POST", "/campaigns/<id:campaign_id>/cancel", tag="campaigns", answer=Campaign, errors=(409,))
+def cancel_campaign(campaign_id: int) -> Campaign:
+    """Cancel a campaign: nothing more is sent"""
+    return act_on_campaign(campaign_id, "cancel")
+
+
+@operation("GET", "/campaigns/<id:campaign_id>/report", tag="campaigns", answer=CampaignReport)
+def campaign_report(campaign_id: int) -> CampaignReport:
+    """A campaign's report per variant: targeted, sent, held, failed, delivered, opened, shares, orders"""
+
+    def build(session: Session) -> CampaignReport:
+        c = _campaign(session, campaign_id)
+        report = CampaignReport.model_validate(campaign_reports.report(session, c))
+        if c.recurring:
+            report.occurrences = [  # each with its own report
+                Occurrence(id=i, occurs_at=local(at), status=status)
+                for i, at, status in recurring.occurrences(session, c.id)
+            ]
+        return report
+
+    return read(build)

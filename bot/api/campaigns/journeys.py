@@ -1,0 +1,85 @@
+"""Triggered journeys: list (the defaults are seeded), add, switch on and off."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from bot.api.auth import current_account
+from bot.api.campaigns.schemas import Journey, Journeys, JourneySwitch, NewJourney
+from bot.api.db import read, write
+from bot.api.errors import ApiError
+from bot.api.outputs import local
+from bot.api.routes import operation
+from models import Journey as JourneyRow
+from services.campaigns import journeys
+
+
+def journey_json(session: Session, j: JourneyRow) -> Journey:
+    campaign, sent = journeys.message_of(session, j)
+    return Journey(
+        id=j.id,
+        name=j.name,
+        trigger=j.trigger,
+        trigger_days=j.trigger_days,
+        delay_minutes=j.delay_minutes,
+        enabled=j.enabled,
+        title=campaign.variants[0]["title"],
+        summary=campaign.variants[0]["summary"],
+        audience=campaign.audience,
+        sent=sent,
+        created_at=local(j.created_at),
+    )
+
+
+@operation("GET", "/journeys", tag="journeys", answer=Journeys)
+def list_journeys() -> Journeys:
+    """Triggered journeys (the onboarding series and re-activation are seeded)"""
+
+    def listing(session: Session) -> Journeys:
+        rows = journeys.journeys_of(session, current_account().id)
+        return Journeys(items=[journey_json(session, j) for j in rows])
+
+    return read(listing)
+
+
+@operation(
+    "POST",
+    "/journeys",
+    tag="journeys",
+    answer=Journey,
+    status=201,
+    body=NewJourney,
+    invalid="invalid_journey",
+)
+def create_journey(body: NewJourney) -> Journey:
+    """Add a journey"""
+    values = body.values()
+
+    def save(session: Session) -> Journey:
+        try:
+            return journey_json(session, journeys.create(session, current_account().id, values))
+        except journeys.InvalidJourney as exc:
+            raise ApiError(422, "invalid_journey", "the journey does not hold", exc.problems) from None
+
+    return write(save)
+
+
+@operation(
+    "PATCH",
+    "/journeys/<id:journey_id>",
+    tag="journeys",
+    answer=Journey,
+    body=JourneySwitch,
+    invalid="invalid_journey",
+)
+def switch_journey(journey_id: int, body: JourneySwitch) -> Journey:
+    """Switch a journey on or off
+    `{"enabled": false}` stops it (what is sent stays sent); true starts it again."""
+
+    def save(session: Session) -> Journey:
+        j = journeys.switch(session, current_account().id, journey_id, body.enabled)
+        if j is None:
+            raise ApiError(404, "unknown_journey", f"no journey {journey_id}")
+        return journey_json(session, j)
+
+    return write(save)

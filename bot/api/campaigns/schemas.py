@@ -1,0 +1,230 @@
+"""What the campaigns API takes and gives: campaigns (audience, variants, schedule), their preview,
+dry run and report, and triggered journeys."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Self
+
+from pydantic import Field, model_validator
+
+from bot.api.types import Answer, Body, Paging, Time
+from rules.campaigns import journeys, variants
+from rules.segments.scoring import SEGMENT_NAMES, STAGE_ORDER
+
+Name = Annotated[str, Field(min_length=1, max_length=60)]
+Strings = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=64)]], Field(min_length=1, max_length=100)
+]
+Days = Annotated[int, Field(ge=1, le=3650)]
+Minute = Annotated[int, Field(ge=0, le=1439, description="minutes after midnight")]
+Title = Annotated[str, Field(min_length=1, max_length=variants.TITLE_MAX)]
+Summary = Annotated[str, Field(min_length=1, max_length=variants.SUMMARY_MAX)]
+CoverUrl = Annotated[str, Field(max_length=500, pattern=variants.COVER_URL)]
+Stage = Literal[STAGE_ORDER]  # type: ignore[valid-type]
+Segment = Literal[tuple(SEGMENT_NAMES)]  # type: ignore[valid-type]
+
+
+class Audience(Body):
+    """A segment: every key given must hold (AND); a list matches any of its values (OR)."""
+
+    tiers: Strings = Field(None, description="tier codes")
+    stages: Annotated[list[Stage], Field(min_length=1, max_length=4)] = Field(None)
+    rfm_segments: Annotated[list[Segment], Field(min_length=1, max_length=8)] = Field(
+        None, description="RFM segment codes"
+    )
+    tags: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=30)]], Field(min_length=1, max_length=100)
+    ] = Field(None, description="tag names (any of them)")
+    kol: Literal[True] = Field(None, description="KOL candidates only")
+    points_min: Annotated[int, Field(ge=0, le=2_147_483_647)] = Field(None, description="balance at least")
+    points_max: Annotated[int, Field(ge=0, le=2_147_483_647)] = Field(None, description="balance at most")
+    active_within_days: Days = Field(None, description="did something within this many days")
+    inactive_for_days: Days = Field(None, description="did nothing for this many days")
+    channels: Strings = Field(None, description="channel codes they came through")
+    followed_since: Time = Field(None, description="first followed at or after")
+
+    def spec(self) -> dict[str, object]:
+        """As the campaign stores it: the keys given, times as ISO 8601."""
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+class Variant(Body):
+    code: Annotated[str, Field(pattern=variants.VARIANT_CODE, description="in the landing page URL")]
+    split: Annotated[int, Field(ge=1, le=100, description="percent; all add up to 100")]
+    title: Title
+    summary: Summary
+    cover_url: CoverUrl = Field(None)
+
+
+Variants = Annotated[list[Variant], Field(min_length=1, max_length=variants.MAX_VARIANTS)]
+
+
+class NewCampaign(Body):
+    name: Name
+    audience: Audience = Field(default_factory=Audience)
+    variants: Variants
+    page: Literal["campaign"] = "campaign"
+    send_at: Time | None = None
+    recurring: Annotated[str, Field(max_length=40)] | None = Field(
+        None,
+        description="a cron expression in the account's time zone, firing at most hourly: each firing "
+        "sends a copy of the campaign (an occurrence)",
+    )
+    quiet_start: Minute = 22 * 60
+    quiet_end: Minute = 8 * 60
+
+    @model_validator(mode="after")
+    def _together(self) -> Self:
+        problems = variants.variant_set_problems(
+            [v.code for v in self.variants], [v.split for v in self.variants]
+        )
+        if self.send_at is not None and self.recurring is not None:
+            problems.append(
+                "send_at and recurring exclude each other: a recurring campaign sends when it fires"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def values(self) -> dict[str, object]:
+        """As the campaigns service takes it."""
+        out = self.model_dump(exclude={"audience", "variants"})
+        out["audience"] = self.audience.spec()
+        out["variants"] = [v.model_dump(exclude_unset=True) for v in self.variants]
+        return out
+
+
+class VariantOut(Answer):
+    code: str
+    split: int
+    title: str
+    summary: str
+    cover_url: str | None = None
+
+
+class Campaign(Answer):
+    id: int
+    name: str
+    status: str
+    audience: dict[str, object]
+    variants: list[VariantOut]
+    page: str
+    send_at: Time | None
+    recurring: str | None
+    parent_id: int | None = Field(description="an occurrence's recurring campaign")
+    occurs_at: Time | None
+    quiet_hours: tuple[int, int] = Field(description="[start, end] minutes")
+    created_at: Time
+
+
+class ByChannel(Answer):
+    kf: int
+    mass: int
+
+
+class CampaignPreview(Answer):
+    audience: int
+    reachable: int
+    by_channel: ByChannel
+    held: dict[str, int] = Field(description="reason: members")
+    by_variant: dict[str, int]
+
+
+class DryRunRow(Answer):
+    openid: str
+    variant: str
+    channel: str | None
+    held: str | None
+
+
+class CampaignDryRun(Answer):
+    items: list[DryRunRow]
+    page: int
+    per_page: int
+
+
+class VariantReport(Answer):
+    targeted: int
+    sent: dict[str, int] = Field(description="by channel")
+    held: dict[str, int] = Field(description="by reason")
+    failed: dict[str, int] = Field(description="by WeChat code")
+    pending: int
+    delivered: int = Field(
+        description="customer-service messages WeChat accepted plus the SentCount of finished mass sends"
+    )
+    opened: int
+    shares: int = Field(description="shares of the variant's landing page")
+    sharers: int
+    share_reads: int = Field(description="reads through those shares")
+    follows: int = Field(description="readers of a share who followed after")
+    cost_points: int = Field(description="share and share_read points paid")
+    orders: int = Field(description="within attribution_days of the message")
+    revenue_fen: int
+
+
+class Occurrence(Answer):
+    id: int
+    occurs_at: Time
+    status: str
+
+
+class CampaignReport(Answer):
+    campaign: int
+    status: str
+    attribution_days: int
+    variants: dict[str, VariantReport]
+    occurrences: list[Occurrence] = Field(
+        default_factory=list, description="a recurring campaign's latest 100 occurrences, newest first"
+    )
+
+
+# journeys -------------------------------------------------------------------------------------------------
+
+Trigger = Literal[tuple(journeys.TRIGGERS)]  # type: ignore[valid-type]
+
+
+class NewJourney(Body):
+    name: Name
+    trigger: Trigger
+    trigger_days: Annotated[int, Field(ge=1, le=journeys.MAX_TRIGGER_DAYS)] | None = None
+    delay_minutes: Annotated[int, Field(ge=0, le=journeys.MAX_DELAY_MINUTES)] = 0
+    title: Title
+    summary: Summary
+    cover_url: CoverUrl | None = None
+    audience: Audience = Field(default_factory=Audience)
+
+    @model_validator(mode="after")
+    def _together(self) -> Self:
+        problems = journeys.trigger_problems(self.trigger, self.trigger_days)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def values(self) -> dict[str, object]:
+        return self.model_dump(exclude={"audience"}) | {"audience": self.audience.spec()}
+
+
+class JourneySwitch(Body):
+    enabled: bool
+
+
+class Journey(Answer):
+    id: int
+    name: str
+    trigger: Trigger
+    trigger_days: int | None
+    delay_minutes: int
+    title: str
+    summary: str
+    audience: dict[str, object]
+    enabled: bool
+    sent: int
+    created_at: Time
+
+
+class Journeys(Answer):
+    items: list[Journey]
+
+
+class DryRunQuery(Paging):
+    pass
