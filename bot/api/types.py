@@ -41,6 +41,12 @@ class Changes(Body):
     model_config = ConfigDict(json_schema_extra=_no_defaults)
 
 
+def kept(description: str | None = None) -> Any:
+    """A field of a change that may be left out (it keeps its value) but not sent as null unless its
+    type says so."""
+    return Field(None, description=description)
+
+
 class Answer(BaseModel):
     """What the API gives: exactly these fields."""
 

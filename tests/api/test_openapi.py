@@ -93,3 +93,15 @@ def test_the_responses_are_exactly_what_their_schemas_say(api, make_member, run_
     }
     for name, sample in samples.items():
         conforms(doc, name, sample)
+
+
+def test_the_schemas_spell_the_rules_values():
+    from typing import get_args
+
+    from bot.api.campaigns.schemas import Segment, Stage, Trigger
+    from rules.campaigns.journeys import TRIGGERS
+    from rules.segments.scoring import SEGMENT_NAMES, STAGE_ORDER
+
+    assert get_args(Stage) == STAGE_ORDER
+    assert set(get_args(Segment)) == set(SEGMENT_NAMES)
+    assert get_args(Trigger) == tuple(TRIGGERS)

@@ -202,7 +202,7 @@ def campaign_report(campaign_id: int) -> CampaignReport:
         report = CampaignReport.model_validate(campaign_reports.report(session, c))
         if c.recurring:
             report.occurrences = [  # each with its own report
-                Occurrence(id=i, occurs_at=local(at), status=status)
+                Occurrence.model_validate({"id": i, "occurs_at": local(at), "status": status})
                 for i, at, status in recurring.occurrences(session, c.id)
             ]
         return report

@@ -16,18 +16,20 @@ from services.campaigns import journeys
 
 def journey_json(session: Session, j: JourneyRow) -> Journey:
     campaign, sent = journeys.message_of(session, j)
-    return Journey(
-        id=j.id,
-        name=j.name,
-        trigger=j.trigger,
-        trigger_days=j.trigger_days,
-        delay_minutes=j.delay_minutes,
-        enabled=j.enabled,
-        title=campaign.variants[0]["title"],
-        summary=campaign.variants[0]["summary"],
-        audience=campaign.audience,
-        sent=sent,
-        created_at=local(j.created_at),
+    return Journey.model_validate(
+        {
+            "id": j.id,
+            "name": j.name,
+            "trigger": j.trigger,
+            "trigger_days": j.trigger_days,
+            "delay_minutes": j.delay_minutes,
+            "enabled": j.enabled,
+            "title": campaign.variants[0]["title"],
+            "summary": campaign.variants[0]["summary"],
+            "audience": campaign.audience,
+            "sent": sent,
+            "created_at": local(j.created_at),
+        }
     )
 
 

@@ -7,9 +7,8 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
-from bot.api.types import Answer, Body, Paging, Time
+from bot.api.types import Answer, Body, Paging, Time, kept
 from rules.campaigns import journeys, variants
-from rules.segments.scoring import SEGMENT_NAMES, STAGE_ORDER
 
 Name = Annotated[str, Field(min_length=1, max_length=60)]
 Strings = Annotated[
@@ -20,28 +19,36 @@ Minute = Annotated[int, Field(ge=0, le=1439, description="minutes after midnight
 Title = Annotated[str, Field(min_length=1, max_length=variants.TITLE_MAX)]
 Summary = Annotated[str, Field(min_length=1, max_length=variants.SUMMARY_MAX)]
 CoverUrl = Annotated[str, Field(max_length=500, pattern=variants.COVER_URL)]
-Stage = Literal[STAGE_ORDER]  # type: ignore[valid-type]
-Segment = Literal[tuple(SEGMENT_NAMES)]  # type: ignore[valid-type]
+# the rules' values, spelled out for the type checker (tests/api/test_openapi.py keeps them equal)
+Stage = Literal["light", "sticky", "deep", "iron"]
+Segment = Literal[
+    "important_value",
+    "important_develop",
+    "important_keep",
+    "important_retain",
+    "general_value",
+    "general_develop",
+    "general_keep",
+    "general_retain",
+]
 
 
 class Audience(Body):
     """A segment: every key given must hold (AND); a list matches any of its values (OR)."""
 
-    tiers: Strings = Field(None, description="tier codes")
-    stages: Annotated[list[Stage], Field(min_length=1, max_length=4)] = Field(None)
-    rfm_segments: Annotated[list[Segment], Field(min_length=1, max_length=8)] = Field(
-        None, description="RFM segment codes"
-    )
+    tiers: Strings = kept("tier codes")
+    stages: Annotated[list[Stage], Field(min_length=1, max_length=4)] = kept()
+    rfm_segments: Annotated[list[Segment], Field(min_length=1, max_length=8)] = kept("RFM segment codes")
     tags: Annotated[
         list[Annotated[str, Field(min_length=1, max_length=30)]], Field(min_length=1, max_length=100)
-    ] = Field(None, description="tag names (any of them)")
-    kol: Literal[True] = Field(None, description="KOL candidates only")
-    points_min: Annotated[int, Field(ge=0, le=2_147_483_647)] = Field(None, description="balance at least")
-    points_max: Annotated[int, Field(ge=0, le=2_147_483_647)] = Field(None, description="balance at most")
-    active_within_days: Days = Field(None, description="did something within this many days")
-    inactive_for_days: Days = Field(None, description="did nothing for this many days")
-    channels: Strings = Field(None, description="channel codes they came through")
-    followed_since: Time = Field(None, description="first followed at or after")
+    ] = kept("tag names (any of them)")
+    kol: Literal[True] = kept("KOL candidates only")
+    points_min: Annotated[int, Field(ge=0, le=2_147_483_647)] = kept("balance at least")
+    points_max: Annotated[int, Field(ge=0, le=2_147_483_647)] = kept("balance at most")
+    active_within_days: Days = kept("did something within this many days")
+    inactive_for_days: Days = kept("did nothing for this many days")
+    channels: Strings = kept("channel codes they came through")
+    followed_since: Time = kept("first followed at or after")
 
     def spec(self) -> dict[str, object]:
         """As the campaign stores it: the keys given, times as ISO 8601."""
@@ -53,7 +60,7 @@ class Variant(Body):
     split: Annotated[int, Field(ge=1, le=100, description="percent; all add up to 100")]
     title: Title
     summary: Summary
-    cover_url: CoverUrl = Field(None)
+    cover_url: CoverUrl = kept()
 
 
 Variants = Annotated[list[Variant], Field(min_length=1, max_length=variants.MAX_VARIANTS)]
@@ -180,7 +187,7 @@ class CampaignReport(Answer):
 
 # journeys -------------------------------------------------------------------------------------------------
 
-Trigger = Literal[tuple(journeys.TRIGGERS)]  # type: ignore[valid-type]
+Trigger = Literal["follow", "first_checkin", "streak_at_risk", "inactive", "tier_up", "became_kol"]
 
 
 class NewJourney(Body):

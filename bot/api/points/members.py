@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy.orm import Session
 
 from bot.api.auth import current_account
@@ -13,6 +15,7 @@ from bot.api.routes import operation
 from bot.api.types import Paging
 from models import Member as MemberRow
 from models import utcnow
+from rules.points.tiers import Tier
 from services.accounts import members
 from services.points import balances, programme
 from services.points.expiry import rebuild_balances
@@ -39,11 +42,23 @@ def _summary(session: Session, openid: str) -> Member:
         pending=st.pending,
         available=st.available,
         earned=st.earned,
-        expiring_soon=st.expiring and Expiring(points=st.expiring[0], expires_on=st.expiring[1]),
-        tier=st.tier and TierRef(code=st.tier.code, name=st.tier.name),
-        next_tier=st.next and NextTier(code=st.next[0].code, name=st.next[0].name, gap=st.next[1]),
+        expiring_soon=None
+        if st.expiring is None
+        else Expiring(points=st.expiring[0], expires_on=st.expiring[1]),
+        tier=None if st.tier is None else TierRef(code=st.tier.code, name=st.tier.name),
+        next_tier=None
+        if st.next is None
+        else NextTier(code=st.next[0].code, name=st.next[0].name, gap=st.next[1]),
         spend_fen=member.spend_fen,
     )
+
+
+def _expiring(expiring: tuple[int, date] | None) -> Expiring | None:
+    return None if expiring is None else Expiring(points=expiring[0], expires_on=expiring[1])
+
+
+def _next(found: tuple[Tier, int] | None) -> NextTier | None:
+    return None if found is None else NextTier(code=found[0].code, name=found[0].name, gap=found[1])
 
 
 @operation("GET", "/members/<openid>", tag="members", answer=Member)

@@ -10,7 +10,7 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, Field, model_validator
 
 from bot.api.outputs import local
-from bot.api.types import Answer, Body, Changes, Fen, Page, Paging, Time, Whole
+from bot.api.types import Answer, Body, Changes, Fen, Page, Paging, Time, Whole, kept
 from models import LedgerEntry as LedgerRow
 from models import Order as OrderRow
 from models import OrderRefund, PointTaskRow, TierRow
@@ -33,22 +33,22 @@ Cap = Annotated[int, Field(ge=1, le=2_147_483_647)]
 class PointTaskChanges(Changes):
     """The fields of a point task to set; those not sent keep their value."""
 
-    name: Name = Field(None)
-    points: Annotated[int, Field(ge=0, le=MAX_TASK_POINTS)] = Field(None)
-    per_yuan: Annotated[int, Field(ge=1, le=1000)] | None = Field(None)
-    daily_cap: Cap | None = Field(None)
-    weekly_cap: Cap | None = Field(None)
-    lifetime_cap: Cap | None = Field(None)
-    first_time_only: bool = Field(None)
-    starts_at: Time | None = Field(None)
-    ends_at: Time | None = Field(None)
-    target_tiers: Annotated[list[str], Field(max_length=tiers.MAX_TIERS)] = Field(
-        None, description="tier codes; empty: every tier"
+    name: Name = kept()
+    points: Annotated[int, Field(ge=0, le=MAX_TASK_POINTS)] = kept()
+    per_yuan: Annotated[int, Field(ge=1, le=1000)] | None = kept()
+    daily_cap: Cap | None = kept()
+    weekly_cap: Cap | None = kept()
+    lifetime_cap: Cap | None = kept()
+    first_time_only: bool = kept()
+    starts_at: Time | None = kept()
+    ends_at: Time | None = kept()
+    target_tiers: Annotated[list[str], Field(max_length=tiers.MAX_TIERS)] = kept(
+        "tier codes; empty: every tier"
     )
-    enabled: bool = Field(None)
-    hold_days: Annotated[int, Field(ge=0, le=365)] = Field(None)
-    min_length: Annotated[int, Field(ge=0, le=500)] = Field(None)
-    min_rating: Annotated[int, Field(ge=1, le=5)] = Field(None)
+    enabled: bool = kept()
+    hold_days: Annotated[int, Field(ge=0, le=365)] = kept()
+    min_length: Annotated[int, Field(ge=0, le=500)] = kept()
+    min_rating: Annotated[int, Field(ge=1, le=5)] = kept()
 
 
 class PointTask(Answer):
@@ -149,26 +149,24 @@ KolWeights = Annotated[
 class ProgrammeChanges(Changes):
     """The settings to change; those not sent keep their value."""
 
-    expiry_mode: ExpiryMode = Field(None)
-    expiry_days: Annotated[int, Field(ge=1, le=3650)] = Field(None)
-    review_approval: bool = Field(None)
-    makeup_cost: Annotated[int, Field(ge=1, le=100_000)] | None = Field(None, description="null: no 补签")
-    streak_bonuses: StreakBonuses = Field(None)
-    tier_basis: Literal["points", "spend"] = Field(None)
-    tier_grace_days: Annotated[int, Field(ge=0, le=365)] = Field(None)
-    tier_template_id: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(None)
-    referral_hold_days: Annotated[int, Field(ge=0, le=30)] = Field(None)
-    referral_ladder: ReferralLadder = Field(None)
-    referral_burst: ReferralBurst = Field(None)
-    active_days: Annotated[int, Field(ge=1, le=365)] = Field(None, description="粘关系: active within")
-    loyal_orders: Annotated[int, Field(ge=1, le=1000)] = Field(None, description="忠诚: purchases")
-    loyal_streak: Annotated[int, Field(ge=1, le=3650)] = Field(None, description="忠诚: or a streak")
-    rfm_window_days: Annotated[int, Field(ge=7, le=3650)] = Field(None)
-    kol_weights: KolWeights = Field(None)
-    kol_top_n: Annotated[int, Field(ge=1, le=1000)] = Field(None)
-    kol_threshold: Annotated[float, Field(gt=0, le=1e9)] | None = Field(
-        None, description="set: every score at or above"
-    )
+    expiry_mode: ExpiryMode = kept()
+    expiry_days: Annotated[int, Field(ge=1, le=3650)] = kept()
+    review_approval: bool = kept()
+    makeup_cost: Annotated[int, Field(ge=1, le=100_000)] | None = kept("null: no 补签")
+    streak_bonuses: StreakBonuses = kept()
+    tier_basis: Literal["points", "spend"] = kept()
+    tier_grace_days: Annotated[int, Field(ge=0, le=365)] = kept()
+    tier_template_id: Annotated[str, Field(min_length=1, max_length=64)] | None = kept()
+    referral_hold_days: Annotated[int, Field(ge=0, le=30)] = kept()
+    referral_ladder: ReferralLadder = kept()
+    referral_burst: ReferralBurst = kept()
+    active_days: Annotated[int, Field(ge=1, le=365)] = kept("粘关系: active within")
+    loyal_orders: Annotated[int, Field(ge=1, le=1000)] = kept("忠诚: purchases")
+    loyal_streak: Annotated[int, Field(ge=1, le=3650)] = kept("忠诚: or a streak")
+    rfm_window_days: Annotated[int, Field(ge=7, le=3650)] = kept()
+    kol_weights: KolWeights = kept()
+    kol_top_n: Annotated[int, Field(ge=1, le=1000)] = kept()
+    kol_threshold: Annotated[float, Field(gt=0, le=1e9)] | None = kept("set: every score at or above")
 
 
 class Programme(Answer):
@@ -254,12 +252,12 @@ class NewReward(RewardFields):
 class RewardChanges(Changes):
     """The fields of a reward to change; those not sent keep their value."""
 
-    name: Name = Field(None)
-    kind: Literal["coupon", "gift"] = Field(None)
-    points_price: Annotated[int, Field(ge=1, le=1_000_000)] = Field(None)
-    stock: Annotated[int, Field(ge=0, le=1_000_000)] = Field(None)
-    description: Annotated[str, Field(max_length=200)] | None = Field(None)
-    enabled: bool = Field(None)
+    name: Name = kept()
+    kind: Literal["coupon", "gift"] = kept()
+    points_price: Annotated[int, Field(ge=1, le=1_000_000)] = kept()
+    stock: Annotated[int, Field(ge=0, le=1_000_000)] = kept()
+    description: Annotated[str, Field(max_length=200)] | None = kept()
+    enabled: bool = kept()
 
 
 class Reward(Answer):
@@ -288,7 +286,7 @@ ReviewStatus = Literal["pending", "approved", "rejected"]
 
 
 class ReviewQuery(Paging):
-    status: ReviewStatus | None = Field(None, description="all when absent")
+    status: ReviewStatus | None = kept("all when absent")
 
 
 class Review(Answer):

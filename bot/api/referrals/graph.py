@@ -59,13 +59,17 @@ def _tree(t: Tree, depth: int) -> ReferralTree:
         above = top if node.level == 1 else placed[node.level - 1, node.referrer_id].referrals
         above.append(out)
     up = t.upline
-    upline = up and Upline(
-        openid=up.openid,
-        following=up.following,
-        bound_at=local(up.bound_at),
-        status=up.status,
-        reasons=list(up.reasons),
-    )
+    upline = None
+    if up is not None:
+        upline = Upline.model_validate(
+            {
+                "openid": up.openid,
+                "following": up.following,
+                "bound_at": local(up.bound_at),
+                "status": up.status,
+                "reasons": list(up.reasons),
+            }
+        )
     return ReferralTree(
         openid=t.openid,
         upline=upline,
@@ -79,14 +83,16 @@ def _tree(t: Tree, depth: int) -> ReferralTree:
 
 
 def _node(n: TreeNode) -> ReferralNode:
-    return ReferralNode(
-        openid=n.openid,
-        following=n.following,
-        bound_at=local(n.bound_at),
-        status=n.status,
-        reasons=list(n.reasons),
-        direct=n.direct,
-        referrals=[],
+    return ReferralNode.model_validate(
+        {
+            "openid": n.openid,
+            "following": n.following,
+            "bound_at": local(n.bound_at),
+            "status": n.status,
+            "reasons": list(n.reasons),
+            "direct": n.direct,
+            "referrals": [],
+        }
     )
 
 

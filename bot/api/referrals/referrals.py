@@ -41,18 +41,20 @@ def list_referrals(query: ReferralQuery) -> ReferralPage:
 
 
 def referral(r: ReferralRow, referrer_openid: str, referee_openid: str) -> Referral:
-    return Referral(
-        id=r.id,
-        referrer=referrer_openid,
-        referee=referee_openid,
-        scene=r.scene,
-        bound_at=local(r.bound_at),
-        status=r.status,
-        reasons=list(r.reasons or []),
-        hold_until=local(r.hold_until),
-        decided_at=local(r.decided_at),
-        decided_by=r.decided_by,
-        reward_points=r.reward_points,
+    return Referral.model_validate(
+        {
+            "id": r.id,
+            "referrer": referrer_openid,
+            "referee": referee_openid,
+            "scene": r.scene,
+            "bound_at": local(r.bound_at),
+            "status": r.status,
+            "reasons": list(r.reasons or []),
+            "hold_until": local(r.hold_until),
+            "decided_at": local(r.decided_at),
+            "decided_by": r.decided_by,
+            "reward_points": r.reward_points,
+        }
     )
 
 
@@ -99,14 +101,16 @@ def channel(c: ChannelRow, code: QrCode | None, followers: int = 0) -> Channel:
         qrcode = ChannelCode(
             scene=code.scene, ticket=code.ticket, url=code.url, image=image, expires_at=local(code.expires_at)
         )
-    return Channel(
-        code=c.code,
-        name=c.name,
-        kind=c.kind,
-        tag=c.tag,
-        permanent=c.permanent,
-        followers=followers,
-        qrcode=qrcode,
+    return Channel.model_validate(
+        {
+            "code": c.code,
+            "name": c.name,
+            "kind": c.kind,
+            "tag": c.tag,
+            "permanent": c.permanent,
+            "followers": followers,
+            "qrcode": qrcode,
+        }
     )
 
 

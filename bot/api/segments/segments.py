@@ -35,7 +35,12 @@ def get_funnel(query: FunnelQuery) -> Funnel:
     start = datetime.combine(first, time(), tz)
     end = datetime.combine(last + timedelta(days=1), time(), tz)
     steps = read(lambda s: segment_reports.funnel(s, current_account().id, start, end))
-    rows = [FunnelStep(step=st.code, name=st.name, count=st.count, conversion=st.conversion) for st in steps]
+    rows = [
+        FunnelStep.model_validate(
+            {"step": st.code, "name": st.name, "count": st.count, "conversion": st.conversion}
+        )
+        for st in steps
+    ]
     return Funnel.model_validate({"from": first, "to": last, "steps": rows})
 
 
@@ -67,13 +72,15 @@ def get_kol() -> Kol:
 
     def load(session: Session) -> Kol:
         run, candidates = segment_reports.kol_candidates(session, current_account().id)
-        last = run and KolRun(
-            at=local(run.finished_at),
-            full=run.full,
-            members_scored=run.members_scored,
-            added=members.openids_of(session, run.added),
-            dropped=members.openids_of(session, run.dropped),
-        )
+        last = None
+        if run is not None and run.finished_at is not None:
+            last = KolRun(
+                at=local(run.finished_at),
+                full=run.full,
+                members_scored=run.members_scored,
+                added=members.openids_of(session, run.added),
+                dropped=members.openids_of(session, run.dropped),
+            )
         found = [
             KolCandidate.model_validate(
                 {

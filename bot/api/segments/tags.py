@@ -27,12 +27,14 @@ def _member(session: Session, openid: str) -> Member:
 
 
 def member_tag(row: MemberTagRow) -> MemberTag:
-    return MemberTag(
-        tag=row.tag,
-        source=row.source,
-        created_at=local(row.created_at),
-        mirrored_at=local(row.mirrored_at),
-        removed_at=local(row.removed_at),
+    return MemberTag.model_validate(
+        {
+            "tag": row.tag,
+            "source": row.source,
+            "created_at": local(row.created_at),
+            "mirrored_at": local(row.mirrored_at),
+            "removed_at": local(row.removed_at),
+        }
     )
 
 
@@ -95,13 +97,15 @@ def list_tags() -> Tags:
     """Every active tag with its member count, its WeChat twin and what the mirror has still to do"""
     found = read(lambda s: tag_mirror.summary(s, current_account().id))
     items = [
-        TagSummary(
-            tag=t.tag,
-            members=t.members,
-            sources=list(t.sources),
-            wechat_id=t.wechat_id,
-            pending=t.pending,
-            mirrored=t.wechat_id is not None and t.pending == 0,
+        TagSummary.model_validate(
+            {
+                "tag": t.tag,
+                "members": t.members,
+                "sources": list(t.sources),
+                "wechat_id": t.wechat_id,
+                "pending": t.pending,
+                "mirrored": t.wechat_id is not None and t.pending == 0,
+            }
         )
         for t in found
     ]
