@@ -16,8 +16,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from flask import redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
+from bot.context import tiefen
 from bot.h5 import forms, h5, links, oauth
-from bot.h5.web import Refused, account_or_404, tiefen
+from bot.h5.web import Refused, account_or_404
 from services.accounts.registry import AccountRef
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 
+from bot.context import tiefen
 from config import Settings
 from services.accounts.member_tokens import (  # noqa: F401  (links.read_member etc. are used through here)
     MAX_AGE,
@@ -57,8 +58,7 @@ def share_link(account: AccountRef, member_id: int, page_path: str) -> str:
 def _settings() -> Settings:
     """The app's settings in a request; a worker's (campaigns run in RQ jobs) otherwise."""
     if has_app_context():
-        settings: Settings = current_app.extensions["tiefen"].settings
-        return settings
+        return tiefen().settings
     from tasks.runtime import current
 
     return current().settings
