@@ -18,7 +18,7 @@ from flask import has_app_context
 
 from bot.context import tiefen
 from config import Settings
-from services.accounts.member_tokens import (  # noqa: F401  (links.read_member etc. are used through here)
+from services.accounts.member_tokens import (
     MAX_AGE,
     SHARE_MAX_AGE,
     SHARE_PARAM,
@@ -28,6 +28,18 @@ from services.accounts.member_tokens import (  # noqa: F401  (links.read_member 
     sign_share,
 )
 from services.accounts.registry import AccountRef
+
+__all__ = [  # the tokens are re-exported: pages and tests use links.read_member etc.
+    "MAX_AGE",
+    "SHARE_MAX_AGE",
+    "SHARE_PARAM",
+    "member_link",
+    "read_member",
+    "read_share",
+    "share_link",
+    "sign_member",
+    "sign_share",
+]
 
 
 def member_link(account: AccountRef, openid: str, page: str = "member", /, **params: Any) -> str:
