@@ -8,29 +8,13 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
 from tasks import runtime as task_runtime
-
-
-@dataclass
-class Tiefen:
-    """Everything the app's requests share, kept in `app.extensions["tiefen"]`."""
-
-    settings: Settings
-    runtime: task_runtime.Runtime
-    accounts: Any  # bot.accounts.AccountDirectory
-    programmes: Any  # bot.programmes.ProgrammeCache
-
-    @property
-    def sessions(self) -> sessionmaker[Session]:
-        return self.runtime.sessions
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -45,13 +29,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from bot import unrouted
     from bot.accounts import AccountDirectory
     from bot.api import api
+    from bot.context import EXTENSION, Tiefen
     from bot.h5 import h5
     from bot.programmes import ProgrammeCache
     from bot.sessions import SkipWebhookSessions
 
     runtime = task_runtime.install(task_runtime.build(settings))
     directory = AccountDirectory(settings, runtime.sessions)
-    app.extensions["tiefen"] = Tiefen(settings, runtime, directory, ProgrammeCache(runtime.sessions))
+    app.extensions[EXTENSION] = Tiefen(settings, runtime, directory, ProgrammeCache(runtime.sessions))
     app.register_blueprint(bot_bp)
     app.register_blueprint(api)
     app.register_blueprint(h5)

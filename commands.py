@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup
 from wechatpy.exceptions import WeChatClientException
 
+from bot.context import tiefen
 from models import migrate
 from rules.inbound.menu import default_menu
 from services.accounts import registry as account_service
@@ -24,14 +25,10 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(group)
 
 
-def _tiefen():  # type: ignore[no-untyped-def]
-    return current_app.extensions["tiefen"]
-
-
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Bring DATABASE_URL to the latest schema (Alembic)."""
-    migrate.upgrade(_tiefen().settings.database_url)
+    migrate.upgrade(tiefen().settings.database_url)
     click.echo("database is at the latest schema")
 
 
@@ -48,13 +45,13 @@ def account_add(
 ) -> None:
     """Store an account (or update the one with this appid)."""
     try:
-        with _tiefen().sessions.begin() as session:
+        with tiefen().sessions.begin() as session:
             ref, created = account_service.save_account(
                 session, appid, name, token, aes_key, secret, timezone, welcome
             )
     except account_service.InvalidAccount as exc:
         raise click.BadParameter(str(exc)) from None
-    base = _tiefen().settings.public_base_url.rstrip("/")
+    base = tiefen().settings.public_base_url.rstrip("/")
     click.echo(
         f"{'added' if created else 'updated'} account {ref.appid} ({ref.name}); "
         f"set its server URL to {base}/wechat/{ref.appid}"
@@ -66,7 +63,7 @@ def account_add(
 def account_token(appid: str) -> None:
     """Issue a new merchant API token for the account (the previous one stops working)."""
     try:
-        with _tiefen().sessions.begin() as session:
+        with tiefen().sessions.begin() as session:
             token = account_service.issue_api_token(session, appid)
     except LookupError:
         raise click.ClickException(f"no account {appid}") from None
@@ -76,7 +73,7 @@ def account_token(appid: str) -> None:
 @account_cli.command("list")
 def account_list() -> None:
     """List stored accounts."""
-    with _tiefen().sessions.begin() as session:
+    with tiefen().sessions.begin() as session:
         for ref in account_service.list_accounts(session):
             mode = "safe mode" if ref.aes_key else "plaintext"
             click.echo(f"{ref.appid}\t{ref.name}\t{ref.timezone}\t{mode}")
@@ -86,12 +83,12 @@ def account_list() -> None:
 @click.option("--appid", default=None, help="default: the account in WECHAT_APPID")
 def menu_push(appid: str | None) -> None:
     """Create the account's menu in WeChat: 签到, 我的积分, 会员中心, 邀请好友."""
-    tiefen = _tiefen()
-    ref = tiefen.accounts.get(appid)
+    context = tiefen()
+    ref = context.accounts.get(appid)
     if ref is None or not ref.secret:
         raise click.ClickException(f"no account {appid or '(WECHAT_APPID)'} with a secret; add it first")
-    settings = tiefen.settings
-    client = client_for(ref.appid, ref.secret, settings.wechat_api_base, tiefen.runtime.redis)
+    settings = context.settings
+    client = client_for(ref.appid, ref.secret, settings.wechat_api_base, context.runtime.redis)
     try:
         client.menu.create(default_menu(settings.public_base_url, ref.appid))
     except WeChatClientException as exc:
@@ -115,7 +112,7 @@ def kol_rebuild() -> None:
     from services.segments.scoring import STEPS
     from tasks.segments import score_members
 
-    with _tiefen().sessions() as session:
+    with tiefen().sessions() as session:
         accounts = session.query(Account).count()
     with click.progressbar(length=accounts * len(STEPS), label="scoring", show_pos=True) as bar:
 

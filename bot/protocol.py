@@ -50,7 +50,8 @@ class BodyTooLarge(ProtocolError):
 def sign(*parts: str) -> str:
     signer = WeChatSigner()
     signer.add_data(*parts)
-    return signer.signature
+    signature: str = signer.signature  # wechatpy has no types
+    return signature
 
 
 def verify_signature(token: str, args: dict[str, str]) -> None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask, jsonify, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from bot.api.errors import error_body
@@ -16,7 +15,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(405, not_routed)
 
 
-def not_routed(exc: HTTPException) -> Any:
+def not_routed(exc: HTTPException) -> ResponseReturnValue:
     if request.path.startswith("/api/"):
         code = (exc.name or "error").lower().replace(" ", "_")
         headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}  # 405: Allow

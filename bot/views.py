@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
 
-from flask import Response, abort, current_app, request
+from flask import Response, abort, request
 from wechatpy.replies import ImageReply, TextReply
 
 from bot import bp, protocol
+from bot.context import Tiefen, tiefen
 from bot.dispatch import Ctx, Reply, route_for
 from rules.inbound.messages import Inbound
 from services.accounts.registry import AccountRef
@@ -22,15 +22,15 @@ log = logging.getLogger(__name__)
 @bp.route("/wechat", methods=["GET", "POST"])
 @bp.route("/wechat/<appid>", methods=["GET", "POST"])
 def webhook(appid: str | None = None) -> Response:
-    tiefen = current_app.extensions["tiefen"]
-    account = tiefen.accounts.get(appid)
+    context = tiefen()
+    account = context.accounts.get(appid)
     if account is None:
         abort(404)
     args = request.args.to_dict()
     protocol.verify_signature(account.token, args)
     if request.method == "GET":
         return Response(args.get("echostr", ""), mimetype="text/plain")
-    settings = tiefen.settings
+    settings = context.settings
     protocol.verify_timestamp(args, time.time(), settings.timestamp_window)
     protocol.check_size(request.content_length, settings.max_body_bytes)
     body = request.stream.read(settings.max_body_bytes + 1)
@@ -42,13 +42,13 @@ def webhook(appid: str | None = None) -> Response:
         else _text(body)
     )
     msg = protocol.parse(xml)
-    reply_xml, stored = store_and_reply(tiefen, account, msg)
+    reply_xml, stored = store_and_reply(context, account, msg)
     if stored:
         wake_drainer()  # after commit: the job must find the row
     return _respond(reply_xml, account, args, encrypted)
 
 
-def store_and_reply(tiefen: Any, account: AccountRef, msg: Inbound) -> tuple[str | None, bool]:
+def store_and_reply(context: Tiefen, account: AccountRef, msg: Inbound) -> tuple[str | None, bool]:
     """Do what the reply needs, then store the event with its reply; or, for a retried
     delivery, find the reply the first one got. Returns (reply, newly stored).
 
@@ -58,9 +58,9 @@ def store_and_reply(tiefen: Any, account: AccountRef, msg: Inbound) -> tuple[str
     An `atomic` handler (a check-in, a review) runs in one transaction with the INSERT.
     """
     route, routed = route_for(msg) if msg.known else (None, msg)
-    runtime = tiefen.runtime
+    runtime = context.runtime
     with runtime.engine.begin() if route and route.atomic else runtime.kept.connection() as conn:
-        reply = route.handler(routed, Ctx(conn, account, tiefen.programmes.get)) if route else None
+        reply = route.handler(routed, Ctx(conn, account, context.programmes.get)) if route else None
         xml = _render(reply, msg)
         if inbound.record_inbound(conn, account.id, msg, xml) is None:
             return inbound.first_reply(conn, account.id, msg), False

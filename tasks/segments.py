@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 
 from sqlalchemy import select
 
@@ -32,7 +33,7 @@ def score_members(full: bool = False, progress: Callable[[int, str], None] | Non
             prog = programme.load(session, account_id)
             settings = session.get(Programme, account_id)
             assert settings is not None
-            step = (lambda name, a=account_id: progress(a, name)) if progress else (lambda _: None)
+            step: Callable[[str], None] = partial(progress, account_id) if progress else _unheard
             outcome = segments.run(session, prog, settings, full, utcnow(), step)
         totals["accounts"] += 1
         totals["skipped"] += outcome.skipped
@@ -42,3 +43,7 @@ def score_members(full: bool = False, progress: Callable[[int, str], None] | Non
         totals["dropped"] += len(outcome.dropped)
         log.info("account %s scored: %s", account_id, outcome)
     return totals
+
+
+def _unheard(step: str) -> None:
+    """The progress of a run nobody listens to."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hmac
 
-from flask import current_app, g, request
+from flask import g, request
 
 from bot.api import api
 from bot.api.errors import ApiError
+from bot.context import tiefen
 from services.accounts.registry import AccountRef, account_for_token
 
 PUBLIC = {"api.openapi"}  # the OpenAPI document needs no token
@@ -25,16 +26,16 @@ def resolve(authorization: str, appid: str | None) -> AccountRef:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise ApiError(401, "unauthorized", "send Authorization: Bearer <token>")
-    tiefen = current_app.extensions["tiefen"]
-    admin = tiefen.settings.admin_token
+    context = tiefen()
+    admin = context.settings.admin_token
     if admin and hmac.compare_digest(token.encode(), admin.encode()):
-        account = tiefen.accounts.get(appid) if appid else None
+        account = context.accounts.get(appid) if appid else None
         if account is None:
             raise ApiError(
                 404, "unknown_account", "the admin token needs X-Tiefen-Account: <appid> of a stored account"
             )
         return account
-    with tiefen.sessions() as session:
+    with context.sessions() as session:
         account = account_for_token(session, token)
     if account is None:
         raise ApiError(401, "unauthorized", "unknown or revoked token")

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.api.auth import current_account
 from bot.api.errors import ApiError
+from bot.context import tiefen as tiefen  # bot.api modules take it from here too
 
 T = TypeVar("T")
-
-
-def tiefen() -> Any:
-    return current_app.extensions["tiefen"]
 
 
 def read(work: Callable[[Session], T]) -> T:

@@ -8,9 +8,10 @@ from flask import redirect
 from sqlalchemy import select, update
 from werkzeug.wrappers import Response
 
+from bot.context import tiefen
 from bot.h5 import h5
 from bot.h5.identity import Visitor, member_page
-from bot.h5.web import Refused, account_or_404, page, tiefen
+from bot.h5.web import Refused, account_or_404, page
 from models import Campaign, Delivery, Member, utcnow
 from models.upsert import table_of
 from services.accounts import member_tokens

@@ -14,10 +14,12 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
+from bot.context import tiefen
 from bot.h5 import forms, h5, links, oauth
-from bot.h5.web import Refused, account_or_404, tiefen
+from bot.h5.web import Refused, account_or_404
 from services.accounts.registry import AccountRef
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,7 @@ SESSION_KEY, NONCE_KEY, ASIDE_KEY = "h5", "h5_n", "h5_aside"
 # share link's signed `from` would push the page out of it (oauth.MAX_PAGE)
 SET_ASIDE = (links.SHARE_PARAM,)
 PageHook = Callable[["Visitor"], None]
+View = Callable[..., ResponseReturnValue]  # a page, `view(me, ...)`, or its wrapper `view(appid, ...)`
 _OPENED: list[PageHook] = []
 
 
@@ -54,12 +57,12 @@ def on_page_opened(hook: PageHook) -> PageHook:
     return hook
 
 
-def member_page(view: Callable[..., Any]) -> Callable[..., Any]:
+def member_page(view: View) -> View:
     """A GET page: `view(me: Visitor, **kwargs)`; a `?t=` link is checked, stored, then dropped
     (the rest of the query, a share link's `?from=` too, survives the redirect)."""
 
     @wraps(view)
-    def wrapper(appid: str, **kwargs: Any) -> Any:
+    def wrapper(appid: str, **kwargs: Any) -> ResponseReturnValue:
         account = account_or_404(appid)
         here = _relative_page(appid)
         if "t" in request.args:
@@ -79,12 +82,12 @@ def member_page(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def member_action(purpose: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def member_action(purpose: str) -> Callable[[View], View]:
     """A POST: the session's member and a form token for `purpose` ("redeem:{reward_id}")."""
 
-    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+    def decorate(view: View) -> View:
         @wraps(view)
-        def wrapper(appid: str, **kwargs: Any) -> Any:
+        def wrapper(appid: str, **kwargs: Any) -> ResponseReturnValue:
             account = account_or_404(appid)
             openid = remembered(account)
             if openid is None:

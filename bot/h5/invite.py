@@ -7,9 +7,10 @@ from functools import partial
 from flask import Response
 from sqlalchemy import func, select
 
+from bot.context import tiefen
 from bot.h5 import h5
 from bot.h5.identity import Visitor, member_page
-from bot.h5.web import Refused, follow_points, page, tiefen
+from bot.h5.web import Refused, follow_points, page
 from models import LedgerEntry, Member, Referral, utcnow
 from services.accounts import members
 from services.referrals import invitations as invites

@@ -14,10 +14,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 
+from bot.context import tiefen
 from config import Settings
-from services.accounts.member_tokens import (  # noqa: F401  (links.read_member etc. are used through here)
+from services.accounts.member_tokens import (
     MAX_AGE,
     SHARE_MAX_AGE,
     SHARE_PARAM,
@@ -27,6 +28,18 @@ from services.accounts.member_tokens import (  # noqa: F401  (links.read_member 
     sign_share,
 )
 from services.accounts.registry import AccountRef
+
+__all__ = [  # the tokens are re-exported: pages and tests use links.read_member etc.
+    "MAX_AGE",
+    "SHARE_MAX_AGE",
+    "SHARE_PARAM",
+    "member_link",
+    "read_member",
+    "read_share",
+    "share_link",
+    "sign_member",
+    "sign_share",
+]
 
 
 def member_link(account: AccountRef, openid: str, page: str = "member", /, **params: Any) -> str:
@@ -57,8 +70,7 @@ def share_link(account: AccountRef, member_id: int, page_path: str) -> str:
 def _settings() -> Settings:
     """The app's settings in a request; a worker's (campaigns run in RQ jobs) otherwise."""
     if has_app_context():
-        settings: Settings = current_app.extensions["tiefen"].settings
-        return settings
+        return tiefen().settings
     from tasks.runtime import current
 
     return current().settings

@@ -6,11 +6,12 @@ from datetime import timedelta
 
 from flask import request
 
+from bot.context import tiefen
 from bot.h5 import h5
 from bot.h5 import shapes as figures
 from bot.h5 import wording as labels
 from bot.h5.identity import Visitor, member_page
-from bot.h5.web import follow_points, page, tiefen
+from bot.h5.web import follow_points, page
 from models import Checkin, LedgerEntry, utcnow
 from rules.clock import business_date
 from rules.points.checkins import next_bonus

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import g, request
 
+from bot.context import tiefen
 from bot.h5 import forms, h5
 from bot.h5 import wording as labels
 from bot.h5.identity import Visitor, form_token, member_action, member_page
-from bot.h5.web import follow_points, page, tiefen
+from bot.h5.web import follow_points, page
 from models import utcnow
 from services.referrals import shares
 from services.referrals.shares import Profile

@@ -9,10 +9,11 @@ from __future__ import annotations
 from flask import redirect, request, url_for
 from werkzeug.wrappers import Response
 
+from bot.context import tiefen
 from bot.h5 import forms, h5
 from bot.h5 import wording as labels
 from bot.h5.identity import Visitor, form_token, member_action, member_page
-from bot.h5.web import Refused, page, tiefen
+from bot.h5.web import Refused, page
 from models import utcnow
 from rules.inbound import replies
 from rules.inbound.messages import REVIEW_SUBMITTED

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.context import tiefen
 from bot.h5 import h5
 from bot.h5 import wording as labels
 from bot.h5.identity import Visitor, form_token, member_action, member_page
-from bot.h5.web import Refused, follow_points, page, tiefen
+from bot.h5.web import Refused, follow_points, page
 from models import utcnow
 from rules.clock import business_date
 from rules.points.lots import NotEnoughPoints

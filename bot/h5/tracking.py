@@ -17,10 +17,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from bot.context import tiefen
 from bot.h5 import forms, h5, links
 from bot.h5.identity import Visitor, form_token, on_page_opened, page_arg, remembered
 from bot.h5.profile import member_profile
-from bot.h5.web import account_or_404, tiefen
+from bot.h5.web import account_or_404
 from models import utcnow
 from services.accounts import members
 from services.referrals import shares

@@ -5,9 +5,10 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Response, current_app, g, render_template
+from flask import Response, g, render_template
 from werkzeug.exceptions import HTTPException
 
+from bot.context import tiefen
 from bot.h5 import h5
 from rules.points.tasks import Action
 from services.accounts.registry import AccountRef
@@ -29,10 +30,6 @@ class Refused(Exception):
         title, default = TEXTS.get(status, ("出错了", "请稍后再试。"))
         super().__init__(message or default)
         self.status, self.title, self.message, self.retry = status, title, message or default, retry
-
-
-def tiefen() -> Any:
-    return current_app.extensions["tiefen"]
 
 
 def account_or_404(appid: str) -> AccountRef:
