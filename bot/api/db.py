@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.api.auth import current_account
 from bot.api.errors import ApiError
-from bot.context import tiefen as tiefen  # bot.api modules take it from here too
+from bot.context import tiefen
 
 T = TypeVar("T")
 

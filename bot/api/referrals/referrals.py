@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 from wechatpy.exceptions import WeChatClientException
 
 from bot.api.auth import current_account
-from bot.api.db import read, tiefen, write
+from bot.api.db import read, write
 from bot.api.errors import ApiError
 from bot.api.outputs import local
 from bot.api.referrals.schemas import (
@@ -19,6 +19,7 @@ from bot.api.referrals.schemas import (
     ReferralQuery,
 )
 from bot.api.routes import operation
+from bot.context import tiefen
 from models import Channel as ChannelRow
 from models import QrCode, utcnow
 from models import Referral as ReferralRow
