@@ -12,9 +12,12 @@ from models.referral import Channel, MemberTag, QrCode, Referral
 from models.rewards import Redemption, Reward, TierChange
 from models.scan import Scan
 from models.segments import KolRun, MemberScore, PageView, Share, WeChatTag
+from models.staff import ApiToken, AuditEntry, Staff
 
 __all__ = [
     "Account",
+    "ApiToken",
+    "AuditEntry",
     "Base",
     "Campaign",
     "ContactWindow",
@@ -44,6 +47,7 @@ __all__ = [
     "Reward",
     "Scan",
     "Share",
+    "Staff",
     "TierChange",
     "TierRow",
     "WeChatTag",

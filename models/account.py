@@ -21,7 +21,4 @@ class Account(Base):
     secret: Mapped[str | None] = mapped_column(String(64))
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     welcome_text: Mapped[str | None] = mapped_column(Text)
-    api_token_hash: Mapped[str | None] = mapped_column(
-        String(64), unique=True
-    )  # sha256 of the merchant API token
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,16 +1,21 @@
-"""Each API request's own transaction: commit first, then wake the drainer or drop cached rules."""
+"""Each request's own transaction, its change in the audit log: commit first, then wake the drainer
+or drop cached rules."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from flask import request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.access import current
 from bot.api.auth import current_account
 from bot.api.errors import ApiError
 from bot.context import tiefen
+from models import utcnow
+from services.accounts import audit
 
 T = TypeVar("T")
 
@@ -18,6 +23,22 @@ T = TypeVar("T")
 def read(work: Callable[[Session], T]) -> T:
     with tiefen().sessions.begin() as session:  # begin: a first read may seed the account's defaults
         return work(session)
+
+
+def _sent() -> dict[str, Any] | None:
+    """What the request sent, for the log: its JSON body or its form, secrets masked."""
+    body = request.get_json(silent=True) if request.is_json else request.form.to_dict()
+    if not isinstance(body, dict):
+        return None
+    return {k: "***" if "password" in k or k == "csrf_token" else v for k, v in body.items()}
+
+
+def _record(session: Session, diff: audit.Diff) -> None:
+    principal = current()
+    action = (request.endpoint or "").rpartition(".")[2]
+    audit.record(
+        session, principal.account.id, principal.actor, action, request.path, diff, _sent(), utcnow()
+    )
 
 
 def write(work: Callable[[Session], T], *, wake: bool = False, rules_changed: bool = False) -> T:
@@ -30,7 +51,9 @@ def write(work: Callable[[Session], T], *, wake: bool = False, rules_changed: bo
     for attempt in (1, 2):
         try:
             with tiefen().sessions.begin() as session:
+                diff = audit.watch(session)
                 result = work(session)
+                _record(session, diff)
             break
         except IntegrityError:
             if attempt == 2:

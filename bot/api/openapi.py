@@ -16,6 +16,7 @@ from bot.api.types import MAX_ID
 ERRORS = {
     400: "the body is not a JSON object",
     401: "no valid bearer token",
+    403: "the token's role may not do this",
     404: "no such thing in this account",
     409: "the same number or key came before with other contents, or the state forbids it",
     413: "the body is larger than 64 KiB",
@@ -66,7 +67,7 @@ def _operation(op: Operation, refs: dict[Any, dict[str, Any]]) -> dict[str, Any]
         if model is not None:
             answer["content"] = {"application/json": {"schema": refs[(model, "serialization")]}}
         responses[str(code)] = answer
-    errors = set(op.errors) if op.public else {401, 404, *op.errors}
+    errors = set(op.errors) if op.public else {401, 403, 404, *op.errors}
     if op.body is not None:
         errors |= {400, 413, 422}
     if op.query is not None:

@@ -18,9 +18,11 @@ from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter, Map
 
+from bot.access import Forbidden, current, require
 from bot.api import api
 from bot.api.errors import ApiError
 from bot.api.types import MAX_ID, problems_of
+from rules.accounts.roles import Area
 
 MAX_BODY = 64 * 1024
 
@@ -47,6 +49,7 @@ class Operation:
     summary: str
     tag: str
     answers: dict[int, type[BaseModel] | None]  # success status: its body's model
+    area: Area  # who may call it: rules.accounts.roles.PERMISSIONS
     body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
     errors: tuple[int, ...] = ()
@@ -71,9 +74,13 @@ def operation(
     invalid: str = "invalid_request",
     errors: tuple[int, ...] = (),
     public: bool = False,
+    area: Area | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Response]]:
     """Register a view: `body`/`query` arrive validated as keyword arguments (422 `invalid` otherwise);
     the view returns the answer (or `(answer, status)` for one of `also`), serialized through `answer`."""
+
+    if area is None and method.upper() != "GET":
+        raise TypeError(f"{method} {rule}: a change names the area whose role may make it")
 
     def register(view: Callable[..., Any]) -> Callable[..., Response]:
         doc = (view.__doc__ or "").strip()
@@ -85,6 +92,7 @@ def operation(
             summary.strip() or view.__name__.replace("_", " "),
             tag,
             {code: answer for code in (status, *also)},
+            area or Area.READ,
             body,
             query,
             errors,
@@ -94,6 +102,11 @@ def operation(
 
         @functools.wraps(view)
         def handle(**path: Any) -> Response:
+            if not op.public:
+                try:
+                    require(current(), op.area)
+                except Forbidden as exc:
+                    raise ApiError(403, "forbidden", str(exc)) from None
             if body is not None:
                 path["body"] = read_body(body, invalid)
             if query is not None:
@@ -111,12 +124,16 @@ def operation(
     return register
 
 
+def is_public(endpoint: str | None) -> bool:
+    return any(op.public and op.endpoint == endpoint for op in OPERATIONS)
+
+
 def read_body(model: type[BaseModel], invalid: str) -> BaseModel:
     """The JSON body as `model`: 400 for no JSON object, 413 past the cap, 422 naming each problem."""
     if not request.is_json:
         raise ApiError(400, "bad_request", "send a JSON object with Content-Type: application/json")
     try:
-        raw = request.get_data(cache=False)
+        raw = request.get_data()  # kept: the audit log records what was sent
     except RequestEntityTooLarge:
         raise ApiError(413, "payload_too_large", f"the body must be at most {MAX_BODY} bytes") from None
     try:

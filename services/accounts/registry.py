@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -12,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from models import Account, utcnow
 from models.upsert import upsert
+from rules.accounts.roles import Role
+from services.accounts import tokens
 from services.points import programme
 
 
@@ -117,21 +118,13 @@ def sync_account(
     return AccountRef(**{f: row[f] for f in AccountRef.__dataclass_fields__})
 
 
-def issue_api_token(session: Session, appid: str) -> str:
-    """A new merchant API token for the account (the old one stops working); only its hash is kept."""
+def issue_api_token(
+    session: Session, appid: str, name: str = "API", role: Role = Role.OWNER, now: datetime | None = None
+) -> str:
+    """A new named merchant API token for the account; every other token keeps working."""
     account = session.scalar(select(Account).where(Account.appid == appid))
     if account is None:
         raise LookupError(appid)
-    token = "tf_" + secrets.token_urlsafe(32)
-    account.api_token_hash = hash_token(token)
-    session.flush()
+    at = now or utcnow()
+    _, token = tokens.create_token(session, account.id, tokens.next_name(session, account.id, name), role, at)
     return token
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def account_for_token(session: Session, token: str) -> AccountRef | None:
-    account = session.scalar(select(Account).where(Account.api_token_hash == hash_token(token)))
-    return AccountRef.of(account) if account else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from sqlalchemy import select
 from werkzeug.test import EnvironBuilder
 
 from models import PointTaskRow
@@ -20,12 +21,29 @@ def test_no_token_or_a_wrong_one_is_401(client, api):
     assert error(client.get("/api/v1/programme", headers=basic)) == (401, "unauthorized")
 
 
-def test_a_new_token_replaces_the_old_one(app, client, api):
+def test_a_new_token_never_voids_another_and_a_revoked_one_stops(app, client, api):
+    from models import ApiToken, utcnow
+    from rules.accounts.roles import Role
+    from services.accounts import tokens
     from services.accounts.registry import issue_api_token
 
     with app.extensions["tiefen"].sessions.begin() as s:
-        issue_api_token(s, api.account.appid)
+        second = issue_api_token(s, api.account.appid)
+        names = [t.name for t in tokens.tokens_of(s, api.account.id)]
+    assert len(names) == len(set(names)) == 2  # each named, none replaced
+    headers = {"Authorization": f"Bearer {second}"}
+    assert api.get("/programme").status_code == 200
+    assert client.get("/api/v1/programme", headers=headers).status_code == 200
+    with app.extensions["tiefen"].sessions.begin() as s:
+        first = s.scalar(select(ApiToken).where(ApiToken.account_id == api.account.id).order_by(ApiToken.id))
+        tokens.revoke(s, api.account.id, first.id, utcnow())
+        viewer, viewer_token = tokens.create_token(s, api.account.id, "看板", Role.VIEWER, utcnow())
     assert error(api.get("/programme")) == (401, "unauthorized")
+    assert client.get("/api/v1/programme", headers=headers).status_code == 200
+    look = {"Authorization": f"Bearer {viewer_token}"}
+    assert client.get("/api/v1/programme", headers=look).status_code == 200
+    refused = client.patch("/api/v1/programme", json={"review_approval": True}, headers=look)
+    assert refused.status_code == 403 and refused.json["error"]["code"] == "forbidden"
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from bot.api.routes import operation
 from bot.context import tiefen
 from models import Campaign as CampaignRow
 from models import utcnow
+from rules.accounts.roles import Area
 from rules.campaigns.planner import Rules
 from services.campaigns import audience as campaigns
 from services.campaigns import recurring
@@ -54,6 +55,7 @@ def campaign_json(c: CampaignRow) -> Campaign:
 @operation(
     "POST",
     "/campaigns",
+    area=Area.CAMPAIGNS,
     tag="campaigns",
     answer=Campaign,
     status=201,
@@ -79,7 +81,9 @@ def get_campaign(campaign_id: int) -> Campaign:
     return read(lambda s: campaign_json(_campaign(s, campaign_id)))
 
 
-@operation("POST", "/campaigns/<id:campaign_id>/preview", tag="campaigns", answer=CampaignPreview)
+@operation(
+    "POST", "/campaigns/<id:campaign_id>/preview", area=Area.READ, tag="campaigns", answer=CampaignPreview
+)
 def preview_campaign(campaign_id: int) -> CampaignPreview:
     """The audience size, who is reachable by which channel, and who is held back and why"""
 
@@ -164,6 +168,7 @@ def act_on_campaign(campaign_id: int, action: str) -> Campaign:
 @operation(
     "POST",
     "/campaigns/<id:campaign_id>/send",
+    area=Area.CAMPAIGNS,
     tag="campaigns",
     answer=Campaign,
     status=202,
@@ -174,21 +179,41 @@ def send_campaign(campaign_id: int) -> Campaign:
     return act_on_campaign(campaign_id, "send")
 
 
-@operation("POST", "/campaigns/<id:campaign_id>/pause", tag="campaigns", answer=Campaign, errors=(409,))
+@operation(
+    "POST",
+    "/campaigns/<id:campaign_id>/pause",
+    area=Area.CAMPAIGNS,
+    tag="campaigns",
+    answer=Campaign,
+    errors=(409,),
+)
 def pause_campaign(campaign_id: int) -> Campaign:
     """Pause a campaign that is sending, scheduled or recurring"""
     return act_on_campaign(campaign_id, "pause")
 
 
 @operation(
-    "POST", "/campaigns/<id:campaign_id>/resume", tag="campaigns", answer=Campaign, status=202, errors=(409,)
+    "POST",
+    "/campaigns/<id:campaign_id>/resume",
+    area=Area.CAMPAIGNS,
+    tag="campaigns",
+    answer=Campaign,
+    status=202,
+    errors=(409,),
 )
 def resume_campaign(campaign_id: int) -> Campaign:
     """Resume a paused campaign"""
     return act_on_campaign(campaign_id, "resume")
 
 
-@operation("POST", "/campaigns/<id:campaign_id>/cancel", tag="campaigns", answer=Campaign, errors=(409,))
+@operation(
+    "POST",
+    "/campaigns/<id:campaign_id>/cancel",
+    area=Area.CAMPAIGNS,
+    tag="campaigns",
+    answer=Campaign,
+    errors=(409,),
+)
 def cancel_campaign(campaign_id: int) -> Campaign:
     """Cancel a campaign: nothing more is sent"""
     return act_on_campaign(campaign_id, "cancel")

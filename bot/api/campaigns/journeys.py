@@ -11,6 +11,7 @@ from bot.api.errors import ApiError
 from bot.api.outputs import local
 from bot.api.routes import operation
 from models import Journey as JourneyRow
+from rules.accounts.roles import Area
 from services.campaigns import journeys
 
 
@@ -47,6 +48,7 @@ def list_journeys() -> Journeys:
 @operation(
     "POST",
     "/journeys",
+    area=Area.CAMPAIGNS,
     tag="journeys",
     answer=Journey,
     status=201,
@@ -69,6 +71,7 @@ def create_journey(body: NewJourney) -> Journey:
 @operation(
     "PATCH",
     "/journeys/<id:journey_id>",
+    area=Area.CAMPAIGNS,
     tag="journeys",
     answer=Journey,
     body=JourneySwitch,

@@ -10,6 +10,7 @@ from bot.api.errors import ApiError
 from bot.api.points.schemas import EventAccepted, NewEvent
 from bot.api.routes import operation
 from models import utcnow
+from rules.accounts.roles import Area
 from rules.clock import ahead_of
 from services.points import custom_events
 from services.points.orders import UnknownMember
@@ -18,6 +19,7 @@ from services.points.orders import UnknownMember
 @operation(
     "POST",
     "/events",
+    area=Area.TILL,
     tag="events",
     answer=EventAccepted,
     status=202,

@@ -15,6 +15,7 @@ from bot.api.routes import operation
 from bot.api.types import Paging
 from models import Member as MemberRow
 from models import utcnow
+from rules.accounts.roles import Area
 from rules.points.tiers import Tier
 from services.accounts import members
 from services.points import balances, programme
@@ -79,7 +80,7 @@ def get_ledger(openid: str, query: Paging) -> LedgerPage:
     return read(entries)
 
 
-@operation("POST", "/balances/rebuild", tag="members", answer=Rebuilt)
+@operation("POST", "/balances/rebuild", area=Area.MEMBERS, tag="members", answer=Rebuilt)
 def rebuild() -> Rebuilt:
     """Recompute every member's balance from the ledger
     `fixed`: the members whose cached balance was wrong."""

@@ -10,6 +10,7 @@ from bot.api.errors import ApiError
 from bot.api.points.schemas import NewOrder, NewRefund, Order, OrderPosted, Refund, RefundPosted
 from bot.api.routes import operation
 from models import utcnow
+from rules.accounts.roles import Area
 from services.points import orders
 from services.points.orders import InvalidOrder, OrderConflict, UnknownMember
 
@@ -24,6 +25,7 @@ def _order(session: Session, order_no: str) -> Order:
 @operation(
     "POST",
     "/orders",
+    area=Area.TILL,
     tag="orders",
     answer=OrderPosted,
     status=201,
@@ -67,6 +69,7 @@ def get_order(order_no: str) -> Order:
 @operation(
     "POST",
     "/orders/<order_no>/refunds",
+    area=Area.TILL,
     tag="orders",
     answer=RefundPosted,
     status=201,

@@ -10,6 +10,7 @@ from bot.api.errors import ApiError
 from bot.api.points.schemas import PointTask, PointTaskChanges, PointTaskPage
 from bot.api.routes import operation
 from bot.api.types import Paging
+from rules.accounts.roles import Area
 from services.points import programme
 from services.points.programme import InvalidTask
 
@@ -26,6 +27,7 @@ def list_point_tasks(query: Paging) -> PointTaskPage:
 @operation(
     "PUT",
     "/point-tasks/<action>",
+    area=Area.PROGRAMME,
     tag="point tasks",
     answer=PointTask,
     body=PointTaskChanges,

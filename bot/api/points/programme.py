@@ -6,6 +6,7 @@ from bot.api.auth import current_account
 from bot.api.db import read, write
 from bot.api.points.schemas import Programme, ProgrammeChanges, Tier, Tiers, TiersBody
 from bot.api.routes import operation
+from rules.accounts.roles import Area
 from services.points import programme, tiers
 
 
@@ -18,6 +19,7 @@ def get_programme() -> Programme:
 @operation(
     "PATCH",
     "/programme",
+    area=Area.PROGRAMME,
     tag="programme",
     answer=Programme,
     body=ProgrammeChanges,
@@ -38,7 +40,15 @@ def get_tiers() -> Tiers:
     return Tiers(tiers=[Tier.of(r) for r in read(lambda s: tiers.tiers_of(s, current_account().id))])
 
 
-@operation("PUT", "/tiers", tag="programme", answer=Tiers, body=TiersBody, invalid="invalid_tiers")
+@operation(
+    "PUT",
+    "/tiers",
+    area=Area.PROGRAMME,
+    tag="programme",
+    answer=Tiers,
+    body=TiersBody,
+    invalid="invalid_tiers",
+)
 def put_tiers(body: TiersBody) -> Tiers:
     """Replace the tier ladder
     422 `invalid_tiers`, and nothing saved, unless exactly one tier starts at 0 and codes and thresholds

@@ -10,6 +10,7 @@ from bot.api.errors import ApiError
 from bot.api.points.schemas import Review, ReviewPage, ReviewQuery
 from bot.api.routes import operation
 from models import utcnow
+from rules.accounts.roles import Area
 from services.points import reviews
 
 
@@ -23,13 +24,17 @@ def list_reviews(query: ReviewQuery) -> ReviewPage:
     return ReviewPage(items=items, page=query.page, per_page=query.per_page, total=total)
 
 
-@operation("POST", "/reviews/<id:review_id>/approve", tag="reviews", answer=Review, errors=(409,))
+@operation(
+    "POST", "/reviews/<id:review_id>/approve", area=Area.MEMBERS, tag="reviews", answer=Review, errors=(409,)
+)
 def approve_review(review_id: int) -> Review:
     """Approve a review (the drain pays its points)"""
     return _decide(review_id, approve=True)
 
 
-@operation("POST", "/reviews/<id:review_id>/reject", tag="reviews", answer=Review, errors=(409,))
+@operation(
+    "POST", "/reviews/<id:review_id>/reject", area=Area.MEMBERS, tag="reviews", answer=Review, errors=(409,)
+)
 def reject_review(review_id: int) -> Review:
     """Reject a review"""
     return _decide(review_id, approve=False)

@@ -10,6 +10,7 @@ from bot.api.errors import ApiError
 from bot.api.points.schemas import NewReward, Reward, RewardChanges, RewardPage
 from bot.api.routes import operation
 from bot.api.types import Paging
+from rules.accounts.roles import Area
 from services.points import rewards
 
 
@@ -23,7 +24,14 @@ def list_rewards(query: Paging) -> RewardPage:
 
 
 @operation(
-    "POST", "/rewards", tag="rewards", answer=Reward, status=201, body=NewReward, invalid="invalid_reward"
+    "POST",
+    "/rewards",
+    area=Area.PROGRAMME,
+    tag="rewards",
+    answer=Reward,
+    status=201,
+    body=NewReward,
+    invalid="invalid_reward",
 )
 def post_reward(body: NewReward) -> Reward:
     """Add a reward"""
@@ -34,6 +42,7 @@ def post_reward(body: NewReward) -> Reward:
 @operation(
     "PATCH",
     "/rewards/<id:reward_id>",
+    area=Area.PROGRAMME,
     tag="rewards",
     answer=Reward,
     body=RewardChanges,

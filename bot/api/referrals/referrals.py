@@ -23,6 +23,7 @@ from bot.context import tiefen
 from models import Channel as ChannelRow
 from models import QrCode, utcnow
 from models import Referral as ReferralRow
+from rules.accounts.roles import Area
 from services.referrals import codes as referral_codes
 from services.referrals import graph as referral_graph
 from services.referrals import rewards as referral_rewards
@@ -59,13 +60,27 @@ def referral(r: ReferralRow, referrer_openid: str, referee_openid: str) -> Refer
     )
 
 
-@operation("POST", "/referrals/<id:referral_id>/approve", tag="referrals", answer=Referral, errors=(409,))
+@operation(
+    "POST",
+    "/referrals/<id:referral_id>/approve",
+    area=Area.REFERRALS,
+    tag="referrals",
+    answer=Referral,
+    errors=(409,),
+)
 def approve_referral(referral_id: int) -> Referral:
     """Approve a referral held for review: pay the referrer and the friend"""
     return _decide(referral_id, approve=True)
 
 
-@operation("POST", "/referrals/<id:referral_id>/reject", tag="referrals", answer=Referral, errors=(409,))
+@operation(
+    "POST",
+    "/referrals/<id:referral_id>/reject",
+    area=Area.REFERRALS,
+    tag="referrals",
+    answer=Referral,
+    errors=(409,),
+)
 def reject_referral(referral_id: int) -> Referral:
     """Reject a referral held for review"""
     return _decide(referral_id, approve=False)
@@ -118,6 +133,7 @@ def channel(c: ChannelRow, code: QrCode | None, followers: int = 0) -> Channel:
 @operation(
     "POST",
     "/channels",
+    area=Area.REFERRALS,
     tag="referrals",
     answer=Channel,
     status=201,

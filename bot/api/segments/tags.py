@@ -15,6 +15,7 @@ from bot.api.routes import operation
 from bot.api.segments.schemas import MemberTag, MemberTags, Tags, TagSummary
 from models import Member, utcnow
 from models import MemberTag as MemberTagRow
+from rules.accounts.roles import Area
 from services.accounts import members
 from services.segments import tag_mirror
 
@@ -52,6 +53,7 @@ def list_member_tags(openid: str) -> MemberTags:
 @operation(
     "PUT",
     "/members/<openid>/tags/<path:tag>",
+    area=Area.MEMBERS,
     tag="tags",
     answer=MemberTag,
     status=201,
@@ -74,7 +76,14 @@ def put_member_tag(openid: str, tag: str) -> tuple[MemberTag, int]:
     return body, 201 if new else 200
 
 
-@operation("DELETE", "/members/<openid>/tags/<path:tag>", tag="tags", answer=MemberTag, errors=(409,))
+@operation(
+    "DELETE",
+    "/members/<openid>/tags/<path:tag>",
+    area=Area.MEMBERS,
+    tag="tags",
+    answer=MemberTag,
+    errors=(409,),
+)
 def delete_member_tag(openid: str, tag: str) -> MemberTag:
     """Remove a member's tag (WeChat's copy goes with the next mirror run)
     Rule tags follow the scores and cannot be removed by hand (409 `rule_tag`)."""
