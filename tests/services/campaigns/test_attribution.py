@@ -14,8 +14,8 @@ from sqlalchemy import select
 from models import Delivery, LedgerEntry, Member
 from services.accounts import member_tokens
 from services.campaigns import links as campaign_links
-from tests.services.campaigns.test_delivery import daytime, start  # noqa: F401  (daytime: a fixture)
 from tests.conftest import APPID
+from tests.services.campaigns.test_delivery import daytime, start  # noqa: F401  (daytime: a fixture)
 
 META = re.compile(
     r'<meta name="tiefen-share" content="(?P<url>[^"]+)" data-page="(?P<page>[^"]+)" '

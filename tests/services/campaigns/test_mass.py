@@ -18,8 +18,8 @@ from services.campaigns import audience as campaign_service
 from simulator import Phone
 from simulator.webhooks import WebhookConfig
 from tasks.campaigns import send_campaign
-from tests.services.campaigns.test_delivery import VARIANTS
 from tests.conftest import APPID, TOKEN
+from tests.services.campaigns.test_delivery import VARIANTS
 
 
 @pytest.fixture(autouse=True)

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from models import Campaign, utcnow
 from services.campaigns import recurring
 from tasks.campaigns import run_recurring
-from tests.services.campaigns.test_delivery import VARIANTS, daytime  # noqa: F401  (daytime: a fixture)
 from tests.conftest import APPID
+from tests.services.campaigns.test_delivery import VARIANTS, daytime  # noqa: F401  (daytime: a fixture)
 
 DAILY = {"name": "每日早安", "variants": VARIANTS, "recurring": "0 10 * * *"}
 
