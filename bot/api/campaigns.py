@@ -13,9 +13,10 @@ from bot.api.auth import current_account
 from bot.api.db import read, tiefen, write
 from bot.api.errors import ApiError
 from models import Campaign, utcnow
+from rules.campaigns.lifecycle import STARTS_SENDING, Action
 from rules.campaigns.planner import Rules
 from services.campaigns import audience as campaigns
-from services.campaigns import recurring
+from services.campaigns import lifecycle, recurring
 from services.campaigns import reports as campaign_reports
 from tasks.campaigns import queue_senders
 
@@ -101,38 +102,30 @@ def _campaign(session: Session, campaign_id: int) -> Campaign:
     return found
 
 
-TRANSITIONS = {  # action: (statuses it applies to, the status it sets)
-    "send": (("draft", "scheduled"), None),
-    "pause": (("sending", "scheduled", "recurring"), "paused"),
-    "resume": (("paused",), "sending"),
-    "cancel": (("draft", "scheduled", "sending", "paused", "recurring"), "cancelled"),
-}
+TRANSITIONS = tuple(Action)  # send, pause, resume, cancel: rules.campaigns.lifecycle.ACTIONS says from where
 
 
 def act_on_campaign(campaign_id: int, action: str) -> tuple[Response, int]:
     """send (at once, or at send_at; quiet hours wait; a recurring campaign starts recurring),
     pause, resume, cancel."""
-    allowed, target = TRANSITIONS[action]
+    act = Action(action)
 
-    def change(session: Session) -> dict[str, Any]:
+    def change(session: Session) -> tuple[dict[str, Any], bool]:
         c = _campaign(session, campaign_id)
-        if c.status not in allowed:
-            raise ApiError(409, "campaign_state", f"campaign {campaign_id} is {c.status}: cannot {action}")
-        if action == "send":
-            p = campaigns.preview(session, c, current_account().timezone, utcnow(), Rules())
-            if p.audience == 0:
-                raise ApiError(422, "empty_audience", "the audience matches no member: nothing to send")
-        if target:
-            c.status = target
-        if c.recurring and action in ("send", "resume"):
-            c.status = "recurring"  # its occurrences send (tasks.campaigns.run_recurring)
-            c.started_at = c.started_at or utcnow()
-        return campaign_json(c)
+        try:
+            queue = lifecycle.act(session, c, act, utcnow())
+        except lifecycle.NotAllowed:
+            raise ApiError(
+                409, "campaign_state", f"campaign {campaign_id} is {c.status}: cannot {action}"
+            ) from None
+        except lifecycle.EmptyAudience:
+            raise ApiError(422, "empty_audience", "the audience matches no member: nothing to send") from None
+        return campaign_json(c), queue
 
-    body = write(change)
-    if action in ("send", "resume") and body["status"] != "recurring":
+    body, queue = write(change)
+    if queue:
         queue_senders(tiefen().runtime.queue("campaigns"), campaign_id)
-    return jsonify(body), 202 if action in ("send", "resume") else 200
+    return jsonify(body), 202 if act in STARTS_SENDING else 200
 
 
 for _action in TRANSITIONS:
