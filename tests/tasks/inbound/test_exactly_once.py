@@ -75,7 +75,7 @@ def test_a_worker_killed_after_the_commit_before_acknowledging_awards_once(
         "DATABASE_URL": config["DATABASE_URL"],
         "REDIS_URL": config["REDIS_URL"],
         "DRAIN_LINGER": "0",
-        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[3]),
     }
     rq = str(Path(sys.executable).parent / "rq")
     died = subprocess.run(
