@@ -9,11 +9,13 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, BigId, UTCDateTime, utcnow
+from rules.campaigns.lifecycle import CampaignStatus, MassSendStatus
 
 
 class Campaign(Base):
     """A message to a segment: audience, content (an H5 landing page), schedule, variants.
 
+    Its status is a `rules.campaigns.lifecycle.CampaignStatus`, moved by services.campaigns.lifecycle.
     A recurring campaign (status "recurring") sends nothing itself: each time its cron expression
     fires, a copy is made (parent_id, occurs_at; unique, so two schedulers make one) and sent.
     """
@@ -24,7 +26,7 @@ class Campaign(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     name: Mapped[str] = mapped_column(String(60))
-    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft|scheduled|sending|paused|done…
+    status: Mapped[str] = mapped_column(String(16), default=CampaignStatus.DRAFT)  # CampaignStatus
     kind: Mapped[str] = mapped_column(String(8), default="campaign")  # campaign | journey
     audience: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # see rules/campaigns/audience.py
     variants: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # code, split, title, summary
@@ -57,7 +59,7 @@ class Delivery(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     variant: Mapped[str] = mapped_column(String(8))
     channel: Mapped[str | None] = mapped_column(String(8))  # kf (customer service) | mass
-    status: Mapped[str] = mapped_column(String(12))  # planned | sending | sent | failed | held
+    status: Mapped[str] = mapped_column(String(12))  # DeliveryStatus
     reason: Mapped[str | None] = mapped_column(String(40))  # why held or failed
     attempts: Mapped[int] = mapped_column(default=0)
     mass_id: Mapped[int | None] = mapped_column(BigInteger)  # the mass send that carried it
@@ -78,7 +80,7 @@ class MassSend(Base):
     clientmsgid: Mapped[str] = mapped_column(String(64), unique=True)  # WeChat de-duplicates retries by it
     msg_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     members: Mapped[int]
-    status: Mapped[str] = mapped_column(String(16), default="sending")  # sending|submitted|finished|failed
+    status: Mapped[str] = mapped_column(String(16), default=MassSendStatus.SENDING)  # MassSendStatus
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # MASSSENDJOBFINISH's counts
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

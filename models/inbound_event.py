@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
+from rules.inbound.status import EventStatus
 
-
-class EventStatus(enum.StrEnum):
-    PENDING = "pending"  # stored, its job not yet done
-    DONE = "done"
-    FAILED = "failed"  # gave up after the attempt limit; an operator looks
+__all__ = ["EventStatus", "InboundEvent"]
 
 
 class InboundEvent(Base):
@@ -42,7 +38,7 @@ class InboundEvent(Base):
     create_time: Mapped[datetime] = mapped_column(UTCDateTime)
     payload: Mapped[str] = mapped_column(Text)
     reply: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default=EventStatus.PENDING.value)
+    status: Mapped[str] = mapped_column(String(16), default=EventStatus.PENDING.value)  # EventStatus
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,6 +12,7 @@ from tasks import WAKE_KEY, linger, wake_drainer
 from tasks.points import announce
 from tasks.referrals import queue_posters
 from tasks.runtime import Runtime, current
+from wechat.events import mass_job_report
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def _drain_batch(runtime: Runtime, batch_size: int, failed: set[int]) -> tuple[i
     try:
         with runtime.job_sessions.begin() as session:
             events = inbound.claim(session, batch_size, exclude=failed)
-            outcome = inbound.apply_batch(session, events) if events else None
+            outcome = inbound.apply_batch(session, events, mass_job_report) if events else None
         if outcome is None:
             return 0, 0
         announce(outcome.tier_changes)  # committed: the notice job will find them
@@ -78,7 +79,7 @@ def _one_at_a_time(runtime: Runtime, limit: int, failed: set[int]) -> int:
         try:
             with runtime.job_sessions.begin() as session:
                 events = inbound.claim(session, 1, only=event_id)
-                outcome = inbound.apply_batch(session, events) if events else None
+                outcome = inbound.apply_batch(session, events, mass_job_report) if events else None
             if outcome:
                 announce(outcome.tier_changes)
                 queue_posters(outcome.posters)

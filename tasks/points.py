@@ -13,11 +13,11 @@ from services.points import expiry, programme, tiers
 from services.points import tier_notices as notices
 from tasks.runtime import current
 from wechat.client import client_for
+from wechat.errors import Outcome, classify
 
 log = logging.getLogger(__name__)
 
 NOTICE_RETRY = Retry(max=3, interval=[5, 30, 120])
-PERMANENT = {40003, 40037, 43004, 43019}  # bad openid, bad template, unfollowed, blocked: never retried
 
 
 def expire_points() -> int:
@@ -67,7 +67,7 @@ def notify_tier_change(change_id: int) -> str:
     try:
         client.message.send_template(notice.openid, notice.template_id, notice.data, url=url)
     except WeChatClientException as exc:
-        if exc.errcode in PERMANENT:
+        if classify(exc.errcode) is Outcome.FINAL:  # bad openid, bad template, blocked…: never retried
             return _mark(change_id, f"{exc.errcode} {exc.errmsg}")
         raise  # temporary (-1, 45009, a timeout): RQ retries
     return _mark(change_id, None)

@@ -17,6 +17,7 @@ from services.referrals import rewards as referral_rewards
 from tasks.points import announce
 from tasks.runtime import current
 from wechat.client import client_for, nickname_of, qrcode_image
+from wechat.errors import Outcome, classify
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,6 @@ def settle_referrals() -> dict[str, int]:
 
 
 POSTER_RETRY = Retry(max=3, interval=[5, 30, 120])
-NOT_SENDABLE = {40003, 43004, 45015, 45047}  # bad openid, unfollowed, window closed, quota used
 IMAGE_REPLY = "<MsgType><![CDATA[image]]></MsgType>"
 
 
@@ -88,7 +88,7 @@ def send_poster(event_id: int) -> str:
     try:
         wechat.message.send_image(asked.openid, media_id)
     except WeChatClientException as exc:
-        if exc.errcode in NOT_SENDABLE:
+        if classify(exc.errcode) is Outcome.FINAL:  # bad openid, unfollowed, window closed…
             log.info("poster for event %s not sent: %s %s", event_id, exc.errcode, exc.errmsg)
             return f"not sent: {exc.errcode}"
         raise  # -1, 45009, a timeout: RQ retries

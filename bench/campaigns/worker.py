@@ -113,9 +113,9 @@ class Meter:
         return send_kf
 
     def _mass(self, fn: Callable[..., Any]) -> Callable[..., Any]:
-        def send_mass(sender: Any, mass_id: int, clientmsgid: str, code: str, claimed: list[Any]) -> Any:
-            self.mass_messages += len(claimed)
-            return fn(sender, mass_id, clientmsgid, code, claimed)
+        def send_mass(sender: Any, batch: Any) -> Any:
+            self.mass_messages += len(batch.claimed)
+            return fn(sender, batch)
 
         return send_mass
 

@@ -24,6 +24,7 @@ from bench.servers import ROOT
 from models import make_engine, make_session_factory
 from services.inbound import outbox as inbound
 from tasks.inbound import BATCH
+from wechat.events import mass_job_report
 
 STAGES = [  # (module, function): what apply_batch calls, in order; _credit holds the three after it
     ("services.inbound.outbox", "_member_ids"),
@@ -74,7 +75,7 @@ def drain_batches(sessions: Any, batches: int, totals: defaultdict[str, float]) 
             totals["inbound.claim"] += time.perf_counter() - started
             if not claimed:
                 break
-            awards += inbound.apply_batch(session, claimed).credited
+            awards += inbound.apply_batch(session, claimed, mass_job_report).credited
             committing = time.perf_counter()
         totals["commit"] += time.perf_counter() - committing
         events += len(claimed)

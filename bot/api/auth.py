@@ -45,8 +45,8 @@ def resolve(authorization: str, appid: str | None) -> Principal:
         found = tokens.account_for_token(session, token, utcnow())
         if found is None:
             raise ApiError(401, "unauthorized", "unknown or revoked token")
-        account, ref = found
-        return Principal(AccountRef.of(account), ref.role, Actor(ref.name, "token", address))
+        row, ref = found
+        return Principal(AccountRef.of(row), ref.role, Actor(ref.name, "token", address))
 
 
 def current_account() -> AccountRef:

@@ -5,15 +5,14 @@ counted by tracking.py as on every member page, under the page `campaign/<id>/<v
 from __future__ import annotations
 
 from flask import redirect
-from sqlalchemy import select, update
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from bot.context import tiefen
 from bot.h5 import h5
 from bot.h5.identity import Visitor, member_page
 from bot.h5.web import Refused, account_or_404, page
-from models import Campaign, Delivery, Member, utcnow
-from models.upsert import table_of
+from models import Campaign, Member, utcnow
 from services.accounts import member_tokens
 from services.campaigns import links as campaign_links
 
@@ -28,16 +27,7 @@ def campaign_page(me: Visitor, campaign_id: int, variant: str) -> tuple[str, int
         content = next((v for v in campaign.variants if v["code"] == variant), None) if campaign else None
         if campaign is None or content is None:
             raise Refused(404, "活动不存在或已结束")
-        member = select(Member.id).where(Member.account_id == me.account.id, Member.openid == me.openid)
-        session.execute(
-            update(table_of(Delivery))
-            .where(
-                Delivery.campaign_id == campaign_id,
-                Delivery.member_id == member.scalar_subquery(),
-                Delivery.opened_at.is_(None),
-            )
-            .values(opened_at=utcnow())
-        )
+        campaign_links.record_open(session, me.account.id, campaign_id, me.openid, utcnow())
         name = campaign.name
     return page("h5/campaign.html", me=me, account=me.account, name=name, variant=content)
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 from functools import partial
 
 from flask import Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.context import tiefen
 from bot.h5 import h5
 from bot.h5.identity import Visitor, member_page
 from bot.h5.web import Refused, follow_points, page
-from models import LedgerEntry, Member, Referral, utcnow
+from models import Member, utcnow
 from services.accounts import members
+from services.points import ledger
 from services.referrals import invitations as invites
 from wechat.client import client_for, nickname_of, qrcode_image
 
@@ -28,21 +29,8 @@ def invite(me: Visitor) -> tuple[str, int]:
         counts: dict[str, int] = {}
         earned = 0
         if member_id is not None:
-            rows = session.execute(
-                select(Referral.status, func.count())
-                .where(Referral.referrer_id == member_id, Referral.status != "refused")
-                .group_by(Referral.status)
-            )
-            counts = {status: int(n) for status, n in rows}
-            earned = int(
-                session.scalar(
-                    select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(
-                        LedgerEntry.member_id == member_id,
-                        LedgerEntry.action.in_(("referral", "referral_ladder")),
-                    )
-                )
-                or 0
-            )
+            counts = invites.friends_by_status(session, member_id)
+            earned = ledger.earned_by_referrals(session, member_id)
     return page(
         "h5/invite.html",
         me=me,

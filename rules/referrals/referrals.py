@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +20,17 @@ REISSUE_BEFORE = timedelta(days=2)  # a member's code is renewed when it has les
 MAX_LADDER = 10  # steps of the referral ladder
 MAX_LADDER_POINTS = 100_000
 PERMANENT_CAP = 100_000  # permanent codes an account may hold (WeChat's limit)
+
+
+class ReferralStatus(enum.StrEnum):
+    """Where a referral stands (the `referrals.status` column)."""
+
+    HELD = "held"  # paid after the hold, unless the friend leaves or never does a thing
+    REVIEW = "review"  # the merchant decides
+    REFUSED = "refused"  # never paid: self, refollow, ring
+    PAID = "paid"
+    VOIDED = "voided"  # the friend left in the hold, or the merchant rejected it
+    CAPPED = "capped"  # decided to pay, but the referrer's cap was reached
 
 
 INVITE_COMMAND = re.compile(r"^(推广码|邀请|邀请好友|我的海报|海报)$")
@@ -97,26 +109,26 @@ class Bind:
 
 @dataclass(frozen=True)
 class Verdict:
-    status: str  # held (paid after the hold) | review (the merchant decides) | refused (never paid)
+    status: ReferralStatus  # held (paid after the hold) | review (the merchant decides) | refused
     reasons: tuple[str, ...]
 
 
 def judge(bind: Bind, burst_limit: int = BURST[0]) -> Verdict:
     """Refuse what cannot be a referral; hold what looks like a farm for the merchant; else hold."""
     if bind.referrer_id == bind.referee_id:
-        return Verdict("refused", ("self",))
+        return Verdict(ReferralStatus.REFUSED, ("self",))
     if bind.referee_followed_before:
-        return Verdict("refused", ("refollow",))
+        return Verdict(ReferralStatus.REFUSED, ("refollow",))
     if bind.referee_id in bind.referrer_ancestors:
-        return Verdict("refused", ("ring",))
+        return Verdict(ReferralStatus.REFUSED, ("ring",))
     if bind.recent_binds + 1 >= burst_limit:
-        return Verdict("review", ("burst",))
-    return Verdict("held", ())
+        return Verdict(ReferralStatus.REVIEW, ("burst",))
+    return Verdict(ReferralStatus.HELD, ())
 
 
 @dataclass(frozen=True)
 class Settlement:
-    status: str  # paid | voided | review
+    status: ReferralStatus  # paid | voided | review
     reason: str | None
 
 
@@ -128,12 +140,12 @@ def settle(
     None while the hold is still running.
     """
     if unfollowed_at is not None and unfollowed_at <= held_until:
-        return Settlement("voided", "unfollowed")
+        return Settlement(ReferralStatus.VOIDED, "unfollowed")
     if now < held_until:
         return None
     if not interacted:
-        return Settlement("review", "no_interaction")
-    return Settlement("paid", None)
+        return Settlement(ReferralStatus.REVIEW, "no_interaction")
+    return Settlement(ReferralStatus.PAID, None)
 
 
 def ladder_bonuses(

@@ -17,6 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from models import Campaign, Channel, ContactWindow, Delivery, Member, MemberScore, MemberTag, TierRow
 from rules.campaigns.audience import audience_problems
+from rules.campaigns.lifecycle import DeliveryStatus
 from rules.campaigns.planner import Rules, in_quiet_hours
 from services.campaigns.recurring import recurrence_problems
 
@@ -119,8 +120,35 @@ class Clock:
             midnight,
             now - timedelta(days=7),
             midnight.replace(day=1),
-            in_quiet_hours(local, campaign.quiet_start, campaign.quiet_end),
+            quiet_until(campaign, tz_name, now) is not None,
         )
+
+
+def quiet_until(campaign: Campaign, tz_name: str, now: datetime) -> datetime | None:
+    """The end of the campaign's quiet hours when `now` (in the account's time zone) falls in them;
+    None when it may send. The one place quiet hours are read: the planner holds members with it,
+    the sending job waits with it, the journeys skip a run with it."""
+    local = now.astimezone(ZoneInfo(tz_name))
+    if not in_quiet_hours(local, campaign.quiet_start, campaign.quiet_end):
+        return None
+    end = datetime.combine(
+        local.date(), time(campaign.quiet_end // 60, campaign.quiet_end % 60), local.tzinfo
+    )
+    return end if end > local else end + timedelta(days=1)
+
+
+def audience_size(session: Session, campaign: Campaign, now: datetime) -> int:
+    """How many members the campaign's audience matches (followers or not): what the planner
+    would decide for, counted without running it."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Member)
+            .outerjoin(MemberScore, MemberScore.member_id == Member.id)
+            .where(*audience_filter(session, campaign.account_id, campaign.audience or {}, now))
+        )
+        or 0
+    )
 
 
 def planned(
@@ -141,7 +169,7 @@ def planned(
         )
         .where(
             sent.account_id == campaign.account_id,
-            sent.status == "sent",
+            sent.status == DeliveryStatus.SENT,
             sent.sent_at >= min(clock.week_start, clock.month_start),
         )
         .group_by(sent.member_id)

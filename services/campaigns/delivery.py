@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import xmltodict  # type: ignore[import-untyped]
 from sqlalchemy import bindparam, case, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import Campaign, ContactWindow, Delivery, MassSend, Member
 from models.base import UTCDateTime
 from models.upsert import dialect_of, insert_for, one_of, table_of
+from rules.campaigns.lifecycle import PENDING_DELIVERIES, DeliveryStatus, MassSendStatus, mass_status
 from rules.campaigns.planner import Rules, window_open
 from services.campaigns import audience as campaigns
 
@@ -43,7 +43,7 @@ def materialize(
     gets no row, so a later run can still reach them.
     """
     rows = campaigns.planned(session, campaign, tz, now, rules, only).subquery()
-    status = case((rows.c.reason.is_(None), "planned"), else_="held")
+    status = case((rows.c.reason.is_(None), DeliveryStatus.PLANNED.value), else_=DeliveryStatus.HELD.value)
     chosen = select(
         literal(campaign.account_id),
         literal(campaign.id),
@@ -89,7 +89,11 @@ def claim(
         select(Delivery.id, Delivery.member_id, Member.openid, Delivery.variant, ContactWindow)
         .join(Member, Member.id == Delivery.member_id)
         .outerjoin(ContactWindow, ContactWindow.member_id == Delivery.member_id)
-        .where(Delivery.campaign_id == campaign_id, Delivery.status == "planned", Delivery.channel == channel)
+        .where(
+            Delivery.campaign_id == campaign_id,
+            Delivery.status == DeliveryStatus.PLANNED,
+            Delivery.channel == channel,
+        )
         .order_by(Delivery.id)
         .limit(limit)
         .with_for_update(of=Delivery, skip_locked=True)
@@ -102,7 +106,7 @@ def claim(
     session.execute(
         update(table_of(Delivery))
         .where(one_of(session, Delivery.id, [r.id for r in found]))
-        .values(status="sending", attempts=Delivery.attempts + 1, claimed_at=now)
+        .values(status=DeliveryStatus.SENDING.value, attempts=Delivery.attempts + 1, claimed_at=now)
     )
     return [
         Claimed(r.id, r.member_id, r.openid, r.variant, _window(r.ContactWindow, now, Rules())) for r in found
@@ -121,7 +125,7 @@ def _window(w: ContactWindow | None, now: datetime, rules: Rules) -> str | None:
     return None
 
 
-def close(session: Session, results: list[tuple[int, str, str | None]], now: datetime) -> None:
+def close(session: Session, results: list[tuple[int, DeliveryStatus, str | None]], now: datetime) -> None:
     """Record (delivery id, sent | failed | planned (to retry), reason) in one statement."""
     if not results:
         return
@@ -134,7 +138,7 @@ def close(session: Session, results: list[tuple[int, str, str | None]], now: dat
             sent_at=bindparam("b_sent_at"),
         ),
         [
-            {"b_id": d, "b_status": s, "b_reason": r, "b_sent_at": now if s == "sent" else None}
+            {"b_id": d, "b_status": s, "b_reason": r, "b_sent_at": now if s == DeliveryStatus.SENT else None}
             for d, s, r in results
         ],
     )
@@ -180,36 +184,106 @@ def rescue_stale(session: Session, campaign_id: int, now: datetime) -> int:
     clientmsgid makes the resend safe); a customer-service message may have gone out, so it is
     closed as failed ("interrupted") rather than risk sending it twice."""
     cutoff = now - STALE
-    stale = (Delivery.campaign_id == campaign_id, Delivery.status == "sending", Delivery.claimed_at < cutoff)
+    stale = (
+        Delivery.campaign_id == campaign_id,
+        Delivery.status == DeliveryStatus.SENDING,
+        Delivery.claimed_at < cutoff,
+    )
     back = session.execute(
-        update(table_of(Delivery)).where(*stale, Delivery.channel == "mass").values(status="planned")
+        update(table_of(Delivery))
+        .where(*stale, Delivery.channel == "mass")
+        .values(status=DeliveryStatus.PLANNED.value)
     ).rowcount  # type: ignore[attr-defined]
     cut = session.execute(
         update(table_of(Delivery))
         .where(*stale, Delivery.channel == "kf")
-        .values(status="failed", reason="interrupted")
+        .values(status=DeliveryStatus.FAILED.value, reason="interrupted")
     ).rowcount  # type: ignore[attr-defined]
     return int(back or 0) + int(cut or 0)
 
 
-REPORTED = ("TotalCount", "FilterCount", "SentCount", "ErrorCount")
+def attempts(session: Session, delivery_id: int) -> int:
+    """How many times senders claimed the delivery (the retry limit counts them)."""
+    return int(session.scalar(select(Delivery.attempts).where(Delivery.id == delivery_id)) or 0)
 
 
-def mass_reports(session: Session, payloads: list[tuple[int, str]]) -> int:
-    """MASSSENDJOBFINISH: record each mass send's outcome once (a replay changes nothing)."""
+MASS_MIN = 2  # WeChat's list mass send takes two openids at least
+
+
+@dataclass(frozen=True)
+class MassBatch:
+    """One mass send about to be made: its record, the clientmsgid WeChat de-duplicates it by,
+    and the deliveries it carries."""
+
+    mass_id: int
+    clientmsgid: str
+    variant: str
+    claimed: list[Claimed]
+
+
+def claim_mass(
+    session: Session, campaign: Campaign, variant: str, limit: int, now: datetime
+) -> MassBatch | None:
+    """Take the variant's next planned mass deliveries and record the mass send for them; None
+    when none were left. A lone delivery is held ("mass_needs_two"): the batch comes back empty."""
+    claimed = claim(session, campaign.id, "mass", limit, now, variant=variant)
+    if not claimed:
+        return None
+    if len(claimed) < MASS_MIN:
+        close(session, [(claimed[0].delivery_id, DeliveryStatus.HELD, "mass_needs_two")], now)
+        return MassBatch(0, "", variant, [])
+    clientmsgid = f"tf{campaign.id}-{variant}-{claimed[0].delivery_id}"
+    mass = record_mass(session, campaign, clientmsgid, claimed, now)
+    return MassBatch(mass.id, clientmsgid, variant, claimed)
+
+
+def close_mass(
+    session: Session,
+    batch: MassBatch,
+    status: DeliveryStatus,
+    reason: str | None,
+    msg_id: int | None,
+    now: datetime,
+) -> None:
+    """Record what WeChat answered a mass send: its deliveries' status, its own, its msg_id."""
+    close(session, [(c.delivery_id, status, reason) for c in batch.claimed], now)
+    values: dict[str, Any] = {"status": mass_status(status).value}
+    if msg_id is not None:
+        values["msg_id"] = msg_id
+    session.execute(update(table_of(MassSend)).where(MassSend.id == batch.mass_id).values(values))
+
+
+def stale_mass(session: Session, campaign_id: int, now: datetime) -> list[MassBatch]:
+    """Mass sends a killed worker left unanswered, with the deliveries they still carry: they go
+    again under the same clientmsgid."""
+    stale = session.execute(
+        select(MassSend.id, MassSend.clientmsgid)
+        .where(
+            MassSend.campaign_id == campaign_id,
+            MassSend.status == MassSendStatus.SENDING,
+            MassSend.created_at < now - STALE,
+        )
+        .order_by(MassSend.id)
+    ).all()
+    again = []
+    for mass_id, clientmsgid in stale:
+        rows = session.execute(
+            select(Delivery.id, Delivery.member_id, Member.openid, Delivery.variant)
+            .join(Member, Member.id == Delivery.member_id)
+            .where(Delivery.mass_id == mass_id, Delivery.status.in_(PENDING_DELIVERIES))
+            .order_by(Delivery.id)
+        ).all()
+        if rows:
+            claimed = [Claimed(d, m, o, v, None) for d, m, o, v in rows]
+            again.append(MassBatch(mass_id, clientmsgid, claimed[0].variant, claimed))
+    return again
+
+
+def mass_reports(session: Session, reports: list[tuple[int, int, dict[str, Any]]]) -> int:
+    """MASSSENDJOBFINISH: record each mass send's outcome once (a replay changes nothing). Takes
+    (account id, msg_id, result) as wechat.events.mass_job_report read them."""
     done = 0
-    for account_id, xml in payloads:
-        fields = _fields(xml)
-        try:
-            msg_id = int(fields.get("MsgID") or fields.get("MsgId") or "")
-        except ValueError:
-            continue
-        result: dict[str, Any] = {"status": fields.get("Status")}
-        for name in REPORTED:
-            try:
-                result[name] = int(fields.get(name) or 0)
-            except ValueError:
-                result[name] = 0
+    for account_id, msg_id, result in reports:
         done += int(
             session.connection()
             .execute(
@@ -219,15 +293,9 @@ def mass_reports(session: Session, payloads: list[tuple[int, str]]) -> int:
                     MassSend.msg_id == msg_id,
                     MassSend.finished_at.is_(None),
                 )
-                .values(status="finished", result=result, finished_at=func.now())
+                .values(status=MassSendStatus.FINISHED.value, result=result, finished_at=func.now())
             )
             .rowcount
             or 0
         )
     return done
-
-
-def _fields(xml: str) -> dict[str, str]:
-    """The top-level fields of a stored callback (already checked by the webhook)."""
-    parsed = xmltodict.parse(xml or "<xml/>", disable_entities=True).get("xml") or {}
-    return {k: str(v) for k, v in parsed.items() if isinstance(v, str)}

@@ -4,8 +4,10 @@ message now — through the same planner, caps and delivery as campaigns, once p
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, literal, select
 from sqlalchemy.orm import Session
@@ -13,6 +15,10 @@ from sqlalchemy.orm import Session
 from models import Account, Campaign, Checkin, Delivery, Journey, Member, MemberTag, TierChange, TierRow
 from models.base import UTCDateTime, utcnow
 from rules.campaigns.audience import audience_problems
+from rules.campaigns.lifecycle import CampaignStatus
+from rules.campaigns.planner import Rules
+from services.campaigns import audience as campaigns
+from services.campaigns import delivery
 from services.segments.scoring import KOL_TAG
 
 LOOKBACK = timedelta(days=2)  # a run only reaches moments this recent: a new journey does not flood
@@ -60,6 +66,12 @@ def ensure_defaults(session: Session, account_id: int) -> None:
         create(session, account_id, d).created_at = since or utcnow()
 
 
+def ensure_every_default(session: Session) -> None:
+    """Seed the default journeys of every account that has none yet."""
+    for account_id in session.scalars(select(Account.id)).all():
+        ensure_defaults(session, account_id)
+
+
 class InvalidJourney(ValueError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
@@ -77,7 +89,7 @@ def create(session: Session, account_id: int, body: dict[str, Any]) -> Journey:
         account_id=account_id,
         name=body["name"],
         kind="journey",
-        status="sending",
+        status=CampaignStatus.SENDING,  # always: each run sends to the members it triggered
         audience=body.get("audience", {}),
         variants=[variant],
     )
@@ -183,3 +195,53 @@ def due(journey: Journey, now: datetime, tz_day_start: datetime) -> Any:
     return select(m.c.member_id).where(
         and_(m.c.at <= now - delay, m.c.at > now - delay - LOOKBACK, m.c.at >= journey.created_at)
     )
+
+
+@dataclass(frozen=True)
+class Enabled:
+    """An enabled journey, its campaign and the account's time zone."""
+
+    journey_id: int
+    campaign_id: int
+    account_id: int
+    timezone: str
+
+
+def enabled(session: Session) -> list[Enabled]:
+    """Every enabled journey of every account, in id order."""
+    rows = session.execute(
+        select(Journey.id, Journey.campaign_id, Account.id, Account.timezone)
+        .join(Account, Account.id == Journey.account_id)
+        .where(Journey.enabled.is_(True))
+        .order_by(Journey.id)
+    )
+    return [Enabled(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What a journey's run planned: its name, the deliveries it added, its campaign and account
+    (for the senders)."""
+
+    name: str
+    added: int
+    campaign: Campaign
+    account: Account
+
+
+def plan_due(session: Session, found: Enabled, now: datetime, planner: Rules) -> Planned:
+    """Plan the journey's message for the members whose moment came. Nothing in quiet hours: the
+    next run after them reaches those members."""
+    journey = session.get(Journey, found.journey_id)
+    campaign = session.get(Campaign, found.campaign_id)
+    account = session.get(Account, found.account_id)
+    assert journey is not None and campaign is not None and account is not None
+    if campaigns.quiet_until(campaign, found.timezone, now) is not None:
+        return Planned(journey.name, 0, campaign, account)
+    local = now.astimezone(ZoneInfo(found.timezone))
+    day_start = datetime.combine(local.date(), time(), local.tzinfo)
+    before = sum(delivery.counts(session, campaign.id).values())
+    counts = delivery.materialize(
+        session, campaign, found.timezone, now, planner, due(journey, now, day_start)
+    )
+    return Planned(journey.name, sum(counts.values()) - before, campaign, account)

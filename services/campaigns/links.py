@@ -11,9 +11,15 @@ campaign, variant and member: `read` decodes it so the old link still lands (bot
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlencode
 
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from models import Delivery, Member
+from models.upsert import table_of
 
 SALT = "tiefen-campaign"
 
@@ -45,3 +51,18 @@ def read(secret_key: str, token: str) -> tuple[int, str, int | None] | None:
 def sign(secret_key: str, campaign_id: int, variant: str, member_id: int | None) -> str:
     """An old-style token (tests of the old links make them)."""
     return str(URLSafeSerializer(secret_key, salt=SALT).dumps([campaign_id, variant, member_id]))
+
+
+def record_open(session: Session, account_id: int, campaign_id: int, openid: str, now: datetime) -> None:
+    """The member opened the campaign's page: the first open is kept on their delivery (the
+    report's "opened"); a visitor the campaign did not reach has none, and nothing changes."""
+    member = select(Member.id).where(Member.account_id == account_id, Member.openid == openid)
+    session.execute(
+        update(table_of(Delivery))
+        .where(
+            Delivery.campaign_id == campaign_id,
+            Delivery.member_id == member.scalar_subquery(),
+            Delivery.opened_at.is_(None),
+        )
+        .values(opened_at=now)
+    )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from models import Account, Campaign
 from models.upsert import upsert
+from rules.campaigns.lifecycle import CampaignStatus
 
 MIN_GAP = timedelta(hours=1)  # the fastest a campaign may recur: frequency caps hold members anyway
 LOOK_AHEAD = 48  # occurrences checked for MIN_GAP
@@ -60,7 +61,7 @@ def make_due(session: Session, now: datetime) -> list[int]:
     parents = session.execute(
         select(Campaign, Account.timezone)
         .join(Account, Account.id == Campaign.account_id)
-        .where(Campaign.status == "recurring", Campaign.recurring.is_not(None))
+        .where(Campaign.status == CampaignStatus.RECURRING, Campaign.recurring.is_not(None))
     ).all()
     for parent, timezone in parents:
         last = session.scalar(select(func.max(Campaign.occurs_at)).where(Campaign.parent_id == parent.id))
@@ -81,7 +82,7 @@ def make_occurrence(
     stmt = upsert(session, Campaign).values(
         account_id=parent.account_id,
         name=f"{parent.name[:44]} · {local:%m-%d %H:%M}",
-        status="draft",
+        status=CampaignStatus.DRAFT,
         kind="campaign",
         audience=parent.audience,
         variants=parent.variants,
@@ -102,7 +103,7 @@ def lost_occurrences(session: Session, now: datetime) -> list[int]:
         session.scalars(
             select(Campaign.id).where(
                 Campaign.parent_id.is_not(None),
-                Campaign.status == "draft",
+                Campaign.status == CampaignStatus.DRAFT,
                 Campaign.started_at.is_(None),
                 Campaign.created_at < now - LOST,
             )

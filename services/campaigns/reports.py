@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from models import Campaign, Delivery, LedgerEntry, MassSend, Member, Order, PageView, Share
+from rules.campaigns.lifecycle import DeliveryStatus, MassSendStatus
 from rules.points.tasks import Action
 from services.campaigns.links import page as landing_page
 
@@ -31,10 +32,10 @@ def report(session: Session, campaign: Campaign) -> dict[str, Any]:
         out = variants.setdefault(variant, _empty())
         out["targeted"] += n
         out["opened"] += opened
-        if status == "sent":
+        if status == DeliveryStatus.SENT:
             out["sent"][channel] = out["sent"].get(channel, 0) + n
             out["delivered"] += n if channel == "kf" else 0
-        elif status in ("held", "failed"):
+        elif status in (DeliveryStatus.HELD, DeliveryStatus.FAILED):
             out[status][reason or "unknown"] = out[status].get(reason or "unknown", 0) + n
         else:
             out["pending"] += n
@@ -86,7 +87,7 @@ def _mass_delivered(session: Session, campaign: Campaign) -> list[tuple[str, int
     rows = session.execute(
         select(by_job.c.variant, MassSend.result)
         .join(MassSend, MassSend.id == by_job.c.mass_id)
-        .where(MassSend.status == "finished")
+        .where(MassSend.status == MassSendStatus.FINISHED)
     )
     return [(variant, int((result or {}).get("SentCount") or 0)) for variant, result in rows]
 
@@ -153,7 +154,7 @@ def _orders_after(session: Session, campaign: Campaign) -> list[Any]:
             .join(Order, Order.member_id == sent.member_id)
             .where(
                 sent.campaign_id == campaign.id,
-                sent.status == "sent",
+                sent.status == DeliveryStatus.SENT,
                 Order.paid_at >= sent.sent_at,
                 _sooner_than(session, Order.paid_at, sent.sent_at, ATTRIBUTION),
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -98,8 +98,12 @@ def claim(session: Session, limit: int, only: int | None = None, exclude: Collec
     return list(session.execute(stmt).all())
 
 
-def apply_batch(session: Session, claimed: list[InboundEvent]) -> AwardOutcome:
+MassReportReader = Callable[[str], "tuple[int, dict[str, Any]] | None"]  # wechat.events.mass_job_report
+
+
+def apply_batch(session: Session, claimed: list[InboundEvent], read_report: MassReportReader) -> AwardOutcome:
     """Apply what the replies did not, set-based: follows, unfollows, scans, interaction times, points.
+    WeChat's mass-send reports are read by `read_report` (the XML is the wechat package's to parse).
 
     Events of members another drain is working on are left pending for a later batch
     (`outcome.deferred`); everything else is applied and marked done.
@@ -107,7 +111,7 @@ def apply_batch(session: Session, claimed: list[InboundEvent]) -> AwardOutcome:
     reports = [e for e in claimed if e.event in SYSTEM_EVENTS]
     if reports:  # WeChat's own reports about sends: no member behind them
         finished = [e.id for e in reports if e.event == MASS_FINISHED]
-        delivery.mass_reports(session, _payloads(session, finished))
+        delivery.mass_reports(session, _reports(session, finished, read_report))
         _mark_done(session, [e.id for e in reports])
         claimed = [e for e in claimed if e.event not in SYSTEM_EVENTS]
         if not claimed:
@@ -140,13 +144,21 @@ def apply_batch(session: Session, claimed: list[InboundEvent]) -> AwardOutcome:
     return outcome
 
 
-def _payloads(session: Session, ids: list[int]) -> list[tuple[int, str]]:
+def _reports(
+    session: Session, ids: list[int], read_report: MassReportReader
+) -> list[tuple[int, int, dict[str, Any]]]:
+    """The mass-send reports among the stored callbacks: (account id, msg_id, result)."""
     if not ids:
         return []
     rows = session.execute(
         select(InboundEvent.account_id, InboundEvent.payload).where(one_of(session, InboundEvent.id, ids))
     )
-    return [(int(a), str(p or "")) for a, p in rows]
+    reports = []
+    for account_id, payload in rows:
+        report = read_report(str(payload or ""))
+        if report is not None:
+            reports.append((int(account_id), *report))
+    return reports
 
 
 def _member_ids(session: Session, events: list[InboundEvent]) -> dict[tuple[int, str], int]:

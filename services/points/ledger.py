@@ -264,3 +264,16 @@ def award_counts(
         )
         ever.update({(int(member_id), action): int(n) for member_id, n in session.execute(ever_stmt)})
     return per_day, ever
+
+
+REFERRAL_ACTIONS = ("referral", "referral_ladder")  # what inviting friends earns a member
+
+
+def earned_by_referrals(session: Session, member_id: int) -> int:
+    """The points a member's invitations have earned them so far (rewards and ladder bonuses)."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(
+            LedgerEntry.member_id == member_id, LedgerEntry.action.in_(REFERRAL_ACTIONS)
+        )
+    )
+    return int(total or 0)

@@ -20,7 +20,7 @@ from models.upsert import one_of, table_of, upsert
 from rules.inbound.lifecycle import ScanRecord
 from rules.points.earnings import Earning
 from rules.points.tasks import Action
-from rules.referrals.referrals import Bind, KnownCode, judge, resolve, scene_member_id
+from rules.referrals.referrals import Bind, KnownCode, ReferralStatus, judge, resolve, scene_member_id
 from services.points import programme
 from services.points.programme import ProgrammeConfig
 
@@ -193,8 +193,8 @@ def _bind(
             result.outcomes[s.event_id] = "already_referred"
             continue
         row = next(r for r in rows if r["event_id"] == s.event_id)
-        result.outcomes[s.event_id] = "referral" if status != "refused" else row["reasons"][0]
-        if status == "held":
+        result.outcomes[s.event_id] = "referral" if status != ReferralStatus.REFUSED else row["reasons"][0]
+        if status == ReferralStatus.HELD:
             result.earnings.append(welcome_bonus(prog.account_id, s.member_id, s.at))
 
 
@@ -215,9 +215,11 @@ def _referral_row(
         "bound_at": s.at,
         "status": status,
         "reasons": reasons,
-        "hold_until": s.at + timedelta(days=prog.referral_hold_days) if status == "held" else None,
-        "decided_at": s.at if status == "refused" else None,
-        "decided_by": "rules" if status == "refused" else None,
+        "hold_until": s.at + timedelta(days=prog.referral_hold_days)
+        if status == ReferralStatus.HELD
+        else None,
+        "decided_at": s.at if status == ReferralStatus.REFUSED else None,
+        "decided_by": "rules" if status == ReferralStatus.REFUSED else None,
         "reward_points": 0,
     }
 
@@ -229,7 +231,8 @@ def _ancestors(session: Session, members: set[int]) -> dict[int, frozenset[int]]
     for _ in range(ANCESTRY_DEPTH):
         rows = session.execute(
             select(Referral.referee_id, Referral.referrer_id).where(
-                one_of(session, Referral.referee_id, sorted(frontier)), Referral.status != "refused"
+                one_of(session, Referral.referee_id, sorted(frontier)),
+                Referral.status != ReferralStatus.REFUSED,
             )
         )
         found = {int(child): int(up) for child, up in rows}
@@ -253,7 +256,7 @@ def _recent_binds(session: Session, referrers: set[int], since: datetime) -> dic
         select(Referral.referrer_id, Referral.bound_at).where(
             one_of(session, Referral.referrer_id, sorted(referrers)),
             Referral.bound_at >= since,
-            Referral.status != "refused",
+            Referral.status != ReferralStatus.REFUSED,
         )
     )
     recent: dict[int, list[datetime]] = defaultdict(list)

@@ -39,10 +39,19 @@ from sqlalchemy.orm import Session, aliased
 
 from models import Member, Referral
 from models.upsert import dialect_of, one_of, table_of
+from rules.referrals.referrals import ReferralStatus
 
-REFUSED = "refused"
-COUNTED = ("paid", "held", "review", "voided")  # the statuses of edges that count
-MARKABLE = ("held", "review")  # what mark_rings moves to review; paid and voided stay
+REFUSED = ReferralStatus.REFUSED
+COUNTED = (
+    ReferralStatus.PAID,
+    ReferralStatus.HELD,
+    ReferralStatus.REVIEW,
+    ReferralStatus.VOIDED,
+)  # the statuses of edges that count
+MARKABLE = (
+    ReferralStatus.HELD,
+    ReferralStatus.REVIEW,
+)  # what mark_rings moves to review; paid and voided stay
 RING = "ring"
 # PostgreSQL planner settings, for one query at a time. The planner underestimates how many members
 # refer (n_distinct), so whole-graph costs pass the JIT threshold and compiling takes longer than
@@ -134,7 +143,7 @@ class Ring:
 
     @property
     def paid(self) -> tuple[RingEdge, ...]:
-        return tuple(e for e in self.edges if e.status == "paid")
+        return tuple(e for e in self.edges if e.status == ReferralStatus.PAID)
 
 
 @dataclass(frozen=True)
@@ -440,9 +449,11 @@ def mark_rings(session: Session, account_id: int, report: RingReport) -> Marked:
             Referral.account_id == account_id,
             one_of(session, Referral.id, report.referral_ids),
             Referral.status.in_(MARKABLE),
-            or_(Referral.status != "review", ~has_ring),
+            or_(Referral.status != ReferralStatus.REVIEW, ~has_ring),
         )
-        .values(status="review", reasons=case((has_ring, Referral.reasons), else_=with_ring))
+        .values(
+            status=ReferralStatus.REVIEW.value, reasons=case((has_ring, Referral.reasons), else_=with_ring)
+        )
     )
     marked = session.connection().execute(stmt).rowcount
     return Marked(marked, left_paid)

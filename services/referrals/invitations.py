@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Member, QrCode
+from models import Member, QrCode, Referral
 from rules.points.tasks import Action
+from rules.referrals.referrals import ReferralStatus
 from services.points.programme import ProgrammeConfig
 from services.referrals import codes as referral_codes
 from services.referrals.posters import render_poster
@@ -41,6 +42,17 @@ QrImage = Callable[[str], bytes]  # ticket → the code's PNG, from WeChat's sho
 class Poster:
     code: QrCode
     png: bytes
+
+
+def friends_by_status(session: Session, member_id: int) -> dict[str, int]:
+    """The friends a member brought, counted by their referral's status (refused ones are not
+    friends brought: they never count)."""
+    rows = session.execute(
+        select(Referral.status, func.count())
+        .where(Referral.referrer_id == member_id, Referral.status != ReferralStatus.REFUSED)
+        .group_by(Referral.status)
+    )
+    return {status: int(n) for status, n in rows}
 
 
 def reward_line(prog: ProgrammeConfig) -> str:

@@ -20,7 +20,7 @@ from rules.clock import business_date
 from rules.points.earnings import Earning, UsageBook, counted, decide_earning
 from rules.points.lots import expires_at
 from rules.points.tasks import Action, Award, week_of
-from rules.referrals.referrals import ladder_bonuses, settle
+from rules.referrals.referrals import ReferralStatus, ladder_bonuses, settle
 from services.points import ledger, programme, tiers
 from services.points.programme import ProgrammeConfig
 from services.referrals.attribution import welcome_bonus
@@ -63,7 +63,7 @@ def settle_due(session: Session, now: datetime, limit: int = 1000) -> SettleOutc
         )
         .join(Member, Member.id == Referral.referee_id)
         .where(
-            Referral.status == "held",
+            Referral.status == ReferralStatus.HELD,
             or_(
                 Referral.hold_until <= now,
                 and_(Member.unfollowed_at >= Referral.bound_at, Member.unfollowed_at <= Referral.hold_until),
@@ -82,7 +82,7 @@ def settle_due(session: Session, now: datetime, limit: int = 1000) -> SettleOutc
         verdict = settle(r.hold_until, now, left, interacted)
         if verdict is None:
             continue
-        if verdict.status == "paid":
+        if verdict.status == ReferralStatus.PAID:
             to_pay[r.account_id].append(Due(r.id, r.account_id, r.referrer_id, r.referee_id, r.bound_at))
         else:
             decisions.append(_decision(r.id, verdict.status, verdict.reason, now, 0))
@@ -112,12 +112,12 @@ def pay(
             credits.append(
                 _credit(prog, d.referrer_id, decision.key, decision.points, Action.REFERRAL, day, now)
             )
-            decisions.append(_decision(d.id, "paid", None, now, decision.points, by))
-            outcome.decided["paid"] += 1
+            decisions.append(_decision(d.id, ReferralStatus.PAID, None, now, decision.points, by))
+            outcome.decided[ReferralStatus.PAID] += 1
             now_paid[d.referrer_id] += 1
         else:  # over a cap: a real friend, not paid for
-            decisions.append(_decision(d.id, "capped", decision.reason, now, 0, by))
-            outcome.decided["capped"] += 1
+            decisions.append(_decision(d.id, ReferralStatus.CAPPED, decision.reason, now, 0, by))
+            outcome.decided[ReferralStatus.CAPPED] += 1
     today = business_date(now, tz)
     for referrer, n in sorted(now_paid.items()):
         before = paid_before.get(referrer, 0)
@@ -158,7 +158,9 @@ def _credit(
 def _paid_counts(session: Session, referrers: set[int]) -> dict[int, int]:
     rows = session.execute(
         select(Referral.referrer_id, func.count())
-        .where(one_of(session, Referral.referrer_id, sorted(referrers)), Referral.status == "paid")
+        .where(
+            one_of(session, Referral.referrer_id, sorted(referrers)), Referral.status == ReferralStatus.PAID
+        )
         .group_by(Referral.referrer_id)
     )
     return {int(referrer): int(n) for referrer, n in rows}
@@ -215,10 +217,12 @@ def review(session: Session, account_id: int, referral_id: int, approve: bool, n
     )
     if r is None:
         raise LookupError(f"no referral {referral_id}")
-    if r.status != "review":
+    if r.status != ReferralStatus.REVIEW:
         raise NotReviewable(f"referral {referral_id} is {r.status}, not waiting for review")
     if not approve:
-        _write_decisions(session, [_decision(r.id, "voided", "merchant_rejected", now, 0, "merchant")])
+        _write_decisions(
+            session, [_decision(r.id, ReferralStatus.VOIDED, "merchant_rejected", now, 0, "merchant")]
+        )
         return r
     prog = programme.load(session, account_id)
     outcome = SettleOutcome()

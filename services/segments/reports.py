@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from models import KolRun, Member, MemberScore, PageView, Programme, Referral, Review, Share
 from models.base import UTCDateTime
+from rules.referrals.referrals import ReferralStatus
 from rules.segments.scoring import PART_NAMES, SEGMENTS, STAGE_ORDER, STAGES, weights_of
 
 FUNNEL = (("aware", "了解"), ("trial", "试用"), ("registered", "注册"), ("loyal", "忠诚"))
@@ -178,7 +179,10 @@ def evidence(session: Session, member_id: int) -> dict[str, Any]:
     friends = session.execute(
         select(Member.openid, Referral.status, Referral.bound_at)
         .join(Member, Member.id == Referral.referee_id)
-        .where(Referral.referrer_id == member_id, Referral.status.not_in(("refused", "voided")))
+        .where(
+            Referral.referrer_id == member_id,
+            Referral.status.not_in((ReferralStatus.REFUSED, ReferralStatus.VOIDED)),
+        )
         .order_by(Referral.bound_at)
         .limit(10)
     ).all()

@@ -26,9 +26,10 @@ from bot.context import tiefen
 from models import Campaign as CampaignRow
 from models import utcnow
 from rules.accounts.roles import Area
+from rules.campaigns.lifecycle import Action
 from rules.campaigns.planner import Rules
 from services.campaigns import audience as campaigns
-from services.campaigns import recurring
+from services.campaigns import lifecycle, recurring
 from services.campaigns import reports as campaign_reports
 from tasks.campaigns import queue_senders
 
@@ -131,36 +132,23 @@ def _campaign(session: Session, campaign_id: int) -> CampaignRow:
     return found
 
 
-TRANSITIONS = {  # action: (statuses it applies to, the status it sets)
-    "send": (("draft", "scheduled"), None),
-    "pause": (("sending", "scheduled", "recurring"), "paused"),
-    "resume": (("paused",), "sending"),
-    "cancel": (("draft", "scheduled", "sending", "paused", "recurring"), "cancelled"),
-}
+def act_on_campaign(campaign_id: int, action: Action) -> Campaign:
+    """Send, pause, resume or cancel, as services.campaigns.lifecycle allows from the status it is in."""
 
-
-def act_on_campaign(campaign_id: int, action: str) -> Campaign:
-    """send (at once, or at send_at; quiet hours wait; a recurring campaign starts recurring),
-    pause, resume, cancel."""
-    allowed, target = TRANSITIONS[action]
-
-    def change(session: Session) -> Campaign:
+    def change(session: Session) -> tuple[Campaign, bool]:
         c = _campaign(session, campaign_id)
-        if c.status not in allowed:
-            raise ApiError(409, "campaign_state", f"campaign {campaign_id} is {c.status}: cannot {action}")
-        if action == "send":
-            p = campaigns.preview(session, c, current_account().timezone, utcnow(), Rules())
-            if p.audience == 0:
-                raise ApiError(422, "empty_audience", "the audience matches no member: nothing to send")
-        if target:
-            c.status = target
-        if c.recurring and action in ("send", "resume"):
-            c.status = "recurring"  # its occurrences send (tasks.campaigns.run_recurring)
-            c.started_at = c.started_at or utcnow()
-        return campaign_json(c)
+        try:
+            queue = lifecycle.act(session, c, action, utcnow())
+        except lifecycle.NotAllowed:
+            raise ApiError(
+                409, "campaign_state", f"campaign {campaign_id} is {c.status}: cannot {action}"
+            ) from None
+        except lifecycle.EmptyAudience:
+            raise ApiError(422, "empty_audience", "the audience matches no member: nothing to send") from None
+        return campaign_json(c), queue
 
-    body = write(change)
-    if action in ("send", "resume") and body.status != "recurring":
+    body, queue = write(change)
+    if queue:
         queue_senders(tiefen().runtime.queue("campaigns"), campaign_id)
     return body
 
@@ -176,7 +164,7 @@ def act_on_campaign(campaign_id: int, action: str) -> Campaign:
 )
 def send_campaign(campaign_id: int) -> Campaign:
     """Send a campaign: at once, or at send_at; quiet hours wait; a recurring one starts recurring"""
-    return act_on_campaign(campaign_id, "send")
+    return act_on_campaign(campaign_id, Action.SEND)
 
 
 @operation(
@@ -189,7 +177,7 @@ def send_campaign(campaign_id: int) -> Campaign:
 )
 def pause_campaign(campaign_id: int) -> Campaign:
     """Pause a campaign that is sending, scheduled or recurring"""
-    return act_on_campaign(campaign_id, "pause")
+    return act_on_campaign(campaign_id, Action.PAUSE)
 
 
 @operation(
@@ -203,7 +191,7 @@ def pause_campaign(campaign_id: int) -> Campaign:
 )
 def resume_campaign(campaign_id: int) -> Campaign:
     """Resume a paused campaign"""
-    return act_on_campaign(campaign_id, "resume")
+    return act_on_campaign(campaign_id, Action.RESUME)
 
 
 @operation(
@@ -216,7 +204,7 @@ def resume_campaign(campaign_id: int) -> Campaign:
 )
 def cancel_campaign(campaign_id: int) -> Campaign:
     """Cancel a campaign: nothing more is sent"""
-    return act_on_campaign(campaign_id, "cancel")
+    return act_on_campaign(campaign_id, Action.CANCEL)
 
 
 @operation("GET", "/campaigns/<id:campaign_id>/report", tag="campaigns", answer=CampaignReport)

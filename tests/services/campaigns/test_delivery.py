@@ -25,7 +25,6 @@ VARIANTS = [
 @pytest.fixture(autouse=True)
 def daytime(monkeypatch):
     monkeypatch.setattr(campaign_service, "in_quiet_hours", lambda *a: False)
-    monkeypatch.setattr("tasks.campaigns.in_quiet_hours", lambda *a: False)
 
 
 def start(api, run_jobs, audience=None):

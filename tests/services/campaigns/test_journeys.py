@@ -21,7 +21,6 @@ from tests.factories import member
 @pytest.fixture(autouse=True)
 def daytime(monkeypatch):
     monkeypatch.setattr(campaign_service, "in_quiet_hours", lambda *a: False)
-    monkeypatch.setattr("tasks.journeys.in_quiet_hours", lambda *a: False)
 
 
 def served_since_yesterday(session) -> None:
@@ -102,3 +101,15 @@ def test_a_streak_at_risk_is_reminded_in_the_evening(wechat, run_jobs, simulator
         )
     session.commit()
     assert run_journeys()["连续签到提醒"] == 1
+
+
+def test_nothing_is_planned_in_quiet_hours(wechat, run_jobs, simulator, session, monkeypatch):
+    t = int(time.time())
+    wechat.send(wechat.subscribe("oNightOwl", create_time=t - 61 * 60))  # an hour ago: due
+    run_jobs()
+    served_since_yesterday(session)
+    monkeypatch.setattr(campaign_service, "in_quiet_hours", lambda *a: True)
+    assert set(run_journeys().values()) == {0}
+    assert session.scalar(select(Delivery)) is None
+    monkeypatch.setattr(campaign_service, "in_quiet_hours", lambda *a: False)
+    assert run_journeys()["新人欢迎 · 第一天"] == 1  # the next run after them reaches the member

@@ -55,3 +55,39 @@ def test_a_friend_scanning_the_poster_code_is_bound_to_the_member(wechat, sessio
     r = session.scalar(select(Referral))
     friend = member(session, "oFriend002")
     assert (r.referrer_id, r.referee_id, r.status) == (code.member_id, friend.id, "held")
+
+
+def test_the_invite_page_counts_come_from_the_services(wechat, session, run_jobs, simulator):
+    from datetime import date
+
+    from models import LedgerEntry
+    from services.points import ledger
+    from services.referrals import invitations
+
+    wechat.send(wechat.subscribe("oInviter3"))
+    ask(wechat, run_jobs, "oInviter3")
+    inviter = member(session, "oInviter3")
+    code = session.scalar(select(QrCode).where(QrCode.member_id == inviter.id))
+    wechat.scan_code("oFriend003", code.ticket)
+    run_jobs()
+    assert invitations.friends_by_status(session, inviter.id) == {"held": 1}
+    session.execute(Referral.__table__.update().values(status="refused"))
+    assert invitations.friends_by_status(session, inviter.id) == {}  # refused ones are no friends brought
+    before = ledger.earned_by_referrals(session, inviter.id)
+    session.add_all(
+        [
+            LedgerEntry(
+                account_id=inviter.account_id,
+                member_id=inviter.id,
+                key=f"t-{action}",
+                delta=points,
+                kind="award",
+                action=action,
+                business_date=date.today(),
+            )
+            for action, points in (("referral", 100), ("referral_ladder", 50), ("checkin", 7))
+        ]
+    )
+    session.flush()
+    assert ledger.earned_by_referrals(session, inviter.id) == before + 150
+    session.rollback()
