@@ -21,7 +21,7 @@ from werkzeug.routing import IntegerConverter, Map
 from bot.access import Forbidden, current, require
 from bot.api import api
 from bot.api.errors import ApiError
-from bot.api.types import MAX_ID, problems_of
+from bot.api.types import MAX_ID, nul_paths, path_of, problems_of
 from rules.accounts.roles import Area
 
 MAX_BODY = 64 * 1024
@@ -107,6 +107,8 @@ def operation(
                     require(current(), op.area)
                 except Forbidden as exc:
                     raise ApiError(403, "forbidden", str(exc)) from None
+            if nul_paths(path):  # no stored key holds one: no such thing
+                raise ApiError(404, "not_found", "no such thing in this account")
             if body is not None:
                 path["body"] = read_body(body, invalid)
             if query is not None:
@@ -142,6 +144,9 @@ def read_body(model: type[BaseModel], invalid: str) -> BaseModel:
         raise ApiError(400, "bad_request", "the body is not valid JSON") from None
     if not isinstance(parsed, dict):
         raise ApiError(400, "bad_request", "the body must be a JSON object")
+    nul = [f"{path_of(loc) or 'body'}: must not contain NUL characters" for loc in nul_paths(parsed)]
+    if nul:
+        raise ApiError(422, invalid, "the body does not hold", nul)
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
@@ -149,8 +154,12 @@ def read_body(model: type[BaseModel], invalid: str) -> BaseModel:
 
 
 def read_query(model: type[BaseModel]) -> BaseModel:
+    args = request.args.to_dict()
+    nul = [f"{path_of(loc)}: must not contain NUL characters" for loc in nul_paths(args)]
+    if nul:
+        raise ApiError(422, "invalid_query", "the query does not hold", nul)
     try:
-        return model.model_validate(request.args.to_dict())
+        return model.model_validate(args)
     except ValidationError as exc:
         raise ApiError(422, "invalid_query", "the query does not hold", problems_of(exc)) from None
 

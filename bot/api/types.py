@@ -85,6 +85,18 @@ class Paging(Query):
     per_page: int = Field(20, ge=1, le=100)
 
 
+def nul_paths(value: object, loc: tuple[int | str, ...] = ()) -> list[tuple[int | str, ...]]:
+    """Where a NUL character hides in JSON (keys or strings): no database text column takes one."""
+    if isinstance(value, str):
+        return [loc] if "\x00" in value else []
+    if isinstance(value, dict):
+        found = [(*loc, str(k)) for k in value if "\x00" in str(k)]
+        return found + [p for k, v in value.items() for p in nul_paths(v, (*loc, str(k)))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in nul_paths(v, (*loc, i))]
+    return []
+
+
 def path_of(loc: tuple[int | str, ...]) -> str:
     """('tiers', 0, 'code') as `tiers[0].code`."""
     out = ""

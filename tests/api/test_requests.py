@@ -115,3 +115,18 @@ def test_a_method_the_address_lacks_is_405_saying_what_is_allowed(client):
         assert set(r.headers["Allow"].split(", ")) >= {"POST"}, method
     r = client.open("/api/v1/campaigns/5/send", method="TRACE")
     assert r.status_code == 405 and "POST" in r.headers["Allow"]
+
+
+def test_a_nul_character_anywhere_is_refused_and_nothing_is_stored(api, session):
+    from models import Reward
+
+    body = {"name": "券", "kind": "gift", "points_price": 1, "stock": 0, "description": "\x00"}
+    r = api.post("/rewards", body)
+    assert error(r) == (422, "invalid_reward") and r.get_json()["error"]["details"] == [
+        "description: must not contain NUL characters"
+    ]
+    assert error(api.post("/rewards", {**body, "description": None, "n\x00": 1}))[0] == 422
+    assert error(api.get("/reviews?status=%00")) == (422, "invalid_query")
+    assert api.get("/members/o%00x").status_code == 404
+    assert api.get("/orders/SO%00").status_code == 404
+    assert session.query(Reward).count() == 0
