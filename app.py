@@ -24,11 +24,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if settings.database_url.startswith("sqlite"):
         os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(SECRET_KEY=settings.secret_key, TESTING=settings.testing, TIEFEN_SETTINGS=settings)
+    app.config.update(  # the console's session cookie
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=12 * 3600,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in JSON
 
     from bot import bp as bot_bp
-    from bot import unrouted
+    from bot import limits, unrouted
     from bot.accounts import AccountDirectory
     from bot.api import api
+    from bot.console import console
     from bot.context import EXTENSION, Tiefen
     from bot.h5 import h5
     from bot.programmes import ProgrammeCache
@@ -40,6 +48,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(bot_bp)
     app.register_blueprint(api)
     app.register_blueprint(h5)
+    app.register_blueprint(console)
+    limits.init_app(app, settings)
     app.session_interface = SkipWebhookSessions()
     unrouted.init_app(app)
 

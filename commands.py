@@ -8,9 +8,11 @@ from flask.cli import AppGroup
 from wechatpy.exceptions import WeChatClientException
 
 from bot.context import tiefen
-from models import migrate
+from models import migrate, utcnow
+from rules.accounts.roles import Role
 from rules.inbound.menu import default_menu
 from services.accounts import registry as account_service
+from services.accounts import staff as staff_service
 from wechat.client import client_for
 
 db_cli = AppGroup("db", help="The database schema.")
@@ -18,10 +20,11 @@ account_cli = AppGroup("account", help="Official accounts served by this Tiefen.
 menu_cli = AppGroup("menu", help="The account's custom menu in WeChat.")
 outbox_cli = AppGroup("outbox", help="Stored callbacks and their jobs.")
 kol_cli = AppGroup("kol", help="Stages, RFM, influence scores and KOL candidates.")
+staff_cli = AppGroup("staff", help="Staff who sign in to the console at /console/.")
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_cli, account_cli, menu_cli, outbox_cli, kol_cli):
+    for group in (db_cli, account_cli, menu_cli, outbox_cli, kol_cli, staff_cli):
         app.cli.add_command(group)
 
 
@@ -60,14 +63,34 @@ def account_add(
 
 @account_cli.command("token")
 @click.option("--appid", required=True)
-def account_token(appid: str) -> None:
-    """Issue a new merchant API token for the account (the previous one stops working)."""
+@click.option("--name", default="API", show_default=True, help="a name to tell it apart (made unique)")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default="owner", show_default=True)
+def account_token(appid: str, name: str, role: str) -> None:
+    """Create a named merchant API token with a role; every other token keeps working (revoke one in
+    the console's 员工与令牌 or with POST /api/v1/tokens/<id>/revoke)."""
     try:
         with tiefen().sessions.begin() as session:
-            token = account_service.issue_api_token(session, appid)
+            token = account_service.issue_api_token(session, appid, name, Role(role))
     except LookupError:
         raise click.ClickException(f"no account {appid}") from None
     click.echo(token)
+
+
+@staff_cli.command("add")
+@click.option("--appid", required=True)
+@click.option("--name", required=True, help="how they sign in, e.g. 张三")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+def staff_add(appid: str, name: str, role: str) -> None:
+    """Add a staff member and print their one-time sign-in link (valid 7 days)."""
+    with tiefen().sessions.begin() as session:
+        account = account_service.find_account(session, appid)
+        if account is None:
+            raise click.ClickException(f"no account {appid}")
+        try:
+            _, code = staff_service.add_staff(session, account.id, name, Role(role), utcnow())
+        except staff_service.StaffProblem as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"{tiefen().settings.public_base_url.rstrip('/')}/console/welcome/{code}")
 
 
 @account_cli.command("list")

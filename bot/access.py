@@ -37,6 +37,24 @@ class Forbidden(Exception):
         self.role, self.area = role, area
 
 
+AREAS: dict[str, Area] = {}  # endpoint: its area, for the API's operations and the console's pages
+
+
+def guard(endpoint: str, area: Area) -> None:
+    """Put an endpoint on the map (each is put there once, where it is registered)."""
+    if AREAS.setdefault(endpoint, area) != area:
+        raise ValueError(f"{endpoint} is already guarded by {AREAS[endpoint]}")
+
+
+def enforce(endpoint: str | None, principal: Principal) -> None:
+    """The one check: the endpoint's area against the principal's role; an endpoint off the map is
+    refused, so a page cannot be added without saying who may use it."""
+    area = AREAS.get(endpoint or "")
+    if area is None:
+        raise Forbidden(principal.role, Area.STAFF)
+    require(principal, area)
+
+
 def require(principal: Principal, area: Area) -> None:
     if not may(principal.role, area):
         raise Forbidden(principal.role, area)

@@ -59,7 +59,7 @@ FEATURES = {"accounts", "inbound", "points", "referrals", "segments", "campaigns
 SHARED = {  # the few modules every feature of a layer stands on
     "services": set(),
     "rules": {"clock"},
-    "bot/api": {"auth", "db", "errors", "openapi", "outputs", "routes", "types"},
+    "bot/api": {"auth", "errors", "openapi", "outputs", "routes", "types"},
 }
 
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter, Map
 
-from bot.access import Forbidden, current, require
+from bot.access import Forbidden, current, enforce, guard
 from bot.api import api
 from bot.api.errors import ApiError
 from bot.api.types import MAX_ID, nul_paths, path_of, problems_of
@@ -104,7 +104,7 @@ def operation(
         def handle(**path: Any) -> Response:
             if not op.public:
                 try:
-                    require(current(), op.area)
+                    enforce(request.endpoint, current())
                 except Forbidden as exc:
                     raise ApiError(403, "forbidden", str(exc)) from None
             if nul_paths(path):  # no stored key holds one: no such thing
@@ -121,6 +121,7 @@ def operation(
 
         OPERATIONS.append(op)
         api.add_url_rule(rule, view.__name__, handle, methods=[op.method])
+        guard(op.endpoint, op.area)
         return handle
 
     return register

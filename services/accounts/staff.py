@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models import Staff
+from models import Account, Staff
 from rules.accounts.roles import LOCK_MINUTES, Role, locked_after
 
 INVITE_DAYS = 7
@@ -81,20 +81,23 @@ class SignInRefused(Exception):
     """Wrong name or password, or locked: the message says which without telling names apart."""
 
 
-def sign_in(session: Session, account_id: int, name: str, password: str, now: datetime) -> StaffRef:
-    """The staff member for a right password; a wrong one counts toward the lock."""
+def sign_in(
+    session: Session, account_id: int, name: str, password: str, now: datetime
+) -> StaffRef | SignInRefused:
+    """The staff member for a right password; a wrong one counts toward the lock (returned, not
+    raised, so the count is committed with the refusal)."""
     staff = session.scalar(
         select(Staff).where(Staff.account_id == account_id, Staff.name == name.strip()).with_for_update()
     )
     if staff is None or staff.disabled_at is not None or staff.password_hash is None:
-        raise SignInRefused("账号或密码不正确")
+        return SignInRefused("账号或密码不正确")
     if staff.locked_until is not None and staff.locked_until > now:
-        raise SignInRefused(f"连续输错次数过多,请 {LOCK_MINUTES} 分钟后再试")
+        return SignInRefused(f"连续输错次数过多,请 {LOCK_MINUTES} 分钟后再试")
     if not check_password_hash(staff.password_hash, password):
         staff.failures += 1
         if locked_after(staff.failures):
             staff.locked_until, staff.failures = now + timedelta(minutes=LOCK_MINUTES), 0
-        raise SignInRefused("账号或密码不正确")
+        return SignInRefused("账号或密码不正确")
     staff.failures, staff.locked_until, staff.signed_in_at = 0, None, now
     return ref_of(staff)
 
@@ -107,6 +110,12 @@ def active_staff(session: Session, staff_id: int) -> StaffRef | None:
     """A session's staff member while they are still on the staff."""
     staff = session.get(Staff, staff_id)
     return None if staff is None or staff.disabled_at is not None else ref_of(staff)
+
+
+def appid_of(session: Session, staff: Staff) -> str:
+    appid = session.scalar(select(Account.appid).where(Account.id == staff.account_id))
+    assert appid is not None
+    return appid
 
 
 def staff_of(session: Session, account_id: int) -> list[Staff]:

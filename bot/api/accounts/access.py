@@ -15,11 +15,11 @@ from bot.api.accounts.schemas import (
     Tokens,
 )
 from bot.api.auth import current_account
-from bot.api.db import read, write
 from bot.api.errors import ApiError
 from bot.api.outputs import local
 from bot.api.routes import operation
 from bot.context import tiefen
+from bot.db import read, write
 from models import ApiToken, Staff, utcnow
 from rules.accounts.roles import Area
 from services.accounts import staff as staff_service

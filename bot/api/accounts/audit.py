@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.api.accounts.schemas import AuditEntry, AuditPage, AuditQuery
 from bot.api.auth import current_account
-from bot.api.db import read
 from bot.api.outputs import local
 from bot.api.routes import operation
+from bot.db import read
 from rules.accounts.roles import Area
 from services.accounts import audit
 

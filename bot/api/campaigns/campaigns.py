@@ -18,11 +18,11 @@ from bot.api.campaigns.schemas import (
     NewCampaign,
     Occurrence,
 )
-from bot.api.db import read, write
 from bot.api.errors import ApiError
 from bot.api.outputs import local
 from bot.api.routes import operation
 from bot.context import tiefen
+from bot.db import read, write
 from models import Campaign as CampaignRow
 from models import utcnow
 from rules.accounts.roles import Area

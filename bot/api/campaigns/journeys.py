@@ -6,10 +6,10 @@ from sqlalchemy.orm import Session
 
 from bot.api.auth import current_account
 from bot.api.campaigns.schemas import Journey, Journeys, JourneySwitch, NewJourney
-from bot.api.db import read, write
 from bot.api.errors import ApiError
 from bot.api.outputs import local
 from bot.api.routes import operation
+from bot.db import read, write
 from models import Journey as JourneyRow
 from rules.accounts.roles import Area
 from services.campaigns import journeys

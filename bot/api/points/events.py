@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.api.auth import current_account
-from bot.api.db import write
 from bot.api.errors import ApiError
 from bot.api.points.schemas import EventAccepted, NewEvent
 from bot.api.routes import operation
+from bot.db import write
 from models import utcnow
 from rules.accounts.roles import Area
 from rules.clock import ahead_of

@@ -7,12 +7,12 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from bot.api.auth import current_account
-from bot.api.db import read, write
 from bot.api.errors import ApiError
 from bot.api.outputs import local
 from bot.api.points.schemas import Expiring, LedgerEntry, LedgerPage, Member, NextTier, Rebuilt, TierRef
 from bot.api.routes import operation
 from bot.api.types import Paging
+from bot.db import read, write
 from models import Member as MemberRow
 from models import utcnow
 from rules.accounts.roles import Area

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.api.auth import current_account
-from bot.api.db import read, write
 from bot.api.errors import ApiError
 from bot.api.points.schemas import NewOrder, NewRefund, Order, OrderPosted, Refund, RefundPosted
 from bot.api.routes import operation
+from bot.db import read, write
 from models import utcnow
 from rules.accounts.roles import Area
 from services.points import orders

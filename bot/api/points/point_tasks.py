@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.api.auth import current_account
-from bot.api.db import read, write
 from bot.api.errors import ApiError
 from bot.api.points.schemas import PointTask, PointTaskChanges, PointTaskPage
 from bot.api.routes import operation
 from bot.api.types import Paging
+from bot.db import read, write
 from rules.accounts.roles import Area
 from services.points import programme
 from services.points.programme import InvalidTask

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.api.auth import current_account
-from bot.api.db import read, write
 from bot.api.points.schemas import Programme, ProgrammeChanges, Tier, Tiers, TiersBody
 from bot.api.routes import operation
+from bot.db import read, write
 from rules.accounts.roles import Area
 from services.points import programme, tiers
 

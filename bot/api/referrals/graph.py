@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.api.auth import current_account
-from bot.api.db import read
 from bot.api.errors import ApiError
 from bot.api.outputs import local
 from bot.api.referrals.schemas import (
@@ -18,6 +17,7 @@ from bot.api.referrals.schemas import (
     Upline,
 )
 from bot.api.routes import operation
+from bot.db import read
 from services.accounts import members
 from services.referrals import graph as referral_graph
 from services.referrals.graph import RankedReferrer as Ranked

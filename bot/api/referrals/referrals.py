@@ -6,7 +6,6 @@ from sqlalchemy.orm import Session
 from wechatpy.exceptions import WeChatClientException
 
 from bot.api.auth import current_account
-from bot.api.db import read, write
 from bot.api.errors import ApiError
 from bot.api.outputs import local
 from bot.api.referrals.schemas import (
@@ -20,6 +19,7 @@ from bot.api.referrals.schemas import (
 )
 from bot.api.routes import operation
 from bot.context import tiefen
+from bot.db import read, write
 from models import Channel as ChannelRow
 from models import QrCode, utcnow
 from models import Referral as ReferralRow

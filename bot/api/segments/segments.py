@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.api.auth import current_account
-from bot.api.db import read
 from bot.api.errors import ApiError
 from bot.api.outputs import local
 from bot.api.routes import operation
 from bot.api.segments.schemas import Funnel, FunnelQuery, FunnelStep, Kol, KolCandidate, KolRun, Rfm, Stages
+from bot.db import read
 from models import utcnow
 from services.accounts import members
 from services.segments import reports as segment_reports

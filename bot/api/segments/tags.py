@@ -8,11 +8,11 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.api.auth import current_account
-from bot.api.db import read, write
 from bot.api.errors import ApiError
 from bot.api.outputs import local
 from bot.api.routes import operation
 from bot.api.segments.schemas import MemberTag, MemberTags, Tags, TagSummary
+from bot.db import read, write
 from models import Member, utcnow
 from models import MemberTag as MemberTagRow
 from rules.accounts.roles import Area

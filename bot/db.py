@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.access import current
-from bot.api.auth import current_account
 from bot.api.errors import ApiError
 from bot.context import tiefen
 from models import utcnow
@@ -41,6 +40,12 @@ def _record(session: Session, diff: audit.Diff) -> None:
     )
 
 
+def unlogged(work: Callable[[Session], T]) -> T:
+    """A transaction of its own that is no change to log: a sign-in counting its failures."""
+    with tiefen().sessions.begin() as session:
+        return work(session)
+
+
 def write(work: Callable[[Session], T], *, wake: bool = False, rules_changed: bool = False) -> T:
     """Run `work` in a transaction of its own and commit it; then wake the drainer (`wake`: the work
     put something in the outbox) or make replies use the new rules (`rules_changed`).
@@ -61,7 +66,7 @@ def write(work: Callable[[Session], T], *, wake: bool = False, rules_changed: bo
                     409, "conflict", "a concurrent request changed the same thing; retry"
                 ) from None
     if rules_changed:
-        tiefen().programmes.forget(current_account().id)
+        tiefen().programmes.forget(current().account.id)
     if wake:
         from tasks import wake_drainer
 
