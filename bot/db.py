@@ -11,12 +11,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.access import current
-from bot.api.errors import ApiError
 from bot.context import tiefen
 from models import utcnow
 from services.accounts import audit
 
 T = TypeVar("T")
+
+
+class Conflict(Exception):
+    """A request lost a race twice running: the API answers 409, the console asks to retry."""
 
 
 def read(work: Callable[[Session], T]) -> T:
@@ -62,9 +65,7 @@ def write(work: Callable[[Session], T], *, wake: bool = False, rules_changed: bo
             break
         except IntegrityError:
             if attempt == 2:
-                raise ApiError(
-                    409, "conflict", "a concurrent request changed the same thing; retry"
-                ) from None
+                raise Conflict("a concurrent request changed the same thing; retry") from None
     if rules_changed:
         tiefen().programmes.forget(current().account.id)
     if wake:

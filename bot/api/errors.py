@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from werkzeug.exceptions import HTTPException
 
 from bot.api import api
+from bot.db import Conflict
 
 
 class ErrorDetail(BaseModel):
@@ -38,6 +39,11 @@ def error_body(code: str, message: str, details: list[str] | None = None) -> dic
 @api.errorhandler(ApiError)
 def api_error(exc: ApiError) -> tuple[Response, int]:
     return jsonify(error_body(exc.code, exc.message, exc.details)), exc.status
+
+
+@api.errorhandler(Conflict)
+def conflict(exc: Conflict) -> tuple[Response, int]:
+    return jsonify(error_body("conflict", str(exc))), 409
 
 
 @api.errorhandler(HTTPException)

@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from bot.access import Forbidden, Principal, enforce, guard
 from bot.console import console
 from bot.context import tiefen
+from bot.db import Conflict
 from rules.accounts.roles import ROLE_NAMES, Area, may
 from services.accounts.audit import Actor
 from services.accounts.staff import active_staff
@@ -123,6 +124,11 @@ def nonce() -> str:
         g.console_nonce = secrets.token_urlsafe(12)
     value: str = g.console_nonce
     return value
+
+
+@console.errorhandler(Conflict)
+def conflict(exc: Conflict) -> tuple[str, int]:
+    return page("console/message.html", 409, title="请重试", message="有人同时修改了同一内容,请刷新后重试。")
 
 
 @console.errorhandler(HTTPException)
