@@ -5,8 +5,6 @@ from flask import Blueprint
 
 console = Blueprint("console", __name__, url_prefix="/console")
 
-from bot.console import (  # noqa: E402, F401
-    accounts,
-    dashboard,
-    web,  # noqa: E402, F401  (the hooks first)
-)
+# web first: its hooks sign in, check CSRF and the permission map before any page
+from bot.console import web  # noqa: E402, F401, I001
+from bot.console import accounts, dashboard, wechat  # noqa: E402, F401

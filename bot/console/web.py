@@ -22,7 +22,7 @@ from rules.accounts.roles import ROLE_NAMES, Area, may
 from services.accounts.audit import Actor
 from services.accounts.staff import active_staff
 
-PUBLIC = {"console.sign_in", "console.welcome", "console.wechat_sign_in"}
+PUBLIC = {"console.sign_in", "console.welcome", "console.wechat_sign_in", "console.wechat_back"}
 SESSION_HOURS = 12
 NAV = (  # (endpoint, label, area): the sections, shown to the roles that may use them
     ("console.dashboard", "概览", Area.READ),

@@ -77,6 +77,10 @@ def save_account(
     return AccountRef.of(account), created
 
 
+def appid_by_id(session: Session, account_id: int) -> str | None:
+    return session.scalar(select(Account.appid).where(Account.id == account_id))
+
+
 def find_account(session: Session, appid: str) -> AccountRef | None:
     account = session.scalar(select(Account).where(Account.appid == appid))
     return AccountRef.of(account) if account else None

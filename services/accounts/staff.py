@@ -122,8 +122,18 @@ def staff_of(session: Session, account_id: int) -> list[Staff]:
     return list(session.scalars(select(Staff).where(Staff.account_id == account_id).order_by(Staff.id)))
 
 
-def bind_openid(staff: Staff, openid: str) -> None:
-    """Let the staff member sign in with WeChat on their phone from now on."""
+def bind_openid(session: Session, staff_id: int, openid: str) -> None:
+    """Let the staff member sign in with WeChat on their phone from now on (one staff member of an
+    account per WeChat: binding moves it)."""
+    staff = session.get(Staff, staff_id)
+    if staff is None:
+        return
+    for other in session.scalars(
+        select(Staff).where(
+            Staff.account_id == staff.account_id, Staff.openid == openid, Staff.id != staff_id
+        )
+    ):
+        other.openid = None
     staff.openid = openid
 
 
