@@ -26,7 +26,10 @@ class Reward(Base):
 
 class Redemption(Base):
     __tablename__ = "redemptions"
-    __table_args__ = (UniqueConstraint("account_id", "request_key"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "request_key"),
+        UniqueConstraint("account_id", "code", name="uq_redemptions_account_code"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
@@ -36,6 +39,8 @@ class Redemption(Base):
     code: Mapped[str] = mapped_column(String(16))  # shown to the shop to hand over the reward
     request_key: Mapped[str] = mapped_column(String(64))  # the form's one-time token: a retry redeems once
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 核销: handed over at the till
+    used_by: Mapped[str | None] = mapped_column(String(60))  # the staff member or token who did it
 
 
 class TierChange(Base):

@@ -13,6 +13,15 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 from bot.api import auth, errors, openapi, routes  # noqa: E402, F401
 from bot.api.accounts import access, audit  # noqa: E402, F401
 from bot.api.campaigns import campaigns, journeys  # noqa: E402, F401
-from bot.api.points import events, members, orders, point_tasks, programme, reviews, rewards  # noqa: E402, F401
+from bot.api.points import (  # noqa: E402, F401
+    events,
+    members,
+    orders,
+    point_tasks,
+    programme,
+    redemptions,
+    reviews,
+    rewards,
+)
 from bot.api.referrals import graph, referrals  # noqa: E402, F401
 from bot.api.segments import segments, tags  # noqa: E402, F401

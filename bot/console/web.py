@@ -27,7 +27,8 @@ SESSION_HOURS = 12
 NAV = (  # (endpoint, label, area): the sections, shown to the roles that may use them
     ("console.dashboard", "概览", Area.READ),
     ("console.members", "会员", Area.READ),
-    ("console.till", "收银核销", Area.TILL),
+    ("console.till", "收银", Area.TILL),
+    ("console.redemptions", "核销", Area.TILL),
     ("console.programme", "积分规则", Area.PROGRAMME),
     ("console.rewards", "积分商城", Area.PROGRAMME),
     ("console.referrals", "推荐", Area.READ),

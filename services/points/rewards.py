@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import Redemption, Reward
+from models import Member, Redemption, Reward
 from models.pages import page_of
 from models.upsert import table_of
 from services.points import ledger
@@ -125,3 +125,37 @@ def change_reward(
 def rewards_page(session: Session, account_id: int, page: int, per_page: int) -> tuple[list[Any], int]:
     stmt = select(Reward).where(Reward.account_id == account_id).order_by(Reward.id)
     return page_of(session, stmt, page, per_page)
+
+
+@dataclass(frozen=True)
+class CodeUse:
+    redemption: Redemption
+    reward_name: str
+    openid: str
+    used_now: bool  # False: it had been used before (by `redemption.used_by`, at `redemption.used_at`)
+
+
+def find_code(session: Session, account_id: int, code: str) -> CodeUse | None:
+    """A redemption of this account by its code, with its reward and member; None for no such code."""
+    found = session.execute(
+        select(Redemption, Reward.name, Member.openid)
+        .join(Reward, Reward.id == Redemption.reward_id)
+        .join(Member, Member.id == Redemption.member_id)
+        .where(Redemption.account_id == account_id, Redemption.code == code)
+    ).first()
+    return None if found is None else CodeUse(found[0], found[1], found[2], False)
+
+
+def use_code(session: Session, account_id: int, code: str, by: str, now: datetime) -> CodeUse | None:
+    """Mark a code used (核销) once however often it is posted, by whom; the first use wins a race."""
+    used = session.execute(
+        update(table_of(Redemption))
+        .where(Redemption.account_id == account_id, Redemption.code == code, Redemption.used_at.is_(None))
+        .values(used_at=now, used_by=by[:60])
+        .returning(Redemption.id)
+    ).first()
+    session.expire_all()
+    found = find_code(session, account_id, code)
+    if found is None:
+        return None
+    return CodeUse(found.redemption, found.reward_name, found.openid, used is not None)

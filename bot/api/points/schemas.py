@@ -20,6 +20,7 @@ from models import Reward as RewardRow
 from rules.points import checkins, tiers
 from rules.points.lots import ExpiryMode
 from rules.points.orders import MAX_AMOUNT_FEN, ORDER_NO
+from rules.points.redemptions import RedemptionStatus
 from rules.points.tasks import CUSTOM_ACTION, MAX_TASK_POINTS
 from rules.referrals.referrals import MAX_LADDER, MAX_LADDER_POINTS
 from rules.segments.scoring import MAX_WEIGHT, weight_problems, weights_of
@@ -442,3 +443,17 @@ class LedgerPage(Page[LedgerEntry]):
 
 class Rebuilt(Answer):
     fixed: int = Field(description="members whose cached balance was wrong")
+
+
+# redemptions at the till ---------------------------------------------------------------------------
+
+
+class RedemptionCode(Answer):
+    code: str
+    reward: str
+    openid: str
+    points: int
+    status: RedemptionStatus = Field(description="waiting (待使用) or used (已使用)")
+    created_at: Time
+    used_at: Time | None
+    used_by: str | None = Field(description="the staff member or token that used it")
