@@ -54,17 +54,17 @@ SELECT %(a)s, %(first)s + g %% %(n)s, 'b' || g,
        CASE WHEN g %% 20 < 14 THEN 'award' WHEN g %% 20 < 17 THEN 'redemption' WHEN g %% 20 = 17 THEN 'expiry'
             WHEN g %% 20 = 18 THEN 'reversal' ELSE 'makeup' END,
        CASE WHEN g %% 20 < 14 THEN 'checkin' END,
-       (%(anchor)s + interval '8 hours')::date - (g * 7919 %% %(span)s),
-       (%(anchor)s + interval '8 hours')::date - (g * 7919 %% %(span)s) + interval '4 hours'
-FROM generate_series(0, %(rows)s - 1) g
+       (%(anchor)s + interval '8 hours')::date - (g * 7919 %% %(span)s)::int,
+       (%(anchor)s + interval '8 hours')::date - (g * 7919 %% %(span)s)::int + interval '4 hours'
+FROM generate_series(0::bigint, %(rows)s - 1) g
 """
 CHECKINS = """
 INSERT INTO checkins (account_id, member_id, day, streak, points, bonus, makeup, source_key, created_at)
 SELECT %(a)s, %(first)s + g %% %(n)s,
-       (%(anchor)s + interval '8 hours')::date - (((g %% %(n)s) * 13 + (g / %(n)s) * 97) %% %(span)s),
+       (%(anchor)s + interval '8 hours')::date - ((((g %% %(n)s) * 13 + (g / %(n)s) * 97) %% %(span)s)::int),
        1, 5, 0, false, 'c' || g,
-       (%(anchor)s + interval '8 hours')::date - (((g %% %(n)s) * 13 + (g / %(n)s) * 97) %% %(span)s)
-FROM generate_series(0, %(rows)s - 1) g
+       (%(anchor)s + interval '8 hours')::date - ((((g %% %(n)s) * 13 + (g / %(n)s) * 97) %% %(span)s)::int)
+FROM generate_series(0::bigint, %(rows)s - 1) g
 """
 INBOUND = """
 INSERT INTO inbound_events (account_id, dedup_key, openid, msg_type, event, create_time, payload, status,
@@ -76,7 +76,7 @@ SELECT %(a)s, 'e' || g, 'o' || %(a)s || 'x' || (1 + g %% %(n)s),
        %(anchor)s - make_interval(secs => (g * 7919 %% (86400 * %(span)s))::float8),
        '<xml/>', 'done', 1,
        %(anchor)s - make_interval(secs => (g * 7919 %% (86400 * %(span)s))::float8), %(first)s + g %% %(n)s
-FROM generate_series(0, %(rows)s - 1) g
+FROM generate_series(0::bigint, %(rows)s - 1) g
 """
 ORDERS = """
 INSERT INTO orders (account_id, member_id, order_no, amount_fen, refunded_fen, paid_at, created_at)
@@ -84,13 +84,13 @@ SELECT %(a)s, %(first)s + (g * 31) %% %(n)s, 'n' || g, 1000 + g %% 9000,
        CASE WHEN g %% 25 = 0 THEN 500 ELSE 0 END,
        %(anchor)s - make_interval(secs => (g * 7919 %% (86400 * %(span)s))::float8),
        %(anchor)s - make_interval(secs => (g * 7919 %% (86400 * %(span)s))::float8)
-FROM generate_series(0, %(rows)s - 1) g
+FROM generate_series(0::bigint, %(rows)s - 1) g
 """
 REFERRALS = """
 INSERT INTO referrals (account_id, referrer_id, referee_id, scene, bound_at, status, reasons, reward_points)
 SELECT %(a)s, %(first)s + (g * 7) %% %(n)s, %(first)s + (g * 7 + 1) %% %(n)s, 'm-' || g,
        %(anchor)s - make_interval(secs => (g * 7919 %% (86400 * %(span)s))::float8), 'paid', '[]', 10
-FROM generate_series(0, %(rows)s - 1) g
+FROM generate_series(0::bigint, %(rows)s - 1) g
 """
 TAGS = """
 INSERT INTO member_tags (account_id, member_id, tag, source, created_at)
