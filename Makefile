@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 REDIS_URL ?=
 QUEUES := events campaigns scheduled
 
-.PHONY: demo test test-embedded test-real serve worker cron bench lint fmt clean
+.PHONY: demo test test-embedded test-real serve worker cron bench bench-console lint fmt clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,9 @@ bench: $(STAMP)
 	$(PY) -m bench.referrals
 	$(PY) -m bench.segments
 	$(PY) -m bench.campaigns
+
+bench-console: $(STAMP)
+	$(PY) -m bench.console
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -12,7 +12,10 @@ from models.base import Base, UTCDateTime, utcnow
 
 class Checkin(Base):
     __tablename__ = "checkins"
-    __table_args__ = (UniqueConstraint("member_id", "day"),)
+    __table_args__ = (
+        UniqueConstraint("member_id", "day"),
+        Index("ix_checkins_account_day", "account_id", "day"),  # the dashboard's day series
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
@@ -58,7 +61,16 @@ class ReviewLike(Base):
 
 class Order(Base):
     __tablename__ = "orders"
-    __table_args__ = (UniqueConstraint("account_id", "order_no"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "order_no"),
+        # the dashboard's day series: index-only over a range
+        Index(
+            "ix_orders_account_paid",
+            "account_id",
+            "paid_at",
+            postgresql_include=["amount_fen", "refunded_fen"],
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))

@@ -24,6 +24,14 @@ class InboundEvent(Base):
             postgresql_where=text("status = 'pending'"),
             sqlite_where=text("status = 'pending'"),
         ),
+        # unfollows per day (the dashboard)
+        Index(
+            "ix_inbound_events_unsubscribe",
+            "account_id",
+            "create_time",
+            postgresql_where=text("event = 'unsubscribe'"),
+            sqlite_where=text("event = 'unsubscribe'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

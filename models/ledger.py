@@ -21,6 +21,13 @@ class LedgerEntry(Base):
     __table_args__ = (
         UniqueConstraint("account_id", "key"),
         Index("ix_ledger_entries_member", "member_id", "id"),
+        # the dashboard's day series: index-only over a range of days
+        Index(
+            "ix_ledger_entries_account_day",
+            "account_id",
+            "business_date",
+            postgresql_include=["kind", "delta"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -23,6 +23,8 @@ class Member(Base):
             postgresql_using="brin",
             postgresql_with={"autosummarize": "on"},
         ),
+        # one account's follows per day (the dashboard): the BRIN reads every account's members of the range
+        Index("ix_members_account_followed", "account_id", "first_followed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

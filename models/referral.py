@@ -61,6 +61,7 @@ class Referral(Base):
     __table_args__ = (
         UniqueConstraint("referee_id"),
         Index("ix_referrals_referrer", "referrer_id", "bound_at"),
+        Index("ix_referrals_account_bound", "account_id", "bound_at"),  # the dashboard's day series
         Index("ix_referrals_status_hold", "status", "hold_until"),
         # a referrer's live referrals counted from the index alone (incremental scoring)
         Index("ix_referrals_referrer_live", "referrer_id", postgresql_include=["account_id", "status"]),

@@ -1,7 +1,7 @@
 """redemptions are used once at the till (核销): when and by whom; a code names one redemption
 
 Revision ID: 0023
-Revises: 0018
+Revises: 0022
 Create Date: 2026-12-07
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import models.base
 
 revision: str = "0023"
-down_revision: str | None = "0018"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
