@@ -61,6 +61,7 @@ def write(work: Callable[[Session], T], *, wake: bool = False, rules_changed: bo
             with tiefen().sessions.begin() as session:
                 diff = audit.watch(session)
                 result = work(session)
+                session.flush()  # what the work left pending is in the diff before it is logged
                 _record(session, diff)
             break
         except IntegrityError:
