@@ -7,6 +7,9 @@ console = Blueprint("console", __name__, url_prefix="/console")
 
 from bot.console import (  # noqa: E402, F401
     accounts,
+    campaigns,
+    channels,
     dashboard,
+    referrals,
     web,  # noqa: E402, F401  (the hooks first)
 )
