@@ -417,6 +417,7 @@ def campaigns_report(campaign_id: int) -> ResponseReturnValue:
 @view("/journeys/<int:journey_id>/switch", Area.CAMPAIGNS, methods=("POST",))
 def campaigns_journey_switch(journey_id: int) -> ResponseReturnValue:
     on = request.form.get("enabled") == "1"
+
     def change(s: Session) -> bool:
         found = journeys_service.switch(s, current().account.id, journey_id, on)
         s.flush()  # the audit entry shows the switch

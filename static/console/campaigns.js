@@ -15,7 +15,7 @@
   }
 
   function clearLive() {
-    var old = form.querySelectorAll(".field-error.live");
+    var old = form.querySelectorAll('.field-error.live, .field-error[data-for^="audience"]');
     for (var i = 0; i < old.length; i++) old[i].parentNode.removeChild(old[i]);
   }
 
