@@ -73,6 +73,17 @@
     for (var i = 0; i < splits.length; i++) splits[i].hidden = !on;
   }
 
+  function toggleWhen() {
+    var picked = form.querySelector('input[name="schedule"]:checked');
+    var parts = form.querySelectorAll("[data-when]");
+    for (var i = 0; i < parts.length; i++) {
+      parts[i].hidden = !picked || parts[i].getAttribute("data-when") !== picked.value;
+    }
+  }
+
+  var whens = form.querySelectorAll('input[name="schedule"]');
+  for (var w = 0; w < whens.length; w++) whens[w].addEventListener("change", toggleWhen);
+  toggleWhen();
   form.addEventListener("input", later);
   form.addEventListener("change", later);
   document.getElementById("ab").addEventListener("change", toggleAb);
