@@ -167,7 +167,9 @@ def _draft(session, account_id, **values):
     return c.id
 
 
-def test_send_pause_resume_cancel_go_through_the_lifecycle_and_are_audited(sign_in, session, crowd, account):
+def test_send_pause_resume_cancel_go_through_the_lifecycle_and_are_audited(
+    sign_in, session, crowd, account, run_jobs
+):
     cid = _draft(session, account.id, send_at=utcnow() + timedelta(days=1))
     owner = sign_in("owner", "店主")
     page = owner.get(f"/console/campaigns/{cid}")
@@ -180,13 +182,16 @@ def test_send_pause_resume_cancel_go_through_the_lifecycle_and_are_audited(sign_
 
     r = owner.post(f"/console/campaigns/{cid}/send")
     assert r.status_code == 302
+    run_jobs()  # the senders queued (the embedded mode ran them already)
     assert status() == "scheduled"  # the sending job claimed it: its time has not come
     assert owner.post(f"/console/campaigns/{cid}/pause").status_code == 302 and status() == "paused"
     assert "已暂停" in owner.get(f"/console/campaigns/{cid}").text
     assert owner.post(f"/console/campaigns/{cid}/pause").status_code == 302 and status() == "paused"
     refused = owner.get(f"/console/campaigns/{cid}")
     assert "不能暂停" in refused.text
-    assert owner.post(f"/console/campaigns/{cid}/resume").status_code == 302 and status() == "scheduled"
+    assert owner.post(f"/console/campaigns/{cid}/resume").status_code == 302
+    run_jobs()
+    assert status() == "scheduled"
     assert owner.post(f"/console/campaigns/{cid}/cancel").status_code == 302 and status() == "cancelled"
     entries = session.scalars(
         select(AuditEntry).where(AuditEntry.action == "campaigns_act").order_by(AuditEntry.id)
