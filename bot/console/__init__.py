@@ -7,4 +7,13 @@ console = Blueprint("console", __name__, url_prefix="/console")
 
 # web first: its hooks sign in, check CSRF and the permission map before any page
 from bot.console import web  # noqa: E402, F401, I001
-from bot.console import accounts, dashboard, redemptions, segments, wechat  # noqa: E402, F401
+from bot.console import (  # noqa: E402, F401
+    accounts,
+    campaigns,
+    channels,
+    dashboard,
+    redemptions,
+    referrals,
+    segments,
+    wechat,
+)

@@ -261,3 +261,48 @@ def dry_run(
 ) -> list[Any]:
     rows = planned(session, campaign, tz, now, rules).order_by(Member.id)
     return list(session.execute(rows.offset((page - 1) * per_page).limit(per_page)).all())
+
+
+def preview_audience(
+    session: Session, account_id: int, spec: dict[str, Any], tz: str, now: datetime, rules: Rules
+) -> Preview:
+    """The counts of `preview` for an audience spec not saved yet (a campaign being edited): checked
+    against the account's data first (InvalidCampaign), quiet hours left out (it is not sent now)."""
+    tiers = set(session.scalars(select(TierRow.code).where(TierRow.account_id == account_id)))
+    problems = audience_problems(spec, tiers)
+    if problems:
+        raise InvalidCampaign(problems)
+    draft = Campaign(  # never added to the session: only read by the planner's SELECT
+        id=0,
+        account_id=account_id,
+        name="preview",
+        audience=spec,
+        variants=[{"code": "A", "split": 100}],
+        quiet_start=0,
+        quiet_end=0,
+    )
+    return preview(session, draft, tz, now, rules)
+
+
+def campaigns_page(
+    session: Session, account_id: int, status: str | None, page: int, per_page: int
+) -> tuple[list[Campaign], int]:
+    """The account's campaigns (not journeys' messages, not a recurring one's occurrences), newest
+    first, of one status or all."""
+    where = [Campaign.account_id == account_id, Campaign.kind == "campaign", Campaign.parent_id.is_(None)]
+    if status:
+        where.append(Campaign.status == status)
+    total = int(session.scalar(select(func.count()).select_from(Campaign).where(*where)) or 0)
+    rows = session.scalars(
+        select(Campaign)
+        .where(*where)
+        .order_by(Campaign.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    return list(rows), total
+
+
+def audience_sizes(session: Session, campaigns: list[Campaign], now: datetime) -> dict[int, int]:
+    """How many members each campaign's audience matches."""
+    return {c.id: audience_size(session, c, now) for c in campaigns}

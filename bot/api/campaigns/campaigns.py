@@ -11,7 +11,9 @@ from bot.api.campaigns.schemas import (
     ByChannel,
     Campaign,
     CampaignDryRun,
+    CampaignPage,
     CampaignPreview,
+    CampaignQuery,
     CampaignReport,
     DryRunQuery,
     DryRunRow,
@@ -74,6 +76,16 @@ def create_campaign(body: NewCampaign) -> Campaign:
             raise ApiError(422, "invalid_campaign", "the campaign does not hold", exc.problems) from None
 
     return write(save)
+
+
+@operation("GET", "/campaigns", tag="campaigns", answer=CampaignPage, query=CampaignQuery)
+def list_campaigns(query: CampaignQuery) -> CampaignPage:
+    """List campaigns, newest first (a recurring campaign's occurrences are in its report)"""
+    rows, total = read(
+        lambda s: campaigns.campaigns_page(s, current_account().id, query.status, query.page, query.per_page)
+    )
+    items = [campaign_json(c) for c in rows]
+    return CampaignPage(items=items, page=query.page, per_page=query.per_page, total=total)
 
 
 @operation("GET", "/campaigns/<id:campaign_id>", tag="campaigns", answer=Campaign)

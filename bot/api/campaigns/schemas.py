@@ -7,7 +7,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
-from bot.api.types import Answer, Body, Paging, Time, kept
+from bot.api.types import Answer, Body, Page, Paging, Time, kept
 from rules.campaigns import journeys, variants
 
 Name = Annotated[str, Field(min_length=1, max_length=60)]
@@ -234,4 +234,17 @@ class Journeys(Answer):
 
 
 class DryRunQuery(Paging):
+    pass
+
+
+# the list ------------------------------------------------------------------------------------------
+
+CampaignStatus = Literal["draft", "scheduled", "sending", "paused", "done", "cancelled", "recurring"]
+
+
+class CampaignQuery(Paging):
+    status: CampaignStatus | None = Field(None, description="all when absent")
+
+
+class CampaignPage(Page[Campaign]):
     pass
