@@ -12,14 +12,17 @@ from html import escape
 from markupsafe import Markup
 
 PALETTE = ("#07c160", "#1a73e8", "#fa8c16", "#eb2f96", "#722ed1", "#13c2c2")
-WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 240, 44, 28, 24
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 480, 230, 46, 30, 26
 
 
 def _nice_max(value: float) -> float:
+    """The axis top: four equal steps of 1, 2 or 5 times a power of ten, so ticks are round numbers."""
     if value <= 0:
-        return 1
-    step = 10 ** (len(str(int(value))) - 1)
-    return float(((int(value) // step) + 1) * step)
+        return 4
+    raw = value / 4
+    power = 10 ** max(len(str(int(raw))) - 1, 0) if raw >= 1 else 1
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    return float(step * 4)
 
 
 def _frame(title: str, top: float, labels: Sequence[str], every: int) -> list[str]:
@@ -76,7 +79,7 @@ def bars(title: str, labels: Sequence[str], series: dict[str, Sequence[float]]) 
             x = LEFT + group * i + group * 0.15 + width * j
             parts.append(
                 f'<rect x="{x:.1f}" y="{TOP + inner_h - h:.1f}" width="{width:.1f}" height="{h:.1f}" '
-                f'fill="{colour}"><title>{escape(labels[i])} {escape(name)}:{_short(value)}</title></rect>'
+                f'fill="{colour}"><title>{escape(labels[i])} {escape(name)}：{_short(value)}</title></rect>'
             )
     return _svg(parts, title, list(series))
 
@@ -98,6 +101,6 @@ def lines(title: str, labels: Sequence[str], series: dict[str, Sequence[float]])
             x, y = LEFT + inner_w * (i + 0.5) / n, TOP + inner_h - inner_h * v / top
             parts.append(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{colour}">'
-                f"<title>{escape(labels[i])} {escape(name)}:{_short(v)}</title></circle>"
+                f"<title>{escape(labels[i])} {escape(name)}：{_short(v)}</title></circle>"
             )
     return _svg(parts, title, list(series))
