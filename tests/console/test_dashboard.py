@@ -81,8 +81,8 @@ def test_an_unknown_period_is_today(sign_in, figures):
 
 def test_revenue_chart_is_in_yuan(sign_in, figures):
     html = sign_in("owner").get("/console/?period=7d").text
-    assert "销售额:12.8</title>" in html  # the bar's tooltip, in yuan
-    assert "销售额:1280</title>" not in html
+    assert "销售额：12.8</title>" in html  # the bar's tooltip, in yuan
+    assert "销售额：1280</title>" not in html
 
 
 def test_signed_out_goes_to_sign_in(client):
