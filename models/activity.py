@@ -58,7 +58,10 @@ class ReviewLike(Base):
 
 class Order(Base):
     __tablename__ = "orders"
-    __table_args__ = (UniqueConstraint("account_id", "order_no"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "order_no"),
+        Index("ix_orders_account_id", "account_id", "id"),  # the account's orders, newest first
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
@@ -26,7 +26,10 @@ class Reward(Base):
 
 class Redemption(Base):
     __tablename__ = "redemptions"
-    __table_args__ = (UniqueConstraint("account_id", "request_key"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "request_key"),
+        Index("ix_redemptions_account_id", "account_id", "id"),  # the account's redemptions, newest first
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
