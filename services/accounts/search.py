@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
-from models import Member, MemberScore, MemberTag, Order, OrderRefund, Redemption, Reward
+from models import Checkin, Member, MemberScore, MemberTag, Order, OrderRefund, Redemption, Review, Reward
 
 MAX_LIMIT = 100
 
@@ -143,3 +143,19 @@ def redemptions(
         stmt = stmt.where(Redemption.id < before)
     rows = session.execute(stmt.order_by(Redemption.id.desc()).limit(limit)).all()
     return [(r, oid, name) for r, oid, name in rows]
+
+
+def recent_checkins(session: Session, member_id: int, limit: int = 14) -> list[Checkin]:
+    """The member's latest check-ins, newest day first (their unique (member_id, day) index)."""
+    stmt = select(Checkin).where(Checkin.member_id == member_id).order_by(Checkin.day.desc()).limit(limit)
+    return list(session.scalars(stmt))
+
+
+def recent_reviews(session: Session, member_id: int, limit: int = 10) -> list[Review]:
+    """The member's latest reviews, newest first, whatever their status."""
+    stmt = select(Review).where(Review.member_id == member_id).order_by(Review.id.desc()).limit(limit)
+    return list(session.scalars(stmt))
+
+
+def score_of(session: Session, member_id: int) -> MemberScore | None:
+    return session.get(MemberScore, member_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from bot.api.points.schemas import Order
 from bot.api.types import MAX_ID, Answer, Body, Id, Query, Time
@@ -164,3 +164,25 @@ class RedemptionRow(Answer):
 class RedemptionList(Answer):
     items: list[RedemptionRow]
     next_before: int | None = Field(description="pass as ?before= for older redemptions; null at the end")
+
+
+class PointsAdjustment(Body):
+    """A manual points adjustment (the console's form): `key` makes a resubmitted form count once."""
+
+    points: Annotated[int, Field(ge=-1_000_000, le=1_000_000, description="non-zero: + adds, - takes away")]
+    reason: Annotated[str, Field(min_length=1, max_length=200)]
+    key: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="the form's one-time key")]
+
+    @field_validator("points")
+    @classmethod
+    def _not_zero(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("must not be 0")
+        return value
+
+    @field_validator("reason")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value.strip()
