@@ -69,6 +69,12 @@ def masked(phone: str | None) -> str:
     return f"{phone[:3]}****{phone[-4:]}"
 
 
+def short(openid: str) -> str:
+    """An openid as a list shows it on a phone: its tail tells members apart (an account's openids share
+    their head); the whole one is a tap away."""
+    return openid if len(openid) <= 14 else f"{openid[:3]}…{openid[-8:]}"
+
+
 def tier_names(session: Session, account_id: int) -> dict[str, str]:
     return {t.code: t.name for t in programme.load(session, account_id).tiers}
 
@@ -117,6 +123,7 @@ def members() -> ResponseReturnValue:
         older=older,
         errors=errors,
         masked=masked,
+        short=short,
     )
 
 

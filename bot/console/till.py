@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.access import current
 from bot.api.points.schemas import NewOrder, NewRefund
-from bot.console.members import field_errors, masked
+from bot.console.members import field_errors, masked, short
 from bot.console.web import done, page, view
 from bot.db import read, write
 from models import utcnow
@@ -45,7 +45,9 @@ def _till(status: int = 200, **ctx: Any) -> ResponseReturnValue:
     ctx.setdefault("refund_errors", {})
     ctx.setdefault("order_form", {})
     ctx.setdefault("refund_form", {})
-    return page("console/till.html", status, find=find, found=found, recent=recent, masked=masked, **ctx)
+    return page(
+        "console/till.html", status, find=find, found=found, recent=recent, masked=masked, short=short, **ctx
+    )
 
 
 @view("/till", Area.TILL)

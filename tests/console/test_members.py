@@ -43,7 +43,7 @@ def _setup(session, account, make_member):  # noqa: F811
 
 
 def shown(html):
-    return re.findall(r'class="openid">(o\w+)</a>', html)
+    return re.findall(r'class="openid" title="(o\w+)"', html)
 
 
 def test_the_list_filters_by_each_field_and_masks_phones(sign_in, session, account, make_member):  # noqa: F811
