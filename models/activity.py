@@ -70,6 +70,7 @@ class Order(Base):
             "paid_at",
             postgresql_include=["amount_fen", "refunded_fen"],
         ),
+        Index("ix_orders_account_id", "account_id", "id"),  # the account's orders, newest first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

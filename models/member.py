@@ -25,6 +25,13 @@ class Member(Base):
         ),
         # one account's follows per day (the dashboard): the BRIN reads every account's members of the range
         Index("ix_members_account_followed", "account_id", "first_followed_at"),
+        # the console's member list, newest first (and its filters that walk it: following)
+        Index("ix_members_account_id", "account_id", "id"),
+        # a phone, exact or by its first digits (LIKE 'prefix%' reads a pattern_ops B-tree)
+        Index(
+            "ix_members_account_phone", "account_id", "phone", postgresql_ops={"phone": "text_pattern_ops"}
+        ),
+        Index("ix_members_account_tier", "account_id", "tier_code", "id"),  # a tier's members, newest first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

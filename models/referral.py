@@ -89,7 +89,8 @@ class MemberTag(Base):
     __tablename__ = "member_tags"
     __table_args__ = (
         UniqueConstraint("member_id", "tag"),
-        Index("ix_member_tags_account_tag", "account_id", "tag"),
+        # a tag's members, newest first (the console's search); what (account_id, tag) served, too
+        Index("ix_member_tags_account_tag_member", "account_id", "tag", "member_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
@@ -29,6 +29,7 @@ class Redemption(Base):
     __table_args__ = (
         UniqueConstraint("account_id", "request_key"),
         UniqueConstraint("account_id", "code", name="uq_redemptions_account_code"),
+        Index("ix_redemptions_account_id", "account_id", "id"),  # the account's redemptions, newest first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

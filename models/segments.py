@@ -52,6 +52,10 @@ class MemberScore(Base):
         Index(  # the few KOL candidates, found without a scan (the tags, the next pick)
             "ix_member_scores_kol", "account_id", postgresql_where=text("kol"), sqlite_where=text("kol")
         ),
+        # the console's member search by stage or RFM segment, newest member first (a page of a
+        # million-member stage without reading it all): paid on the score rows a run rewrites
+        Index("ix_member_scores_account_stage_member", "account_id", "stage", "member_id"),
+        Index("ix_member_scores_account_rfm_member", "account_id", "rfm_segment", "member_id"),
     )
 
     member_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

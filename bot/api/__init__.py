@@ -12,6 +12,7 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 # auth first: its hook must run before any other (the rest register hooks and routes)
 from bot.api import auth, errors, openapi, routes  # noqa: E402, F401
 from bot.api.accounts import access, audit  # noqa: E402, F401
+from bot.api.accounts import members as account_members  # noqa: E402, F401
 from bot.api.campaigns import campaigns, journeys  # noqa: E402, F401
 from bot.api.points import (  # noqa: E402, F401
     events,

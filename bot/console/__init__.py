@@ -12,8 +12,10 @@ from bot.console import (  # noqa: E402, F401
     campaigns,
     channels,
     dashboard,
+    members,
     redemptions,
     referrals,
     segments,
+    till,
     wechat,
 )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from bot.api.types import Answer, Body, Id, Query, Time
+from bot.api.points.schemas import Order
+from bot.api.types import MAX_ID, Answer, Body, Id, Query, Time
 from rules.accounts.roles import Role
 
 Name = Annotated[str, Field(min_length=1, max_length=40)]
@@ -83,3 +84,105 @@ class AuditEntry(Answer):
 class AuditPage(Answer):
     items: list[AuditEntry]
     next_before: int | None = Field(description="pass as ?before= for older entries; null at the end")
+
+
+# members, orders and redemptions: searched and listed newest first, paged by `before` --------------
+
+Stage = Literal["light", "sticky", "deep", "iron"]
+RfmSegment = Literal[
+    "important_value",
+    "important_develop",
+    "important_keep",
+    "important_retain",
+    "general_value",
+    "general_develop",
+    "general_keep",
+    "general_retain",
+]
+Before = Annotated[int, Field(ge=1, le=MAX_ID, description="older than this id (the next page's cursor)")]
+Limit = Annotated[int, Field(ge=1, le=100)]
+
+
+class MemberQuery(Query):
+    q: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
+        None, description="an openid, or the first digits of a phone"
+    )
+    openid: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    phone: Annotated[str, Field(pattern=r"^\d{3,20}$")] | None = Field(
+        None, description="a phone number or its first digits (at least 3)"
+    )
+    tag: Annotated[str, Field(min_length=1, max_length=30)] | None = None
+    stage: Stage | None = None
+    tier: Annotated[str, Field(min_length=1, max_length=32)] | None = Field(None, description="a tier code")
+    rfm: RfmSegment | None = Field(None, description="an RFM segment")
+    following: bool | None = None
+    before: Before | None = None
+    limit: Limit = 20
+
+
+class MemberRow(Answer):
+    id: int
+    openid: str
+    phone: str | None
+    following: bool
+    first_followed_at: Time | None
+    tier: str | None = Field(description="tier code")
+    stage: Stage | None = Field(description="null until the scoring job has scored them")
+    rfm_segment: RfmSegment | None
+    influence: float | None
+    balance: int
+    earned: int
+    spend_fen: int
+
+
+class MemberList(Answer):
+    items: list[MemberRow]
+    next_before: int | None = Field(description="pass as ?before= for older members; null at the end")
+
+
+class ListQuery(Query):
+    openid: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    before: Before | None = None
+    limit: Limit = 20
+
+
+class OrderList(Answer):
+    items: list[Order]
+    next_before: int | None = Field(description="pass as ?before= for older orders; null at the end")
+
+
+class RedemptionRow(Answer):
+    id: int
+    openid: str
+    reward_id: int
+    reward_name: str
+    points: int
+    code: str = Field(description="shown to the shop to hand over the reward")
+    created_at: Time
+
+
+class RedemptionList(Answer):
+    items: list[RedemptionRow]
+    next_before: int | None = Field(description="pass as ?before= for older redemptions; null at the end")
+
+
+class PointsAdjustment(Body):
+    """A manual points adjustment (the console's form): `key` makes a resubmitted form count once."""
+
+    points: Annotated[int, Field(ge=-1_000_000, le=1_000_000, description="non-zero: + adds, - takes away")]
+    reason: Annotated[str, Field(min_length=1, max_length=200)]
+    key: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="the form's one-time key")]
+
+    @field_validator("points")
+    @classmethod
+    def _not_zero(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("must not be 0")
+        return value
+
+    @field_validator("reason")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value.strip()
