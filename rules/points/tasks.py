@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -25,8 +26,7 @@ CUSTOM_PREFIX = "custom:"  # merchant-defined actions: "custom:birthday", posted
 
 def is_valid_action(action: str) -> bool:
     if action.startswith(CUSTOM_PREFIX):
-        code = action[len(CUSTOM_PREFIX) :]
-        return 1 <= len(code) <= 32 and code.replace("_", "").replace("-", "").isalnum()
+        return re.match(CUSTOM_ACTION, action) is not None  # the same pattern the API's model checks
     return action in {a.value for a in Action}
 
 

@@ -119,3 +119,12 @@ def test_refunds_take_back_their_share_rounded_up(awarded, amount, refunded, bac
 def test_weeks_start_on_monday():
     assert week_of(date(2026, 11, 26)) == date(2026, 11, 23)  # a Thursday
     assert week_of(date(2026, 11, 23)) == date(2026, 11, 23)
+
+
+def test_a_custom_action_is_valid_exactly_when_the_apis_pattern_says_so():
+    import re
+
+    from rules.points.tasks import CUSTOM_ACTION, is_valid_action
+
+    for action in ("custom:-", "custom:_", "custom:a-b_c", "custom:" + "x" * 32, "custom:", "custom:a b"):
+        assert is_valid_action(action) == (re.match(CUSTOM_ACTION, action) is not None), action
