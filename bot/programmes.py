@@ -60,4 +60,6 @@ class ProgrammeCache:
             found = self.redis.get(VERSION_KEY.format(account_id))
         except RedisError:
             return None, False
-        return (None if found is None else bytes(found)), True
+        if found is None:
+            return None, True
+        return (found if isinstance(found, bytes) else str(found).encode()), True

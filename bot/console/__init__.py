@@ -8,5 +8,7 @@ console = Blueprint("console", __name__, url_prefix="/console")
 from bot.console import (  # noqa: E402, F401
     accounts,
     dashboard,
+    programme,
+    rewards,
     web,  # noqa: E402, F401  (the hooks first)
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
+from dataclasses import dataclass
 
 from PIL import Image as Pil
 from PIL import UnidentifiedImageError
@@ -25,7 +26,15 @@ class ImageRefused(ValueError):
     """Not an image we keep; the message is for the merchant (Chinese)."""
 
 
-def reencoded(data: bytes) -> tuple[bytes, str]:
+@dataclass(frozen=True)
+class Reencoded:
+    """An upload's pixels written anew: what `store_image` keeps."""
+
+    data: bytes
+    content_type: str
+
+
+def reencoded(data: bytes) -> Reencoded:
     """The image's pixels written anew in its own format, and its content type; ImageRefused if it
     is too large, not an image, or not PNG, JPEG or WebP."""
     if not data:
@@ -42,7 +51,7 @@ def reencoded(data: bytes) -> tuple[bytes, str]:
                 if img.width * img.height > MAX_PIXELS:
                     raise ImageRefused("图片尺寸过大")
                 img.load()
-                return _write(img, kind), FORMATS[kind]
+                return Reencoded(_write(img, kind), FORMATS[kind])
     except ImageRefused:
         raise
     except (
@@ -68,14 +77,13 @@ def _write(img: Pil.Image, kind: str) -> bytes:
     return out.getvalue()
 
 
-def store_image(session: Session, account_id: int, data: bytes) -> Image:
-    """Keep an uploaded image for the account (ImageRefused, and nothing stored, if it is none)."""
-    clean, content_type = reencoded(data)
+def store_image(session: Session, account_id: int, image_data: Reencoded) -> Image:
+    """Keep an uploaded image (checked and re-encoded by `reencoded`) for the account."""
     image = Image(
         account_id=account_id,
-        content_type=content_type,
-        bytes=clean,
-        sha256=hashlib.sha256(clean).hexdigest(),
+        content_type=image_data.content_type,
+        bytes=image_data.data,
+        sha256=hashlib.sha256(image_data.data).hexdigest(),
     )
     session.add(image)
     session.flush()
