@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the API fixtures, imported, are parameters of the tests)
 """积分规则 in the console: tasks, tiers and settings saved through the API's models and services;
 bad input refused field by field with nothing stored, as the API refuses it; roles decide who saves."""
 
