@@ -44,7 +44,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     runtime = task_runtime.install(task_runtime.build(settings))
     directory = AccountDirectory(settings, runtime.sessions)
-    app.extensions[EXTENSION] = Tiefen(settings, runtime, directory, ProgrammeCache(runtime.sessions))
+    app.extensions[EXTENSION] = Tiefen(
+        settings, runtime, directory, ProgrammeCache(runtime.sessions, runtime.redis)
+    )
     app.register_blueprint(bot_bp)
     app.register_blueprint(api)
     app.register_blueprint(h5)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("bot", __name__)
 
-from bot import handlers, views  # noqa: E402, F401  (registers routes and handlers)
+from bot import handlers, media, views  # noqa: E402, F401  (registers routes and handlers)

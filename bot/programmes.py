@@ -1,33 +1,65 @@
-"""Each account's programme (tasks, tiers, settings), cached briefly per web process."""
+"""Each account's programme (tasks, tiers, settings), cached per web process, and a change seen at
+once by every process.
+
+A change bumps the account's version in Redis (INCR, after its transaction committed); before using
+its copy, a process reads the version (one GET) and reloads when it moved. The version is read
+before the programme is loaded, so a copy is never filed under a version newer than what it holds.
+When Redis cannot be reached the copy serves for at most CACHE_SECONDS, as before.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 
+from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.points import programme
 from services.points.programme import ProgrammeConfig
 
-CACHE_SECONDS = 30.0  # a task edited through the API reaches every web process within this
+log = logging.getLogger(__name__)
+
+CACHE_SECONDS = 30.0  # without Redis, a change reaches every web process within this
+VERSION_KEY = "tiefen:programme-version:{}"
 
 
 class ProgrammeCache:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self.sessions = sessions
-        self._cache: dict[int, tuple[float, ProgrammeConfig]] = {}
+    def __init__(self, sessions: sessionmaker[Session], redis: Redis | None = None) -> None:
+        self.sessions, self.redis = sessions, redis
+        self._cache: dict[int, tuple[float, bytes | None, ProgrammeConfig]] = {}
 
     def get(self, account_id: int) -> ProgrammeConfig:
+        version, known = self._version(account_id)
         hit = self._cache.get(account_id)
-        if hit is not None and hit[0] > time.monotonic():
-            return hit[1]
+        if hit is not None and hit[0] > time.monotonic() and (not known or hit[1] == version):
+            return hit[2]
         with self.sessions.begin() as session:
             config = programme.load(session, account_id)
-        self._cache[account_id] = (time.monotonic() + CACHE_SECONDS, config)
+        self._cache[account_id] = (time.monotonic() + CACHE_SECONDS, version, config)
         return config
 
     def forget(self, account_id: int | None = None) -> None:
+        """Drop this process's copy and tell the others (call after the change committed)."""
         if account_id is None:
             self._cache.clear()
-        else:
-            self._cache.pop(account_id, None)
+            return
+        self._cache.pop(account_id, None)
+        if self.redis is not None:
+            try:
+                self.redis.incr(VERSION_KEY.format(account_id))
+            except RedisError:
+                log.warning("programme version of account %s not bumped: Redis unreachable", account_id)
+
+    def _version(self, account_id: int) -> tuple[bytes | None, bool]:
+        """The account's version in Redis (None: never changed), and whether Redis answered."""
+        if self.redis is None:
+            return None, False
+        try:
+            found = self.redis.get(VERSION_KEY.format(account_id))
+        except RedisError:
+            return None, False
+        if found is None:
+            return None, True
+        return (found if isinstance(found, bytes) else str(found).encode()), True

@@ -4,6 +4,7 @@ from models.account import Account
 from models.activity import Checkin, Order, OrderRefund, Review, ReviewLike
 from models.base import Base, make_engine, make_session_factory, utcnow
 from models.campaigns import Campaign, ContactWindow, Delivery, Journey, MassSend
+from models.images import Image
 from models.inbound_event import EventStatus, InboundEvent
 from models.ledger import LedgerEntry, PointLot
 from models.member import Member
@@ -25,6 +26,7 @@ __all__ = [
     "Channel",
     "Checkin",
     "EventStatus",
+    "Image",
     "InboundEvent",
     "Journey",
     "KolRun",

@@ -22,6 +22,7 @@ class Reward(Base):
     description: Mapped[str | None] = mapped_column(String(200))
     enabled: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    image_id: Mapped[int | None] = mapped_column(ForeignKey("images.id"))  # its picture, if any
 
 
 class Redemption(Base):

@@ -12,7 +12,7 @@ from bot.h5.web import Refused, follow_points, page
 from models import utcnow
 from rules.clock import business_date
 from rules.points.lots import NotEnoughPoints
-from services.accounts import members
+from services.accounts import images, members
 from services.points import balances as statements
 from services.points import rewards
 from services.points.rewards import OutOfStock
@@ -37,7 +37,8 @@ def catalogue(me: Visitor) -> tuple[str, int]:
             session, me.account.id, me.openid, prog.tiers, prog.tier_basis, prog.timezone, utcnow()
         )
         items = rewards.catalogue(session, me.account.id)
-    offers = [(r, form_token(me, f"redeem:{r.id}")) for r in items]
+        pictures = images.paths_of(session, [r.image_id for r in items if r.image_id])
+    offers = [(r, form_token(me, f"redeem:{r.id}"), pictures.get(r.image_id or 0)) for r in items]
     return page(
         "h5/rewards/catalogue.html",
         me=me,

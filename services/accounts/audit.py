@@ -29,6 +29,8 @@ def _plain(value: object) -> object:
         return value.isoformat()
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, bytes):  # an uploaded image: its size, not its contents
+        return f"{len(value)} bytes"
     if isinstance(value, list | tuple | set | frozenset):
         return [_plain(v) for v in value]
     if isinstance(value, dict):

@@ -9,18 +9,29 @@ from bot.api.errors import ApiError
 from bot.api.points.schemas import NewReward, Reward, RewardChanges, RewardPage
 from bot.api.routes import operation
 from bot.api.types import Paging
+from bot.context import tiefen
 from bot.db import read, write
 from rules.accounts.roles import Area
+from services.accounts import images
 from services.points import rewards
+
+
+def _absolute(path: str | None) -> str | None:
+    """An image's address as a shop system can fetch it: on this server's public address."""
+    return None if path is None else tiefen().settings.public_base_url.rstrip("/") + path
 
 
 @operation("GET", "/rewards", tag="rewards", answer=RewardPage, query=Paging)
 def list_rewards(query: Paging) -> RewardPage:
     """List the rewards catalogue"""
-    rows, total = read(lambda s: rewards.rewards_page(s, current_account().id, query.page, query.per_page))
-    return RewardPage(
-        items=[Reward.of(r) for r in rows], page=query.page, per_page=query.per_page, total=total
-    )
+
+    def page(session: Session) -> RewardPage:
+        rows, total = rewards.rewards_page(session, current_account().id, query.page, query.per_page)
+        urls = images.paths_of(session, [r.image_id for r in rows if r.image_id])
+        items = [Reward.of(r, _absolute(urls.get(r.image_id or 0))) for r in rows]
+        return RewardPage(items=items, page=query.page, per_page=query.per_page, total=total)
+
+    return read(page)
 
 
 @operation(
@@ -56,6 +67,7 @@ def patch_reward(reward_id: int, body: RewardChanges) -> Reward:
         found = rewards.change_reward(session, current_account().id, reward_id, changes)
         if found is None:
             raise ApiError(404, "unknown_reward", f"no reward {reward_id}")
-        return Reward.of(found)
+        urls = images.paths_of(session, [found.image_id] if found.image_id else [])
+        return Reward.of(found, _absolute(urls.get(found.image_id or 0)))
 
     return write(save)

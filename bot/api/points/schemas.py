@@ -270,11 +270,12 @@ class Reward(Answer):
     description: str | None
     enabled: bool
     created_at: Time
+    image_url: str | None = Field(description="its picture on this server, if any")
 
     @classmethod
-    def of(cls, row: RewardRow) -> Reward:
-        values = {name: getattr(row, name) for name in cls.model_fields}
-        return cls(**values | {"created_at": local(row.created_at)})
+    def of(cls, row: RewardRow, image_url: str | None = None) -> Reward:
+        values = {name: getattr(row, name) for name in cls.model_fields if name != "image_url"}
+        return cls(**values | {"created_at": local(row.created_at), "image_url": image_url})
 
 
 class RewardPage(Page[Reward]):
