@@ -24,6 +24,7 @@ from services.accounts.staff import active_staff
 
 PUBLIC = {"console.sign_in", "console.welcome", "console.wechat_sign_in", "console.wechat_back"}
 SESSION_HOURS = 12
+MAX_BODY = 3 * 1024 * 1024  # the largest picture (2 MB) and its form
 NAV = (  # (endpoint, label, area): the sections, shown to the roles that may use them
     ("console.dashboard", "概览", Area.READ),
     ("console.members", "会员", Area.READ),
@@ -80,6 +81,7 @@ def principal_of_session() -> Principal | None:
 
 @console.before_request
 def signed_in() -> ResponseReturnValue | None:
+    request.max_content_length = MAX_BODY  # a form (a picture at most) is refused past this, unread
     if request.method == "POST" and not hmac.compare_digest(
         str(request.form.get("csrf_token", "")), str(session.get("csrf", "-"))
     ):

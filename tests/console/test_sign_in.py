@@ -91,3 +91,10 @@ def test_sign_out_ends_the_session(app, sign_in):
     owner.get("/console/")
     assert owner.post("/console/signout").status_code == 302
     assert owner.client.get("/console/").status_code == 302
+
+
+def test_an_oversized_post_is_refused_before_it_is_read(app, sign_in):
+    owner = sign_in("owner")
+    owner.get("/console/staff")
+    huge = owner.post("/console/tokens/add", {"name": "x" * (4 * 1024 * 1024), "role": "viewer"})
+    assert huge.status_code == 413 and "内容过大" in huge.text
