@@ -12,6 +12,7 @@ from bot.console import (  # noqa: E402, F401
     campaigns,
     channels,
     dashboard,
+    journeys,
     members,
     programme,
     redemptions,

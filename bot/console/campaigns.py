@@ -91,10 +91,13 @@ WORDS = (  # the validators' words as a merchant reads them
     (r"^send_at and recurring exclude each other.*$", "定时发送与周期发送只能选一种"),
     (r"^recurring may fire at most once an hour.*$", "周期发送最多每小时一次"),
     (r"^points_min cannot exceed points_max$", "最低积分不能大于最高积分"),
+    (r"^\w+ needs trigger_days, 1-(\d+)$", r"这种触发需要填写天数(1–\1)"),
 )
 
 
 PREFIXES = (  # problems over several fields, shown by the first of them
+    ("inactive needs", "trigger_days"),
+    ("streak_at_risk needs", "trigger_days"),
     ("variant", "variants"),
     ("recurring", "recurring"),
     ("send_at", "send_at"),
