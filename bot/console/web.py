@@ -136,7 +136,7 @@ def conflict(exc: Conflict) -> tuple[str, int]:
 
 @console.errorhandler(HTTPException)
 def http_error(exc: HTTPException) -> tuple[str, int]:
-    titles = {404: "页面不存在", 405: "请求有误", 413: "内容过大"}
+    titles = {404: "页面不存在", 405: "请求有误", 413: "内容过大", 429: "尝试次数过多,请稍后再试"}
     return page(
         "console/message.html", exc.code or 500, title=titles.get(exc.code or 0, "出错了"), message=""
     )

@@ -98,3 +98,12 @@ def test_an_oversized_post_is_refused_before_it_is_read(app, sign_in):
     owner.get("/console/staff")
     huge = owner.post("/console/tokens/add", {"name": "x" * (4 * 1024 * 1024), "role": "viewer"})
     assert huge.status_code == 413 and "内容过大" in huge.text
+
+
+def test_sign_in_attempts_are_rate_limited_per_address(app, account):
+    browser = Console(app.test_client())
+    browser.get("/console/signin")
+    form = {"appid": APPID, "name": "nobody", "password": "x"}
+    answers = [browser.post("/console/signin", form).status_code for _ in range(21)]
+    assert answers[:20] == [401] * 20 and answers[20] == 429
+    assert "尝试次数过多" in browser.post("/console/signin", form).text
