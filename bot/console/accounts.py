@@ -137,10 +137,26 @@ def rotate_token(token_id: int) -> ResponseReturnValue:
 
 @view("/audit", Area.STAFF)
 def audit() -> ResponseReturnValue:
-    actor = request.args.get("actor") or None
+    actor, action = request.args.get("actor") or None, request.args.get("action") or None
+    target = request.args.get("record") or None
     before = request.args.get("before", type=int)
     rows = read(
-        lambda s: audit_service.entries(s, current().account.id, actor=actor, before_id=before, limit=50)
+        lambda s: audit_service.entries(
+            s,
+            current().account.id,
+            actor=actor,
+            action=action,
+            record_prefix=target,
+            before_id=before,
+            limit=50,
+        )
     )
     older = rows[-1].id if len(rows) == 50 else None
-    return page("console/audit.html", rows=rows, actor=actor or "", older=older)
+    return page(
+        "console/audit.html",
+        rows=rows,
+        older=older,
+        actor=actor or "",
+        action=action or "",
+        record=target or "",
+    )

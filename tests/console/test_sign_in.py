@@ -107,3 +107,14 @@ def test_sign_in_attempts_are_rate_limited_per_address(app, account):
     answers = [browser.post("/console/signin", form).status_code for _ in range(21)]
     assert answers[:20] == [401] * 20 and answers[20] == 429
     assert "尝试次数过多" in browser.post("/console/signin", form).text
+
+
+def test_the_audit_log_filters_by_actor_action_and_record(app, sign_in):
+    owner = sign_in("owner", "店主甲")
+    owner.get("/console/staff")
+    owner.post("/console/tokens/add", {"name": "甲令牌", "role": "viewer"})
+    owner.post("/console/staff/add", {"name": "乙", "role": "viewer"})
+    only = owner.get("/console/audit?action=add_token")
+    assert "add_token" in only.text and "add_staff" not in only.text
+    assert "add_staff" in owner.get("/console/audit?record=/console/staff").text
+    assert "暂无记录" in owner.get("/console/audit?actor=别人").text
