@@ -9,6 +9,7 @@ from sqlalchemy import select
 from wechatpy.exceptions import WeChatClientException
 
 from models import Account, utcnow
+from services.accounts import member_tokens
 from services.points import expiry, programme, tiers
 from services.points import tier_notices as notices
 from tasks.runtime import current
@@ -63,7 +64,8 @@ def notify_tier_change(change_id: int) -> str:
     if not notice.template_id or not notice.secret:
         return _mark(change_id, "no template configured")
     client = client_for(notice.appid, notice.secret, runtime.settings.wechat_api_base, runtime.redis)
-    url = f"{runtime.settings.public_base_url.rstrip('/')}/h5/member"
+    token = member_tokens.sign_member(runtime.settings.secret_key, notice.account_id, notice.openid)
+    url = f"{runtime.settings.public_base_url.rstrip('/')}/h5/{notice.appid}/member?t={token}"
     try:
         client.message.send_template(notice.openid, notice.template_id, notice.data, url=url)
     except WeChatClientException as exc:

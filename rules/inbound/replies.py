@@ -75,7 +75,7 @@ def makeup_refused(reason: str) -> str:
 def points_summary(
     balance: int, pending: int, tier_name: str | None, gap: str, expiring: tuple[int, date] | None
 ) -> str:
-    lines = [f"当前积分 {balance}" + (f"(其中 {pending} 积分待解锁)" if pending else "")]
+    lines = [f"当前积分 {balance}" + (f"(其中 {pending} 积分待入账)" if pending else "")]
     lines.append(f"会员等级:{tier_name or '普通会员'}")
     if gap:
         lines.append(gap)

@@ -16,6 +16,7 @@ from rules.inbound import replies
 @dataclass(frozen=True)
 class Notice:
     change_id: int
+    account_id: int
     appid: str
     secret: str | None
     openid: str
@@ -47,7 +48,7 @@ def pending_notice(session: Session, change_id: int) -> Notice | None:
         "keyword2": {"value": when},
         "remark": {"value": "点击查看会员权益"},
     }
-    return Notice(change.id, account.appid, account.secret, openid, template_id, data)
+    return Notice(change.id, account.id, account.appid, account.secret, openid, template_id, data)
 
 
 def mark(session: Session, change_id: int, now: datetime, error: str | None = None) -> None:

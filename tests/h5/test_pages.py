@@ -44,7 +44,7 @@ def test_the_member_centre_shows_balance_pending_expiring_tier_and_checkins(
     credit(session, account, MEMBER, "custom:soon", 40, expires_in=10, action="custom:promo")
     login(MEMBER)
     page = text(client.get(f"/h5/{APPID}/member").text)
-    assert "可用积分 100 30 待解锁 40 即将过期" in page  # 50 + 10 + 30 + 40, of which 30 on hold
+    assert "可用积分 100 30 待入账 40 即将过期" in page  # 50 + 10 + 30 + 40, of which 30 on hold
     soon = today() + timedelta(days=10)
     assert f"即将过期({soon.month}月{soon.day}日)" in page
     assert "普通会员" in page and "再得 370 积分升级为银卡会员" in page  # 500 - 130

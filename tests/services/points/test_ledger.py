@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select, update
@@ -127,7 +128,7 @@ def test_rebuilding_balances_repairs_a_cached_balance(followed, session):
 
 
 def test_crossing_a_threshold_upgrades_at_once_and_sends_one_service_notice(
-    followed, session, run_jobs, simulator
+    followed, session, run_jobs, simulator, client
 ):
     m = followed("oLedger6")
     session.execute(
@@ -146,6 +147,10 @@ def test_crossing_a_threshold_upgrades_at_once_and_sends_one_service_notice(
         "value"
     ]
     assert change.notified_at is not None
+    # the notice's link opens the member centre, as the member it was sent to
+    link = urlsplit(sent.url)
+    page = client.get(f"{link.path}?{link.query}", follow_redirects=True)
+    assert page.status_code == 200 and "银卡会员" in page.get_data(as_text=True)
 
 
 def test_a_refund_below_the_threshold_downgrades_after_the_grace_period(followed, session, run_jobs):
