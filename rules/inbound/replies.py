@@ -68,6 +68,7 @@ def makeup_refused(reason: str) -> str:
         "done": "昨天已经签到过了,无需补签",
         "points": "积分不足,无法补签",
         "off": "本店未开放补签",
+        "before_follow": "昨天你还没有关注本店,无需补签",
     }
     return texts.get(reason, reason)
 

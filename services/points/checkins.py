@@ -8,8 +8,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Checkin
+from models import Checkin, Member
 from models.upsert import upsert
+from rules.clock import business_date
 from rules.points.checkins import bonus_for, makeup_day, plan_checkin, restreak
 from rules.points.lots import NotEnoughPoints
 from rules.points.tasks import Action, Refusal, Usage, decide
@@ -62,7 +63,7 @@ def check_in(
 
 @dataclass(frozen=True)
 class MakeupResult:
-    kind: str  # ok | done | points | off
+    kind: str  # ok | done | points | off | before_follow
     day: date | None = None
     cost: int = 0
     streak: int = 0
@@ -76,6 +77,9 @@ def make_up(
         return MakeupResult("off")
     ledger.lock_member(session, member_id)  # one 补签 at a time per member
     yesterday = makeup_day(today)
+    followed = session.scalar(select(Member.first_followed_at).where(Member.id == member_id))
+    if followed is None or business_date(followed, prog.timezone) > yesterday:
+        return MakeupResult("before_follow", yesterday)  # nothing was missed before they followed
     near = _streaks(session, member_id, yesterday - timedelta(days=1), today)
     if yesterday in near:
         return MakeupResult("done", yesterday)

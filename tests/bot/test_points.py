@@ -101,6 +101,17 @@ def test_makeup_fills_yesterday_for_its_cost_and_rejoins_the_streak_to_a_bonus(w
     assert again.content == "昨天已经签到过了,无需补签"
 
 
+def test_makeup_is_refused_for_a_day_before_the_member_followed(wechat, session, run_jobs):
+    follow(wechat, run_jobs, "oPtsNew", day=0)  # followed today: yesterday was never theirs to miss
+    checkin(wechat, "oPtsNew", 0)
+    run_jobs()
+    before = member(session, "oPtsNew").points_balance
+    d = wechat.send(wechat.text("oPtsNew", "补签", create_time=shanghai(0, 12)))
+    assert d.content == "昨天你还没有关注本店,无需补签"
+    run_jobs()
+    assert member(session, "oPtsNew").points_balance == before and count(session, Checkin) == 1
+
+
 def test_makeup_without_enough_points_is_refused_and_changes_nothing(wechat, session, run_jobs):
     wechat.send(wechat.text("oPts9", "补签", create_time=shanghai(0)))  # never followed: no points
     assert count(session, Checkin) == 0 and count(session, LedgerEntry) == 0
