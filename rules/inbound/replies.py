@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-HELP = "回复「签到」每日签到,「积分」查看积分,「邀请」获取专属邀请码,「评价 5 很好吃」写评价。"
+HELP = (
+    "回复「签到」每日签到,「积分」查看积分,「邀请」获取专属邀请码,"
+    "「评价 5 拿铁很香,店员也很热情」写评价(10 字以上可得积分)。"
+)
 
 REFUSALS = {
     "disabled": "该活动暂未开放",
@@ -96,9 +99,9 @@ def review_thanks(rating: int, points: int | None, pending_approval: bool, refus
 
 def review_problem(reason: str) -> str:
     texts = {
-        "rating": "评分需为 1 到 5 的整数,例如:评价 5 很好吃",
+        "rating": "评分需为 1 到 5 的整数,例如:评价 5 拿铁很香,店员也很热情",
         "too_long": "评价内容最多 500 字,请精简后再发",
-        "empty": "请按格式发送:评价 5 很好吃,服务周到",
+        "empty": "请按格式发送:评价 5 拿铁很香,店员也很热情",
     }
     return texts.get(reason, reason)
 

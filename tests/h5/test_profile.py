@@ -93,3 +93,8 @@ def test_the_result_page_carries_no_share_link(client, login, member_id):
     key = forms(client.get(SAVE).text)[SAVE]
     done = client.post(SAVE, data={"request_key": key, "phone": "13800138000"})
     assert "tiefen-share" not in done.text  # a POST's page is not one to share
+
+
+def test_the_profile_page_says_what_the_phone_number_is_used_for(client, login, member_id):
+    login(MEMBER)
+    assert "同意本店仅为提供会员服务使用你的手机号" in client.get(SAVE).text

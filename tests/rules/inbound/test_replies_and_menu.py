@@ -21,3 +21,14 @@ def test_default_menu_has_the_four_entries_and_fits_wechats_limits():
     clicks = {b["key"] for b in leaves if b["type"] == "click"}
     assert clicks == set(CLICK_COMMANDS)
     assert [b["url"] for b in leaves if b["type"] == "view"] == ["https://shop.example.com/h5/wx1/member"]
+
+
+def test_the_review_example_the_chat_gives_is_long_enough_to_earn_points():
+    import re
+
+    from rules.inbound import replies
+    from rules.points.reviews import parse_command
+
+    example = re.search(r"「(评价[^」]+)」", replies.HELP).group(1)
+    draft = parse_command(example)
+    assert draft.rating == 5 and len(draft.text) >= 10  # the default review task's min_length
