@@ -12,7 +12,7 @@ from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from models import Campaign, Member, PointTaskRow, Redemption, Reward, utcnow
+from models import Campaign, Delivery, Member, PointTaskRow, Redemption, Reward, utcnow
 from services.points import ledger, rewards
 from tests.services.referrals.test_attribution import code_of, follower
 
@@ -74,6 +74,8 @@ def test_the_owner_runs_the_programme(browse, wechat, run_jobs, app, account, se
     owner.page.fill("#points_min", "")
     owner.page.fill("#a_title", "周末拿铁买一送一")
     owner.page.fill("#a_summary", "本周六日到店出示消息即可")
+    owner.page.fill("#quiet_start", "00:00")  # no quiet hours: the test runs at any hour in Shanghai
+    owner.page.fill("#quiet_end", "00:00")
     owner.page.click("#campaign-form button[type=submit]")
     owner.page.wait_for_url(re.compile(r"/console/campaigns/\d+$"))
     owner.page.once("dialog", lambda d: d.accept())
@@ -86,6 +88,8 @@ def test_the_owner_runs_the_programme(browse, wechat, run_jobs, app, account, se
     assert "周末拿铁" in report and owner.page.locator("svg.chart").count() >= 1
     session.expire_all()
     assert session.scalar(select(Campaign.status).where(Campaign.id == campaign_id)) in ("sending", "done")
+    sent = session.scalars(select(Delivery.status).where(Delivery.campaign_id == campaign_id)).all()
+    assert sent == ["sent"] * 4  # every customer, by customer-service message (they had just written)
 
 
 def test_an_operator_approves_a_held_referral(browse, wechat, run_jobs, session):
