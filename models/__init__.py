@@ -12,7 +12,7 @@ from models.programme import PointTaskRow, Programme, TierRow
 from models.referral import Channel, MemberTag, QrCode, Referral
 from models.rewards import Redemption, Reward, TierChange
 from models.scan import Scan
-from models.segments import KolRun, MemberScore, PageView, Share, WeChatTag
+from models.segments import DashboardDay, KolRun, MemberScore, PageView, Share, WeChatTag
 from models.staff import ApiToken, AuditEntry, Staff
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "Base",
     "Campaign",
     "ContactWindow",
+    "DashboardDay",
     "Delivery",
     "Channel",
     "Checkin",

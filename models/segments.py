@@ -157,3 +157,23 @@ class WeChatTag(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     name: Mapped[str] = mapped_column(String(30))
     wechat_id: Mapped[int]
+
+
+class DashboardDay(Base):
+    """One settled local day of an account's dashboard figures (services/segments/dashboard.py):
+    written once the day is past the settling margin, read instead of the day's rows."""
+
+    __tablename__ = "dashboard_days"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    timezone: Mapped[str] = mapped_column(String(64))  # the zone the day was cut in
+    follows: Mapped[int] = mapped_column(BigInteger)
+    unfollows: Mapped[int] = mapped_column(BigInteger)
+    checkins: Mapped[int] = mapped_column(BigInteger)
+    points_issued: Mapped[int] = mapped_column(BigInteger)
+    points_spent: Mapped[int] = mapped_column(BigInteger)
+    points_expired: Mapped[int] = mapped_column(BigInteger)
+    orders: Mapped[int] = mapped_column(BigInteger)
+    revenue_fen: Mapped[int] = mapped_column(BigInteger)
+    referrals: Mapped[int] = mapped_column(BigInteger)

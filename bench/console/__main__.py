@@ -4,7 +4,8 @@ signed in through Flask's test client, and print p50/p95 and the big/small ratio
 
 Probes (each `BENCH_CONSOLE_SAMPLES` times after 3 warm-ups, rotating over members):
 - baseline: a signed-in console page that reads nothing (a 404 rendered in the console's frame)
-- dashboard: GET /console/?period=30d; and the service alone (services.segments.dashboard.series)
+- dashboard: GET /console/?period=30d; and the service alone (services.segments.dashboard.series),
+  both after the warm-ups have rolled the settled days up (dashboard_days), as in a running shop
 - statement: a member's points statement (services.points.balances.statement)
 - phone / tag: one member by phone, a page of members by tag (direct queries, the schema as it is)
 - console routes when they exist: /console/members?q=<phone>, ?tag=, /console/members/<id>
@@ -125,7 +126,7 @@ def probes(
 
     def in_session(fn: Callable[[Session, int], Any]) -> Callable[[int], Any]:
         def call(i: int) -> Any:
-            with sessions() as s:
+            with sessions.begin() as s:  # committed, as bot.db.read does: series writes its rollup
                 return fn(s, i)
 
         return call

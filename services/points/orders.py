@@ -11,6 +11,7 @@ from models import Member, Order, OrderRefund
 from rules.inbound import messages
 from rules.points.orders import order_problems, refund_problems
 from services.inbound.outbox import record_api_event
+from services.segments.dashboard import forget
 
 
 class InvalidOrder(ValueError):
@@ -66,6 +67,7 @@ def post_order(
     )
     session.add(order)
     session.flush()
+    forget(session, account_id, order.paid_at)  # a back-dated order changes a past day's figures
     payload = {"order_no": order_no, "amount_fen": amount_fen, "paid_at": order.paid_at.isoformat()}
     record_api_event(
         session,
@@ -108,6 +110,7 @@ def refund_order(
     session.add(refund)
     order.refunded_fen += refund_fen
     session.flush()
+    forget(session, account_id, order.paid_at)  # revenue counts on the day paid
     openid = session.scalar(select(Member.openid).where(Member.id == order.member_id)) or ""
     payload = {"order_no": order_no, "refund_no": refund_no, "refund_fen": refund_fen}
     record_api_event(

@@ -8,10 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import delete, select
 
 from models import Campaign, Checkin, InboundEvent, LedgerEntry, Member, Order, Referral
 from services.accounts.members import ensure_members
 from services.accounts.registry import save_account
+from services.points.orders import post_order, refund_order
 from services.segments import dashboard
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -209,3 +211,137 @@ def test_the_window_ends_with_today_in_the_zone():
     assert days[-1] == date(2026, 3, 10) and days[0] == date(2026, 3, 4)
     assert start == datetime(2026, 3, 3, 16, tzinfo=UTC) and end == datetime(2026, 3, 10, 16, tzinfo=UTC)
     assert end - start == timedelta(days=7)
+
+
+# The rollup: settled days (before today - SETTLE_DAYS) are read from dashboard_days once written.
+
+
+def rolled(session, account_id: int) -> dict[date, dashboard.DashboardDay]:
+    rows = session.scalars(
+        select(dashboard.DashboardDay).where(dashboard.DashboardDay.account_id == account_id)
+    )
+    return {r.day: r for r in rows}
+
+
+def on_days(s: dashboard.Series, name: str) -> dict[date, int]:
+    return {d: v for d, v in zip(s.days, s.values[name], strict=True) if v}
+
+
+def test_settled_days_are_read_from_the_rollup_and_recent_days_live(session, accounts):
+    mine, _ = accounts
+    fill(session, mine)
+    first = dashboard.series(session, mine, "Asia/Shanghai", NOW)
+    session.commit()
+    rows = rolled(session, mine)
+    # 2/9 … 3/7 are settled (today 3/10, margin 2 days); 3/8 … 3/10 are never rolled up
+    assert sorted(rows) == [date(2026, 2, 9) + timedelta(days=i) for i in range(27)]
+    assert rows[date(2026, 3, 3)].unfollows == 1 and rows[date(2026, 3, 5)].points_expired == 4
+    assert all(r.timezone == "Asia/Shanghai" for r in rows.values())
+
+    m = Maker(session, mine)
+    m.order(at(SH, 2026, 3, 3), 777)  # written behind the product's back onto a settled day
+    m.checkin(date(2026, 2, 20))
+    m.order(at(SH, 2026, 3, 10, 1, 30), 20)  # today
+    m.checkin(date(2026, 3, 9))  # 补签 for yesterday: inside the margin
+    m.unfollow(at(SH, 2026, 3, 8, 12))  # a drain two days behind: inside the margin
+    session.commit()
+    again = dashboard.series(session, mine, "Asia/Shanghai", NOW)
+    assert on_days(again, "revenue_fen") == {date(2026, 3, 10): 1300, date(2026, 3, 9): 4000}
+    assert on_days(again, "orders") == {date(2026, 3, 10): 2, date(2026, 3, 9): 1}
+    assert on_days(again, "checkins") == {date(2026, 3, 10): 2, date(2026, 3, 9): 1, date(2026, 3, 4): 1}
+    assert on_days(again, "unfollows") == {date(2026, 3, 10): 1, date(2026, 3, 8): 1, date(2026, 3, 3): 1}
+    for name in ("follows", "points_issued", "points_spent", "points_expired", "referrals"):
+        assert again.values[name] == first.values[name], name
+
+
+def test_a_missing_settled_day_is_counted_live_and_rolled_again(session, accounts):
+    mine, _ = accounts
+    fill(session, mine)
+    first = dashboard.series(session, mine, "Asia/Shanghai", NOW)
+    session.commit()
+    m = Maker(session, mine)
+    m.checkin(date(2026, 3, 4))
+    session.execute(
+        delete(dashboard.DashboardDay).where(
+            dashboard.DashboardDay.account_id == mine, dashboard.DashboardDay.day == date(2026, 3, 4)
+        )
+    )
+    session.commit()
+    again = dashboard.series(session, mine, "Asia/Shanghai", NOW)
+    session.commit()
+    assert on_days(again, "checkins") == {date(2026, 3, 10): 2, date(2026, 3, 4): 2}
+    assert rolled(session, mine)[date(2026, 3, 4)].checkins == 2 and len(rolled(session, mine)) == 27
+    assert again.values["follows"] == first.values["follows"]
+
+
+def test_each_account_has_its_own_rolled_days(session, accounts):
+    mine, other = accounts
+    fill(session, mine)
+    fill(session, other)
+    Maker(session, other).order(at(SH, 2026, 3, 2), 99_999)  # next door only, on a settled day
+    session.commit()
+    ours = dashboard.series(session, mine, "Asia/Shanghai", NOW)
+    theirs = dashboard.series(session, other, "Asia/Shanghai", NOW)
+    session.commit()
+    for _ in range(2):  # the second time from the rollup
+        ours_again = dashboard.series(session, mine, "Asia/Shanghai", NOW)
+        theirs_again = dashboard.series(session, other, "Asia/Shanghai", NOW)
+        assert ours_again.values == ours.values and theirs_again.values == theirs.values
+    assert on_days(ours, "revenue_fen") == {date(2026, 3, 10): 1280, date(2026, 3, 9): 4000}
+    assert on_days(theirs, "revenue_fen") == {
+        date(2026, 3, 10): 1280,
+        date(2026, 3, 9): 4000,
+        date(2026, 3, 2): 99_999,
+    }
+    assert rolled(session, mine)[date(2026, 3, 2)].revenue_fen == 0
+    assert rolled(session, other)[date(2026, 3, 2)].revenue_fen == 99_999
+
+
+def test_rolled_days_keep_the_zone_edges_and_a_new_zone_rolls_again(session, accounts):
+    ny = ZoneInfo("America/New_York")
+    m = Maker(session, accounts[0])
+    # around the DST change of 8 March 2026, all settled on the 14th (margin: the 11th and before)
+    for y, mo, d, h, mi in (
+        (2026, 3, 7, 23, 30),
+        (2026, 3, 8, 0, 5),
+        (2026, 3, 8, 23, 30),
+        (2026, 3, 9, 0, 15),
+    ):
+        m.follow(at(ny, y, mo, d, h, mi))
+        m.order(at(ny, y, mo, d, h, mi), 100)
+    session.commit()
+    now = at(ny, 2026, 3, 14, 12)
+    expected = {date(2026, 3, 7): 1, date(2026, 3, 8): 2, date(2026, 3, 9): 1}
+    for _ in range(2):  # counted, then read back from the rollup
+        s = dashboard.series(session, accounts[0], "America/New_York", now)
+        session.commit()
+        assert on_days(s, "follows") == expected and on_days(s, "orders") == expected
+    assert rolled(session, accounts[0])[date(2026, 3, 8)].follows == 2
+    # the account moves to Shanghai: the rows cut in New York count as missing and are rolled anew
+    s = dashboard.series(session, accounts[0], "Asia/Shanghai", now)
+    session.commit()
+    assert on_days(s, "follows") == {date(2026, 3, 8): 2, date(2026, 3, 9): 2}  # 12:30 … 13:05 there
+    rows = rolled(session, accounts[0])
+    assert rows[date(2026, 3, 8)].timezone == "Asia/Shanghai" and rows[date(2026, 3, 9)].follows == 2
+
+
+def test_a_back_dated_order_and_a_refund_reach_a_rolled_day(session, accounts):
+    mine, _ = accounts
+    m = Maker(session, mine)
+    session.commit()
+    openid = next(iter(m.members))
+    dashboard.series(session, mine, "Asia/Shanghai", NOW)
+    session.commit()
+    paid = at(SH, 2026, 3, 2, 23, 50)  # 15:50 UTC: the Shanghai day is the UTC day
+    post_order(session, mine, openid, "old-1", 5000, paid, NOW)
+    session.commit()
+    s = dashboard.series(session, mine, "Asia/Shanghai", NOW)
+    session.commit()
+    assert on_days(s, "revenue_fen") == {date(2026, 3, 2): 5000} and on_days(s, "orders") == {
+        date(2026, 3, 2): 1
+    }
+    assert rolled(session, mine)[date(2026, 3, 2)].revenue_fen == 5000
+    refund_order(session, mine, "old-1", "r-1", 1200, NOW)
+    session.commit()
+    s = dashboard.series(session, mine, "Asia/Shanghai", NOW)
+    assert on_days(s, "revenue_fen") == {date(2026, 3, 2): 3800}
