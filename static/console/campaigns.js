@@ -86,7 +86,10 @@
   toggleWhen();
   form.addEventListener("input", later);
   form.addEventListener("change", later);
-  document.getElementById("ab").addEventListener("change", toggleAb);
-  toggleAb();
+  var ab = document.getElementById("ab");  // the campaign editor's A/B switch (journeys have one message)
+  if (ab) {
+    ab.addEventListener("change", toggleAb);
+    toggleAb();
+  }
   refresh();
 })();
