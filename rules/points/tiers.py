@@ -12,6 +12,7 @@ class Tier:
     code: str
     name: str
     threshold: int  # lifetime points earned (or spend in yuan, by the programme's basis)
+    benefits: str | None = None  # what the tier gives, as the merchant wrote it for customers
 
 
 def ladder(tiers: Sequence[Tier]) -> list[Tier]:

@@ -104,7 +104,7 @@ def load(session: Session, account_id: int) -> ProgrammeConfig:
         account_id=account_id,
         timezone=account.timezone,
         tasks={r.action: as_rule(r) for r in rows},
-        tiers=[Tier(t.code, t.name, t.threshold) for t in tiers],
+        tiers=[Tier(t.code, t.name, t.threshold, t.benefits) for t in tiers],
         expiry=ExpiryPolicy(ExpiryMode(programme.expiry_mode), programme.expiry_days),
         review_approval=programme.review_approval,
         makeup_cost=programme.makeup_cost,

@@ -142,3 +142,18 @@ def test_someone_who_never_followed_gets_empty_pages_and_the_prompt(client, logi
         page = client.get(f"/h5/{APPID}/{path}")
         assert page.status_code == 200 and "你还不是会员" in page.text, path
         assert "首次关注送 50 积分" in page.text
+
+
+def test_the_member_centre_shows_what_the_tiers_give(app, client, login, wechat, run_jobs, session, account):
+    from models import TierRow
+
+    follow(wechat, run_jobs, MEMBER)
+    session.execute(
+        TierRow.__table__.update().where(TierRow.code == "normal").values(benefits="生日当月双倍积分")
+    )
+    session.execute(TierRow.__table__.update().where(TierRow.code == "silver").values(benefits="饮品 9 折"))
+    session.commit()
+    app.extensions["tiefen"].programmes.forget(account.id)  # as a change through the console does
+    login(MEMBER)
+    page = text(client.get(f"/h5/{APPID}/member").text)
+    assert "普通会员权益:生日当月双倍积分" in page and "升级到银卡会员可享:饮品 9 折" in page
