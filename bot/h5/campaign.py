@@ -9,10 +9,11 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from bot.context import tiefen
-from bot.h5 import h5
+from bot.h5 import h5, wording
 from bot.h5.identity import Visitor, member_page
 from bot.h5.web import Refused, account_or_404, page
 from models import Campaign, Member, utcnow
+from rules.clock import business_date
 from services.accounts import member_tokens
 from services.campaigns import links as campaign_links
 
@@ -28,8 +29,9 @@ def campaign_page(me: Visitor, campaign_id: int, variant: str) -> tuple[str, int
         if campaign is None or content is None:
             raise Refused(404, "活动不存在或已结束")
         campaign_links.record_open(session, me.account.id, campaign_id, me.openid, utcnow())
-        name = campaign.name
-    return page("h5/campaign.html", me=me, account=me.account, name=name, variant=content)
+        when = campaign.occurs_at or campaign.send_at or campaign.created_at
+    sent_on = wording.local_day(business_date(when, me.account.timezone))  # not the name: it is internal
+    return page("h5/campaign.html", me=me, account=me.account, sent_on=sent_on, variant=content)
 
 
 @h5.get("/<appid>/c/<token>")

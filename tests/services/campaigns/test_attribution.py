@@ -119,3 +119,17 @@ def test_a_share_of_the_page_brings_a_read_and_a_follow_and_costs_its_points(
     assert report["cost_points"] == 6
     others = api.get(f"/campaigns/{cid}/report").get_json()["variants"]
     assert sum(v["shares"] for v in others.values()) == 1  # the other variant's page was not shared
+
+
+def test_the_landing_page_shows_the_message_never_the_internal_name(
+    api, client, talkers, run_jobs, simulator
+):
+    variants = [{"code": "A", "split": 100, "title": "新人见面礼", "summary": "到店出示本页领取一杯美式"}]
+    cid = api.post("/campaigns", {"name": "新人欢迎 · 第三天", "variants": variants}).get_json()["id"]
+    assert api.post(f"/campaigns/{cid}/send").status_code == 202
+    run_jobs()
+    signed = client.get(landing_link(simulator, talkers[0]))
+    page = client.get(signed.headers["Location"]).text
+    assert "新人见面礼" in page and "到店出示本页领取一杯美式" in page
+    assert "新人欢迎" not in page and "第三天" not in page
+    assert f'href="/h5/{APPID}/member"' in page and "进入会员中心" in page
