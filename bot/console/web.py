@@ -18,6 +18,7 @@ from bot.access import Forbidden, Principal, enforce, guard
 from bot.console import console
 from bot.context import tiefen
 from bot.db import Conflict
+from rules.accounts.member_numbers import member_number
 from rules.accounts.roles import ROLE_NAMES, Area, may
 from services.accounts.audit import Actor
 from services.accounts.staff import active_staff
@@ -173,3 +174,8 @@ def local_time(at: datetime | None) -> str:
 def yuan(fen: int | None) -> str:
     """Money in yuan, as merchants read it: ¥12.80."""
     return "—" if fen is None else f"¥{fen / 100:,.2f}"
+
+
+@console.app_template_filter("member_number")
+def member_number_filter(member_id: int) -> str:
+    return member_number(member_id)

@@ -15,13 +15,14 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from models import Checkin, Member, MemberScore, MemberTag, Order, OrderRefund, Redemption, Review, Reward
+from rules.accounts.member_numbers import member_id_of
 
 MAX_LIMIT = 100
 
 
 @dataclass(frozen=True)
 class MemberFilter:
-    q: str | None = None  # an openid, or the first digits of a phone
+    q: str | None = None  # an openid, the first digits of a phone, or a member number (会员号)
     openid: str | None = None
     phone: str | None = None  # exact or its first digits
     tag: str | None = None
@@ -95,7 +96,11 @@ def members(
         stmt = stmt.where(Member.following.is_(where.following))
     if where.q:
         q = where.q.strip()
-        stmt = stmt.where(or_(Member.openid == q, _phone_like(q)) if q.isdigit() else Member.openid == q)
+        number = member_id_of(q)
+        if number is not None:
+            stmt = stmt.where(or_(Member.openid == q, _phone_like(q), Member.id == number))
+        else:
+            stmt = stmt.where(or_(Member.openid == q, _phone_like(q)) if q.isdigit() else Member.openid == q)
     rows = session.execute(stmt.order_by(order).limit(limit)).all()
     return [Found(row[0], row[1], row[2], row[3]) for row in rows]
 

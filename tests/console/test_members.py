@@ -170,3 +170,12 @@ def test_tags_are_added_and_removed_by_hand(sign_in, session, account, make_memb
     c.post("/console/members/oAlpha/tags/remove", {"tag": "阶段:铁"})
     assert "不能手动移除" in c.get("/console/members/oAlpha").text
     assert count(session, MemberTag, MemberTag.tag == "阶段:铁", active) == 1
+
+
+def test_a_cashier_finds_a_member_by_their_number_and_sees_it_on_their_page(sign_in, make_member):  # noqa: F811
+    member_id = make_member("oConsoleNo1")
+    make_member("oConsoleNo2")
+    cashier = sign_in("cashier")
+    listed = cashier.get(f"/console/members?q={member_id:08d}").text
+    assert "oConsoleNo1"[-8:] in listed and "oConsoleNo2"[-8:] not in listed
+    assert f"会员号 {member_id:08d}" in cashier.get("/console/members/oConsoleNo1").text

@@ -16,6 +16,7 @@ from bot.api.outputs import local
 from bot.api.points.schemas import Order
 from bot.api.routes import operation
 from bot.db import read
+from rules.accounts.member_numbers import member_number
 from services.accounts import search
 
 
@@ -37,6 +38,7 @@ def member_row(found: search.Found) -> MemberRow:
     return MemberRow.model_validate(
         {
             "id": m.id,
+            "member_number": member_number(m.id),
             "openid": m.openid,
             "phone": m.phone,
             "following": m.following,

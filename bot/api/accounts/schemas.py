@@ -122,6 +122,7 @@ class MemberQuery(Query):
 
 class MemberRow(Answer):
     id: int
+    member_number: str = Field(description="会员号: the member's static number")
     openid: str
     phone: str | None
     following: bool

@@ -168,3 +168,22 @@ def test_redemptions_newest_first_by_member(api, make_member, session):
     assert [x["code"] for x in api.get(f"/redemptions?before={page['next_before']}").get_json()["items"]] == [
         "K0"
     ]
+
+
+def test_a_member_is_found_by_their_member_number(api, other_api, make_member):
+    member_id = make_member("oNumbered1")
+    make_member("oNumbered2")
+    number = f"{member_id:08d}"
+    found = api.get(f"/members?q={number}").get_json()["items"]
+    assert [(m["openid"], m["member_number"]) for m in found] == [("oNumbered1", number)]
+    assert api.get(f"/members?q={number[:4]} {number[4:]}").get_json()["items"][0]["openid"] == "oNumbered1"
+    assert other_api.get(f"/members?q={number}").get_json()["items"] == []  # another account's number
+
+
+def test_member_numbers_are_read_as_typed():
+    from rules.accounts.member_numbers import member_id_of, member_number
+
+    assert member_number(42) == "00000042" and member_id_of("0000 0042") == 42
+    assert (
+        member_id_of("1234567") is None and member_id_of("00000000") is None and member_id_of("abc") is None
+    )
