@@ -15,7 +15,3 @@ def local(at: datetime) -> datetime: ...
 def local(at: None) -> None: ...
 def local(at: datetime | None) -> datetime | None:
     return None if at is None else at.astimezone(ZoneInfo(current_account().timezone))
-
-
-def iso(at: datetime | None) -> str | None:
-    return None if at is None else local(at).isoformat()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, request
@@ -55,7 +55,6 @@ class Operation:
     errors: tuple[int, ...] = ()
     public: bool = False
     description: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 OPERATIONS: list[Operation] = []

@@ -116,7 +116,7 @@ def add_token() -> ResponseReturnValue:
     return redirect(url_for("console.staff"))
 
 
-@view("/tokens/<int:token_id>/revoke", Area.STAFF, methods=("POST",))
+@view("/tokens/<id:token_id>/revoke", Area.STAFF, methods=("POST",))
 def revoke_token(token_id: int) -> ResponseReturnValue:
     found = write(lambda s: tokens.revoke(s, current().account.id, token_id, utcnow()))
     if found is None:
@@ -125,7 +125,7 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
     return done("令牌已停用", "console.staff")
 
 
-@view("/tokens/<int:token_id>/rotate", Area.STAFF, methods=("POST",))
+@view("/tokens/<id:token_id>/rotate", Area.STAFF, methods=("POST",))
 def rotate_token(token_id: int) -> ResponseReturnValue:
     found = write(lambda s: tokens.rotate(s, current().account.id, token_id, utcnow()))
     if found is None:

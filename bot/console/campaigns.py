@@ -324,7 +324,7 @@ def _campaign(session: Session, campaign_id: int) -> Campaign:
     return found
 
 
-@view("/campaigns/<int:campaign_id>", Area.READ)
+@view("/campaigns/<id:campaign_id>", Area.READ)
 def campaigns_detail(campaign_id: int) -> ResponseReturnValue:
     account = current().account
     now = utcnow()
@@ -351,7 +351,7 @@ def campaigns_detail(campaign_id: int) -> ResponseReturnValue:
     )
 
 
-@view("/campaigns/<int:campaign_id>/<action>", Area.CAMPAIGNS, methods=("POST",))
+@view("/campaigns/<id:campaign_id>/<action>", Area.CAMPAIGNS, methods=("POST",))
 def campaigns_act(campaign_id: int, action: str) -> ResponseReturnValue:
     """Send, pause, resume or cancel through the lifecycle, as the API does."""
     try:
@@ -377,7 +377,7 @@ def campaigns_act(campaign_id: int, action: str) -> ResponseReturnValue:
     return done(ACTION_DONE[move], "console.campaigns_detail", campaign_id=campaign_id)
 
 
-@view("/campaigns/<int:campaign_id>/report", Area.READ)
+@view("/campaigns/<id:campaign_id>/report", Area.READ)
 def campaigns_report(campaign_id: int) -> ResponseReturnValue:
     def build(s: Session) -> tuple[Campaign, dict[str, Any]]:
         c = _campaign(s, campaign_id)
@@ -417,7 +417,7 @@ def campaigns_report(campaign_id: int) -> ResponseReturnValue:
     )
 
 
-@view("/journeys/<int:journey_id>/switch", Area.CAMPAIGNS, methods=("POST",))
+@view("/journeys/<id:journey_id>/switch", Area.CAMPAIGNS, methods=("POST",))
 def campaigns_journey_switch(journey_id: int) -> ResponseReturnValue:
     on = request.form.get("enabled") == "1"
 

@@ -65,7 +65,7 @@ def referrals() -> ResponseReturnValue:
     )
 
 
-@view("/referrals/<int:referral_id>/<decision>", Area.REFERRALS, methods=("POST",))
+@view("/referrals/<id:referral_id>/<decision>", Area.REFERRALS, methods=("POST",))
 def referrals_decide(referral_id: int, decision: str) -> ResponseReturnValue:
     """Approve (pay both sides now) or reject a referral waiting for review."""
     if decision not in ("approve", "reject"):

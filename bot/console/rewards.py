@@ -113,7 +113,7 @@ def rewards_add() -> ResponseReturnValue:
     return done(f"已上架「{values['name']}」", "console.rewards")
 
 
-@view("/rewards/<int:reward_id>", Area.READ)
+@view("/rewards/<id:reward_id>", Area.READ)
 def rewards_edit(reward_id: int) -> ResponseReturnValue:
     account_id = current().account.id
     found = read(lambda s: _one(s, account_id, reward_id))
@@ -156,7 +156,7 @@ def _edit_page(
     )
 
 
-@view("/rewards/<int:reward_id>", Area.PROGRAMME, methods=("POST",))
+@view("/rewards/<id:reward_id>", Area.PROGRAMME, methods=("POST",))
 def rewards_save(reward_id: int) -> ResponseReturnValue:
     account_id = current().account.id
     found = read(lambda s: _one(s, account_id, reward_id))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +24,6 @@ from services.accounts.audit import Actor
 from services.accounts.staff import active_staff
 
 PUBLIC = {"console.sign_in", "console.welcome", "console.wechat_sign_in", "console.wechat_back"}
-SESSION_HOURS = 12
 MAX_BODY = 3 * 1024 * 1024  # the largest picture (2 MB) and its form
 NAV = (  # (endpoint, label, area): the sections, shown to the roles that may use them
     ("console.dashboard", "概览", Area.READ),
@@ -83,6 +82,10 @@ def principal_of_session() -> Principal | None:
 @console.before_request
 def signed_in() -> ResponseReturnValue | None:
     request.max_content_length = MAX_BODY  # a form (a picture at most) is refused past this, unread
+    if any("\x00" in v for v in [request.path, *request.args.values(), *request.form.values()]):
+        return page(
+            "console/message.html", 400, title="请求有误", message="内容含有无效字符。"
+        )  # no column takes NUL
     if request.method == "POST" and not hmac.compare_digest(
         str(request.form.get("csrf_token", "")), str(session.get("csrf", "-"))
     ):
@@ -154,10 +157,6 @@ def locked_down(response: Response) -> Response:
         f"script-src 'self' 'nonce-{nonce()}'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     )
     return response
-
-
-def session_lifetime() -> timedelta:
-    return timedelta(hours=SESSION_HOURS)
 
 
 @console.app_template_filter("local_time")

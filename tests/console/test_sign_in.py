@@ -118,3 +118,21 @@ def test_the_audit_log_filters_by_actor_action_and_record(app, sign_in):
     assert "add_token" in only.text and "add_staff" not in only.text
     assert "add_staff" in owner.get("/console/audit?record=/console/staff").text
     assert "暂无记录" in owner.get("/console/audit?actor=别人").text
+
+
+def test_a_nul_character_in_an_address_or_a_form_is_refused(app, sign_in):
+    owner = sign_in("owner")
+    owner.get("/console/")
+    assert owner.get("/console/members?q=%00").status_code == 400
+    assert owner.get("/console/referrals/members/%00").status_code == 400
+    assert owner.post("/console/redemptions/use", {"code": "\x00"}).status_code == 400
+
+
+def test_ids_beyond_the_database_column_are_not_found(app, sign_in):
+    owner = sign_in("owner")
+    for path in (
+        "/console/rewards/99999999999",
+        "/console/campaigns/99999999999",
+        "/console/tokens/99999999999/revoke",
+    ):
+        assert owner.client.get(path).status_code in (404, 405), path
