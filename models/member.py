@@ -32,6 +32,13 @@ class Member(Base):
             "ix_members_account_phone", "account_id", "phone", postgresql_ops={"phone": "text_pattern_ops"}
         ),
         Index("ix_members_account_tier", "account_id", "tier_code", "id"),  # a tier's members, newest first
+        # a nickname by its first characters (LIKE 'prefix%')
+        Index(
+            "ix_members_account_nickname",
+            "account_id",
+            "nickname",
+            postgresql_ops={"nickname": "text_pattern_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,6 +52,7 @@ class Member(Base):
     first_scene: Mapped[str | None] = mapped_column(String(64))
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"))  # first channel they came by
     phone: Mapped[str | None] = mapped_column(String(20))
+    nickname: Mapped[str | None] = mapped_column(String(20))  # 昵称: set on the profile page, or WeChat's
     registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # bound a phone / completed profile
     last_interaction_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -82,7 +82,7 @@ def send_poster(event_id: int) -> str:
             partial(qrcode_image, runtime.settings.wechat_api_base),
             prog,
             member,
-            nickname_of(wechat, asked.openid),
+            member.nickname or nickname_of(wechat, asked.openid),
             utcnow(),
         )
     try:

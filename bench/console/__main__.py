@@ -8,7 +8,8 @@ Probes (each `BENCH_CONSOLE_SAMPLES` times after 3 warm-ups, rotating over membe
   both after the warm-ups have rolled the settled days up (dashboard_days), as in a running shop
 - statement: a member's points statement (services.points.balances.statement)
 - phone / tag: one member by phone, a page of members by tag (direct queries, the schema as it is)
-- console routes when they exist: /console/members?q=<phone>, ?tag=, /console/members/<id>
+- console routes when they exist: /console/members?q=<phone>, ?q=<nickname prefix>, ?tag=,
+  /console/members/<id>
 
 It owns the database `bench_console` (BENCH_CONSOLE_DATABASE_URL): it drops and recreates its public
 schema. BENCH_CONSOLE_MEMBERS / BENCH_CONSOLE_EVENTS set the big account's size (the small one is a
@@ -27,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from statistics import quantiles
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -116,9 +118,13 @@ def probes(
     def phone(i: int) -> str:
         return "13" + str(account.id * 100_000_000 + 1 + (i * step) % members).rjust(9, "0")
 
+    def nickname(i: int) -> str:  # a member's nickname less its last digit: it and up to ten others
+        g = 1 + (i * step) % members
+        return quote(("小王", "阿强", "丽丽", "Lucy")[g % 4] + str(g)[:-1])
+
     def get(path: str) -> Callable[[int], Any]:
         def call(i: int) -> Any:
-            r = client.get(path.format(phone=phone(i), id=first + (i * step) % members))
+            r = client.get(path.format(phone=phone(i), nickname=nickname(i), id=first + (i * step) % members))
             assert r.status_code in (200, 404), (path, r.status_code)
             return r
 
@@ -160,6 +166,7 @@ def probes(
     if "console.members" in app.view_functions:  # the members helper's pages, once they are there
         out["console: members by phone"] = get("/console/members?q={phone}")
         out["console: members by tag"] = get("/console/members?tag=%E5%B8%B8%E5%AE%A2")
+        out["console: members by nickname prefix"] = get("/console/members?q={nickname}")
         out["console: a member's page"] = get("/console/members/{id}")
     return out
 

@@ -37,11 +37,12 @@ class Size:
 
 MEMBERS = """
 INSERT INTO members (account_id, openid, following, first_followed_at, last_followed_at, follow_count,
-    phone, points_balance, points_earned, spend_fen, created_at)
+    phone, nickname, points_balance, points_earned, spend_fen, created_at)
 SELECT %(a)s, 'o' || %(a)s || 'x' || g, g %% 8 <> 0,
        %(anchor)s - make_interval(secs => 86400.0 * %(span)s * (%(n)s - g) / %(n)s),
        %(anchor)s - make_interval(secs => 86400.0 * %(span)s * (%(n)s - g) / %(n)s),
-       1, '13' || lpad((%(a)s * 100000000 + g)::text, 9, '0'), g %% 500, g %% 700, (g %% 97) * 1000,
+       1, '13' || lpad((%(a)s * 100000000 + g)::text, 9, '0'),
+       (ARRAY['小王', '阿强', '丽丽', 'Lucy'])[1 + g %% 4] || g, g %% 500, g %% 700, (g %% 97) * 1000,
        %(anchor)s - make_interval(secs => 86400.0 * %(span)s * (%(n)s - g) / %(n)s)
 FROM generate_series(1, %(n)s) g
 """

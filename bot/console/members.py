@@ -98,6 +98,7 @@ def members() -> ResponseReturnValue:
         rfm=query.rfm,
         following=query.following,
         phone=query.phone,
+        nickname=query.nickname,
         openid=query.openid,
     )
 

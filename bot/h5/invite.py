@@ -61,7 +61,7 @@ def poster(me: Visitor) -> Response:
         if member is None:
             raise Refused(404, "关注公众号后即可生成专属邀请海报")
         qr_image = partial(qrcode_image, t.settings.wechat_api_base)
-        name = nickname_of(wechat, me.openid)
+        name = member.nickname or nickname_of(wechat, me.openid)
         made = invites.poster(session, wechat, t.runtime.redis, qr_image, prog, member, name, utcnow())
     response = Response(made.png, mimetype="image/png")
     response.headers["Cache-Control"] = "private, max-age=3600"

@@ -10,12 +10,14 @@ from bot.h5 import wording as labels
 from bot.h5.identity import Visitor, form_token, member_action, member_page
 from bot.h5.web import follow_points, page
 from models import utcnow
+from rules.accounts.nicknames import NICKNAME_MAX
 from services.referrals import shares
 from services.referrals.shares import Profile
 
 DONE = {"registered": "注册成功,手机号已绑定。", "updated": "手机号已更新。"}
 PROBLEMS = {
     "invalid": "请输入正确的 11 位手机号码(如 13800138000)。",
+    "bad_nickname": f"昵称请填写 1–{NICKNAME_MAX} 个字,不含特殊符号。",
     "not_member": "关注公众号成为会员后,才能完善资料。",
 }
 
@@ -36,22 +38,25 @@ def member_profile(me: object) -> Profile | None:
 @member_page
 def profile(me: Visitor) -> tuple[str, int]:
     found = member_profile(me)
-    return _form(me, found, form_token(me, "profile"), (found.phone if found else None) or "")
+    nickname = (found.nickname if found else None) or ""
+    return _form(me, found, form_token(me, "profile"), (found.phone if found else None) or "", nickname)
 
 
 @h5.post("/<appid>/profile")
 @member_action("profile")
 def save_profile(me: Visitor, key: str) -> tuple[str, int]:
     typed = request.form.get("phone", "")[:40]
+    named = request.form.get("nickname", "")[:60]
     with tiefen().runtime.job_sessions.begin() as session:
-        done = shares.register(session, me.account.id, me.openid, typed, utcnow())
+        done = shares.register(session, me.account.id, me.openid, typed, utcnow(), named)
     g.pop("h5_profile", None)
     found = member_profile(me)
     token = request.form[forms.FIELD]  # the same form may be sent again (after a typo, or to change it)
     if done.kind in PROBLEMS:
-        status = 400 if done.kind == "invalid" else 403
-        return _form(me, found, token, typed, problem=PROBLEMS[done.kind], status=status)
-    return _form(me, found, token, done.phone or "", done=DONE[done.kind])
+        status = 403 if done.kind == "not_member" else 400
+        return _form(me, found, token, typed, named, problem=PROBLEMS[done.kind], status=status)
+    nickname = (found.nickname if found else None) or ""
+    return _form(me, found, token, done.phone or "", nickname, done=DONE[done.kind])
 
 
 def _form(
@@ -59,6 +64,7 @@ def _form(
     found: Profile | None,
     token: str,
     phone: str,
+    nickname: str,
     problem: str | None = None,
     done: str | None = None,
     status: int = 200,
@@ -73,6 +79,8 @@ def _form(
         profile=found,
         token=token,
         phone=phone,
+        nickname=nickname,
+        nickname_max=NICKNAME_MAX,
         problem=problem,
         done=done,
         registered_day=registered_day,

@@ -2,8 +2,9 @@
 
 Every filter reads an index (migration 0021): the list walks (account_id, id) backwards; a stage
 or RFM segment walks member_scores' (account_id, stage | rfm_segment, member_id); a tag walks
-member_tags' (account_id, tag, member_id); a tier (account_id, tier_code, id); a phone its
-pattern index by prefix; an openid the unique (account_id, openid). `before` is the last id seen.
+member_tags' (account_id, tag, member_id); a tier (account_id, tier_code, id); a phone or a
+nickname its pattern index by prefix (0025); an openid the unique (account_id, openid). `before` is
+the last id seen.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ MAX_LIMIT = 100
 
 @dataclass(frozen=True)
 class MemberFilter:
-    q: str | None = None  # an openid, the first digits of a phone, or a member number (会员号)
+    q: str | None = None  # an openid, a phone's or a nickname's first characters, or a member number (会员号)
     openid: str | None = None
     phone: str | None = None  # exact or its first digits
+    nickname: str | None = None  # exact or its first characters
     tag: str | None = None
     stage: str | None = None  # light | sticky | deep | iron
     tier: str | None = None  # Member.tier_code
@@ -46,6 +48,21 @@ def _prefix(digits: str) -> str:
 
 def _phone_like(phone: str) -> ColumnElement[bool]:
     return Member.phone.like(_prefix(phone), escape="\\")
+
+
+def _nickname_like(nickname: str) -> ColumnElement[bool]:
+    return Member.nickname.like(_prefix(nickname), escape="\\")
+
+
+def _anything(q: str) -> ColumnElement[bool]:
+    """The quick search box: an openid, a nickname's first characters; digits also a phone or 会员号."""
+    found = [Member.openid == q, _nickname_like(q)]
+    if q.isdigit():
+        found.append(_phone_like(q))
+    number = member_id_of(q)
+    if number is not None:
+        found.append(Member.id == number)
+    return or_(*found)
 
 
 def members(
@@ -94,13 +111,10 @@ def members(
         stmt = stmt.where(Member.tier_code == where.tier)
     if where.following is not None:
         stmt = stmt.where(Member.following.is_(where.following))
-    if where.q:
-        q = where.q.strip()
-        number = member_id_of(q)
-        if number is not None:
-            stmt = stmt.where(or_(Member.openid == q, _phone_like(q), Member.id == number))
-        else:
-            stmt = stmt.where(or_(Member.openid == q, _phone_like(q)) if q.isdigit() else Member.openid == q)
+    if where.nickname is not None:
+        stmt = stmt.where(_nickname_like(where.nickname))
+    if where.q and where.q.strip():
+        stmt = stmt.where(_anything(where.q.strip()))
     rows = session.execute(stmt.order_by(order).limit(limit)).all()
     return [Found(row[0], row[1], row[2], row[3]) for row in rows]
 

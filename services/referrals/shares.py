@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from models import Member, PageView, Share
 from models.upsert import table_of, upsert
+from rules.accounts.nicknames import clean_nickname
 from rules.clock import business_date
 from rules.inbound.messages import SHARE_READ, SHARED
 from services.inbound.outbox import record_api_event
@@ -151,12 +152,13 @@ class Profile:
     member_id: int
     phone: str | None
     registered_at: datetime | None
+    nickname: str | None = None
 
 
 def profile_of(session: Session, account_id: int, openid: str) -> Profile | None:
     """The member's id and registration; None for someone who never followed."""
     row = session.execute(
-        select(Member.id, Member.phone, Member.registered_at).where(
+        select(Member.id, Member.phone, Member.registered_at, Member.nickname).where(
             Member.account_id == account_id, Member.openid == openid
         )
     ).first()
@@ -179,22 +181,29 @@ def normalise_phone(raw: str) -> str | None:
 
 @dataclass(frozen=True)
 class Registration:
-    kind: str  # registered (first time) | updated | invalid | not_member
+    kind: str  # registered (first time) | updated | invalid | bad_nickname | not_member
     phone: str | None = None
     registered_at: datetime | None = None
 
 
-def register(session: Session, account_id: int, openid: str, phone: str, at: datetime) -> Registration:
-    """Bind a phone to the member; the first completion stamps `registered_at`, later ones keep it."""
+def register(
+    session: Session, account_id: int, openid: str, phone: str, at: datetime, nickname: str = ""
+) -> Registration:
+    """Bind a phone (and a nickname, when typed) to the member; the first completion stamps
+    `registered_at`, later ones keep it. A blank nickname leaves the one they have."""
     number = normalise_phone(phone)
     if number is None:
         return Registration("invalid")
+    name = clean_nickname(nickname)
+    if nickname.strip() and name is None:
+        return Registration("bad_nickname")
     members = table_of(Member)
     stmt = (
         update(members)
         .where(members.c.account_id == account_id, members.c.openid == openid)
         .values(
             phone=number,
+            nickname=func.coalesce(literal(name, members.c.nickname.type), members.c.nickname),
             registered_at=func.coalesce(members.c.registered_at, literal(at, members.c.registered_at.type)),
         )
         .returning(members.c.registered_at)

@@ -179,3 +179,14 @@ def test_a_cashier_finds_a_member_by_their_number_and_sees_it_on_their_page(sign
     listed = cashier.get(f"/console/members?q={member_id:08d}").text
     assert "oConsoleNo1"[-8:] in listed and "oConsoleNo2"[-8:] not in listed
     assert f"会员号 {member_id:08d}" in cashier.get("/console/members/oConsoleNo1").text
+
+
+def test_a_member_is_found_by_nickname_and_shown_by_it(sign_in, session, account, make_member):  # noqa: F811
+    ids = _setup(session, account, make_member)
+    session.execute(update(Member).where(Member.id == ids["oBeta"]).values(nickname="咖啡小王"))
+    session.commit()
+    c = sign_in("viewer")
+    found = c.get("/console/members?q=咖啡")
+    assert shown(found.text) == ["oBeta"] and ">咖啡小王</a>" in found.text
+    assert "<h1>咖啡小王</h1>" in c.get("/console/members/oBeta").text
+    assert "<h1>未设置昵称</h1>" in c.get("/console/members/oAlpha").text

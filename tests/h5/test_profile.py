@@ -98,3 +98,23 @@ def test_the_result_page_carries_no_share_link(client, login, member_id):
 def test_the_profile_page_says_what_the_phone_number_is_used_for(client, login, member_id):
     login(MEMBER)
     assert "同意本店仅为提供会员服务使用你的手机号" in client.get(SAVE).text
+
+
+def test_a_nickname_is_set_with_the_phone_and_a_bad_one_changes_nothing(client, login, session, member_id):
+    login(MEMBER)
+    key = forms(client.get(SAVE).text)[SAVE]
+
+    bad = client.post(SAVE, data={"request_key": key, "phone": "13800138000", "nickname": "坏\x07名字"})
+    assert bad.status_code == 400 and "昵称请填写" in text(bad.text)
+    assert stored(session) == (None, None)
+
+    done = client.post(SAVE, data={"request_key": key, "phone": "13800138000", "nickname": " 小王 "})
+    assert done.status_code == 200
+    session.expire_all()
+    assert session.scalar(select(Member.nickname).where(Member.id == member_id)) == "小王"
+    assert 'value="小王"' in client.get(SAVE).text
+
+    kept = client.post(SAVE, data={"request_key": key, "phone": "13900139000", "nickname": ""})
+    assert kept.status_code == 200  # a blank nickname keeps the one they have
+    session.expire_all()
+    assert session.scalar(select(Member.nickname).where(Member.id == member_id)) == "小王"

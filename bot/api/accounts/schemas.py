@@ -105,11 +105,14 @@ Limit = Annotated[int, Field(ge=1, le=100)]
 
 class MemberQuery(Query):
     q: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
-        None, description="an openid, or the first digits of a phone"
+        None, description="an openid, the first characters of a nickname, a phone's first digits or a 会员号"
     )
     openid: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     phone: Annotated[str, Field(pattern=r"^\d{3,20}$")] | None = Field(
         None, description="a phone number or its first digits (at least 3)"
+    )
+    nickname: Annotated[str, Field(min_length=1, max_length=20)] | None = Field(
+        None, description="a nickname or its first characters"
     )
     tag: Annotated[str, Field(min_length=1, max_length=30)] | None = None
     stage: Stage | None = None
@@ -124,6 +127,7 @@ class MemberRow(Answer):
     id: int
     member_number: str = Field(description="会员号: the member's static number")
     openid: str
+    nickname: str | None = Field(description="昵称, as the member set it")
     phone: str | None
     following: bool
     first_followed_at: Time | None

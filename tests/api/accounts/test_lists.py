@@ -187,3 +187,30 @@ def test_member_numbers_are_read_as_typed():
     assert (
         member_id_of("1234567") is None and member_id_of("00000000") is None and member_id_of("abc") is None
     )
+
+
+def test_a_member_is_found_by_their_nickname_or_its_first_characters(api, other_api, make_member, session):
+    ids = {o: make_member(o) for o in ("oNick1", "oNick2", "oNick3", "oNick4")}
+    names = {"oNick1": "小王", "oNick2": "小王子", "oNick3": "王小", "oNick4": "50%_off"}
+    for openid, name in names.items():
+        session.execute(update(Member).where(Member.id == ids[openid]).values(nickname=name))
+    session.commit()
+    assert openids(api.get("/members?nickname=小王")) == ["oNick2", "oNick1"]
+    assert openids(api.get("/members?q=小王子")) == ["oNick2"]
+    assert openids(api.get("/members?q=王")) == ["oNick3"]  # a prefix, not anywhere in the name
+    assert openids(api.get("/members?q=50%25")) == ["oNick4"]  # % and _ are literal characters
+    assert openids(api.get("/members?q=5_")) == []
+    assert api.get("/members?openid=oNick1").get_json()["items"][0]["nickname"] == "小王"
+    assert other_api.get("/members?q=小王").get_json()["items"] == []  # another account's members
+    too_long = api.get("/members?nickname=" + "长" * 21)
+    assert too_long.status_code == 422 and too_long.get_json()["error"]["details"][0].startswith("nickname:")
+
+
+def test_nicknames_are_kept_as_typed_and_masked_in_public():
+    from rules.accounts.nicknames import clean_nickname, masked_nickname
+
+    assert clean_nickname("  小  王 ") == "小 王" and clean_nickname("ＡＢ１") == "AB1"
+    assert clean_nickname("") is None and clean_nickname("   ") is None and clean_nickname("长" * 21) is None
+    assert clean_nickname("坏\x00人") is None and clean_nickname("a\u202eb") is None
+    assert masked_nickname("小王子") == "小*子" and masked_nickname("王") == "王*"
+    assert masked_nickname("Alexander") == "A***r" and masked_nickname(None) == "会员"
