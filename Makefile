@@ -32,9 +32,13 @@ test-real: $(STAMP)
 		echo "== SKIPPED the PostgreSQL + Redis run: set TEST_DATABASE_URL and TEST_REDIS_URL to run it"; \
 	fi
 
+# the dev server keeps a generated SECRET_KEY in instance/ (unless one is exported): Tiefen refuses to
+# start without one, since it signs every member link
+DEV_SECRET = instance/dev-secret-key
 serve: $(STAMP)
-	$(VENV)/bin/flask --app app db upgrade
-	$(VENV)/bin/flask --app app run --debug
+	@mkdir -p instance && test -s $(DEV_SECRET) || $(PY) -c 'import secrets; print(secrets.token_urlsafe(48))' > $(DEV_SECRET)
+	SECRET_KEY="$${SECRET_KEY:-$$(cat $(DEV_SECRET))}" $(VENV)/bin/flask --app app db upgrade
+	SECRET_KEY="$${SECRET_KEY:-$$(cat $(DEV_SECRET))}" $(VENV)/bin/flask --app app run --debug
 
 worker: $(STAMP)
 	@test -n "$(REDIS_URL)" || (echo "set REDIS_URL (and DATABASE_URL) for workers"; exit 1)

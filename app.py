@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask
 
-from config import Settings
+from config import Settings, refuse_insecure
 from tasks import runtime as task_runtime
 
 
@@ -21,6 +21,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app from the environment; keys in `config` win over it."""
     app = Flask(__name__, instance_relative_config=True)
     settings = Settings.from_env(os.environ, Path(app.instance_path)).override(config or {})
+    refuse_insecure(settings)
     if settings.database_url.startswith("sqlite"):
         os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(SECRET_KEY=settings.secret_key, TESTING=settings.testing, TIEFEN_SETTINGS=settings)

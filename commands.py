@@ -11,6 +11,7 @@ from bot.context import tiefen
 from models import migrate, utcnow
 from rules.accounts.roles import Role
 from rules.inbound.menu import default_menu
+from rules.inbound.modes import MessageMode
 from services.accounts import registry as account_service
 from services.accounts import staff as staff_service
 from wechat.client import client_for
@@ -40,17 +41,38 @@ def db_upgrade() -> None:
 @click.option("--secret", required=True, help="AppSecret, for the WeChat API")
 @click.option("--token", required=True, help="the Token set in the account's server configuration")
 @click.option("--aes-key", default=None, help="EncodingAESKey (43 characters), for safe mode")
+@click.option(
+    "--mode",
+    type=click.Choice([m.value for m in MessageMode]),
+    default=None,
+    help="message mode as set in WeChat (default: safe with an AES key, else plaintext)",
+)
 @click.option("--name", required=True, help="display name, used in replies")
 @click.option("--timezone", default="Asia/Shanghai", show_default=True)
 @click.option("--welcome", default=None, help="welcome text sent on follow")
 def account_add(
-    appid: str, secret: str, token: str, aes_key: str | None, name: str, timezone: str, welcome: str | None
+    appid: str,
+    secret: str,
+    token: str,
+    aes_key: str | None,
+    mode: str | None,
+    name: str,
+    timezone: str,
+    welcome: str | None,
 ) -> None:
     """Store an account (or update the one with this appid)."""
     try:
         with tiefen().sessions.begin() as session:
             ref, created = account_service.save_account(
-                session, appid, name, token, aes_key, secret, timezone, welcome
+                session,
+                appid,
+                name,
+                token,
+                aes_key,
+                secret,
+                timezone,
+                welcome,
+                MessageMode(mode) if mode else None,
             )
     except account_service.InvalidAccount as exc:
         raise click.BadParameter(str(exc)) from None
@@ -98,8 +120,7 @@ def account_list() -> None:
     """List stored accounts."""
     with tiefen().sessions.begin() as session:
         for ref in account_service.list_accounts(session):
-            mode = "safe mode" if ref.aes_key else "plaintext"
-            click.echo(f"{ref.appid}\t{ref.name}\t{ref.timezone}\t{mode}")
+            click.echo(f"{ref.appid}\t{ref.name}\t{ref.timezone}\t{ref.message_mode.value}")
 
 
 @menu_cli.command("push")

@@ -28,6 +28,7 @@ class Settings:
     wechat_secret: str | None = None
     wechat_token: str | None = None
     wechat_aes_key: str | None = None
+    wechat_message_mode: str | None = None  # plaintext | compatible | safe; default: safe with an AES key
     wechat_name: str = "铁粉小店"
     wechat_timezone: str = "Asia/Shanghai"
     wechat_api_base: str = REAL_WECHAT_API
@@ -68,6 +69,40 @@ class Settings:
             if f is not None:
                 changes[f.name] = _coerce(f.type, value) if isinstance(value, str) else value
         return replace(self, **changes)
+
+
+MIN_SECRET = 32  # characters of SECRET_KEY and ADMIN_TOKEN: guessing one must be hopeless
+MAKE_ONE = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+
+
+class InsecureSettings(RuntimeError):
+    """The environment would let strangers forge links or call the API; Tiefen will not start."""
+
+
+def insecurities(settings: Settings) -> list[str]:
+    """What stops Tiefen from starting outside tests and the demo (TESTING), each said plainly."""
+    if settings.testing:
+        return []
+    found = []
+    if settings.secret_key == DEV_SECRET_KEY or len(settings.secret_key) < MIN_SECRET:
+        found.append(
+            f"SECRET_KEY is {'not set' if settings.secret_key == DEV_SECRET_KEY else 'too short'}: it signs "
+            f"every member link, so with a known or short one anyone can spend a member's points. Set it "
+            f"to at least {MIN_SECRET} random characters, the same in every web and worker process: "
+            f"export SECRET_KEY=$({MAKE_ONE})"
+        )
+    if settings.admin_token is not None and len(settings.admin_token) < MIN_SECRET:
+        found.append(
+            f"ADMIN_TOKEN is shorter than {MIN_SECRET} characters: unset it (named tokens from "
+            f"`flask --app app account token` are the usual way in) or make it long: {MAKE_ONE}"
+        )
+    return found
+
+
+def refuse_insecure(settings: Settings) -> None:
+    problems = insecurities(settings)
+    if problems:
+        raise InsecureSettings("Tiefen will not start:\n- " + "\n- ".join(problems))
 
 
 def _coerce(type_name: object, raw: str) -> Any:

@@ -102,6 +102,9 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in names}
 
 
+BENCH_SECRET_KEY = "bench-secret-key-" + "0" * 32  # the benches' processes must share one
+
+
 def tiefen_settings(database_url: str, redis_url: str) -> dict[str, str]:
     """What Tiefen's app is given in the benches: the stores and the one account, from the environment."""
     return {
@@ -110,6 +113,7 @@ def tiefen_settings(database_url: str, redis_url: str) -> dict[str, str]:
         "WECHAT_APPID": APPID,
         "WECHAT_TOKEN": TOKEN,
         "WECHAT_SECRET": "x",
+        "SECRET_KEY": BENCH_SECRET_KEY,
     }
 
 

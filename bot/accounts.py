@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import time
-
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.cache import Bounded
 from config import Settings
+from rules.inbound.modes import MessageMode
 from services.accounts.registry import AccountRef, find_account, sync_account
 
 CACHE_SECONDS = 30.0  # an `account add` reaches every web process within this
+MISS_SECONDS = 5.0  # an appid no account has: asked again soon, kept briefly
+CACHE_SIZE = 1024  # accounts a process keeps; unknown appids from forged URLs cannot grow it past this
 
 
 class AccountDirectory:
@@ -18,14 +20,14 @@ class AccountDirectory:
     def __init__(self, settings: Settings, sessions: sessionmaker[Session]) -> None:
         self.settings = settings
         self.sessions = sessions
-        self._cache: dict[str | None, tuple[float, AccountRef | None]] = {}
+        self._cache: Bounded[str | None, AccountRef | None] = Bounded(CACHE_SIZE)
 
     def get(self, appid: str | None) -> AccountRef | None:
-        hit = self._cache.get(appid)
-        if hit is not None and hit[0] > time.monotonic():
-            return hit[1]
+        hit, found = self._cache.get(appid)
+        if hit:
+            return found
         account = self._load(appid)
-        self._cache[appid] = (time.monotonic() + CACHE_SECONDS, account)
+        self._cache.put(appid, account, CACHE_SECONDS if account is not None else MISS_SECONDS)
         return account
 
     def forget(self) -> None:
@@ -50,4 +52,5 @@ class AccountDirectory:
             s.wechat_secret,
             s.wechat_name,
             s.wechat_timezone,
+            MessageMode(s.wechat_message_mode) if s.wechat_message_mode else None,
         )

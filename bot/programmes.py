@@ -10,34 +10,35 @@ When Redis cannot be reached the copy serves for at most CACHE_SECONDS, as befor
 from __future__ import annotations
 
 import logging
-import time
 
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.cache import Bounded
 from services.points import programme
 from services.points.programme import ProgrammeConfig
 
 log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 30.0  # without Redis, a change reaches every web process within this
+CACHE_SIZE = 1024  # accounts' programmes a process keeps
 VERSION_KEY = "tiefen:programme-version:{}"
 
 
 class ProgrammeCache:
     def __init__(self, sessions: sessionmaker[Session], redis: Redis | None = None) -> None:
         self.sessions, self.redis = sessions, redis
-        self._cache: dict[int, tuple[float, bytes | None, ProgrammeConfig]] = {}
+        self._cache: Bounded[int, tuple[bytes | None, ProgrammeConfig]] = Bounded(CACHE_SIZE)
 
     def get(self, account_id: int) -> ProgrammeConfig:
         version, known = self._version(account_id)
-        hit = self._cache.get(account_id)
-        if hit is not None and hit[0] > time.monotonic() and (not known or hit[1] == version):
-            return hit[2]
+        hit, kept = self._cache.get(account_id)
+        if hit and kept is not None and (not known or kept[0] == version):
+            return kept[1]
         with self.sessions.begin() as session:
             config = programme.load(session, account_id)
-        self._cache[account_id] = (time.monotonic() + CACHE_SECONDS, version, config)
+        self._cache.put(account_id, (version, config), CACHE_SECONDS)
         return config
 
     def forget(self, account_id: int | None = None) -> None:
@@ -45,7 +46,7 @@ class ProgrammeCache:
         if account_id is None:
             self._cache.clear()
             return
-        self._cache.pop(account_id, None)
+        self._cache.pop(account_id)
         if self.redis is not None:
             try:
                 self.redis.incr(VERSION_KEY.format(account_id))

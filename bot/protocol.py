@@ -8,10 +8,13 @@ before any parser could expand them.
 from __future__ import annotations
 
 import hmac
+import logging
 import re
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
+from redis import Redis
+from redis.exceptions import RedisError
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
 from wechatpy.events import EVENT_TYPES
 from wechatpy.exceptions import InvalidAppIdException
@@ -20,6 +23,9 @@ from wechatpy.utils import WeChatSigner
 
 from rules.clock import timestamp_fresh
 from rules.inbound.messages import Inbound
+from rules.inbound.modes import MessageMode, accepts
+
+log = logging.getLogger(__name__)
 
 OPENID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 QR_SCENE = "qrscene_"  # a follow through a parametric QR code: EventKey qrscene_<scene>
@@ -47,6 +53,14 @@ class BodyTooLarge(ProtocolError):
     status = 413
 
 
+class ModeRefused(ProtocolError):
+    status = 403
+
+
+class QueryReused(ProtocolError):
+    status = 403
+
+
 def sign(*parts: str) -> str:
     signer = WeChatSigner()
     signer.add_data(*parts)
@@ -68,6 +82,37 @@ def verify_timestamp(args: dict[str, str], now: float, window: int) -> None:
         raise StaleTimestamp("timestamp is not a number") from None
     if not timestamp_fresh(timestamp, now, window):
         raise StaleTimestamp("timestamp outside the replay window")
+
+
+def check_mode(mode: MessageMode, encrypted: bool) -> None:
+    """A safe-mode account takes only encrypted callbacks; a plaintext one only clear ones."""
+    if not accepts(mode, encrypted):
+        raise ModeRefused(
+            f"{'an encrypted' if encrypted else 'a plaintext'} callback to a {mode.value}-mode account"
+        )
+
+
+def bind_query(redis: Redis, account_id: int, args: dict[str, str], message: str, window: int) -> None:
+    """Bind a signed query string to the first message it carried.
+
+    A plaintext callback's `signature` covers token, timestamp and nonce, not the body: whoever saw
+    one callback URL could post any body under it while the timestamp is fresh. The first message
+    under a (timestamp, nonce) is remembered for the replay window; the same message again is
+    WeChat retrying (it gets the first reply), another is refused. Without Redis, nothing is
+    remembered (logged): the window stays the only bound, as WeChat's own signature gives.
+    """
+    key = f"tiefen:callback-query:{account_id}:{args.get('timestamp', '')}:{args.get('nonce', '')}"
+    try:
+        if redis.set(key, message, nx=True, ex=2 * window):
+            return
+        seen = redis.get(key)
+    except RedisError:
+        log.warning("callback query not bound to its message: Redis unreachable")
+        return
+    if isinstance(seen, bytes):
+        seen = seen.decode("utf-8", "replace")
+    if seen is not None and seen != message:
+        raise QueryReused("this signed query string already carried another message")
 
 
 def check_size(content_length: int | None, limit: int) -> None:

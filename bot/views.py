@@ -36,12 +36,14 @@ def webhook(appid: str | None = None) -> Response:
     body = request.stream.read(settings.max_body_bytes + 1)
     protocol.check_size(len(body), settings.max_body_bytes)
     encrypted = args.get("encrypt_type") == "aes"
+    protocol.check_mode(account.message_mode, encrypted)
     xml = (
         protocol.decrypt(body, args, account.token, account.aes_key, account.appid)
         if encrypted
         else _text(body)
     )
     msg = protocol.parse(xml)
+    protocol.bind_query(context.runtime.redis, account.id, args, msg.dedup_key, settings.timestamp_window)
     reply_xml, stored = store_and_reply(context, account, msg)
     if stored:
         wake_drainer()  # after commit: the job must find the row

@@ -7,6 +7,7 @@ posts orders to the merchant API, and members redeem rewards on the H5 pages.
 
 from __future__ import annotations
 
+import secrets
 import socket
 import time
 from datetime import timedelta
@@ -44,7 +45,13 @@ def main(argv: list[str], db_file: Path | None = None) -> int:
         port = free_port()
         public = f"http://127.0.0.1:{port}"
         app = create_app(
-            {"DATABASE_URL": url, "REDIS_URL": "", "WECHAT_API_BASE": sim.url, "PUBLIC_BASE_URL": public}
+            {
+                "DATABASE_URL": url,
+                "REDIS_URL": "",
+                "WECHAT_API_BASE": sim.url,
+                "PUBLIC_BASE_URL": public,
+                "SECRET_KEY": secrets.token_urlsafe(48),  # this run's: its links die with it
+            }
         )
         with serve_in_thread(app, port=port) as web:
             print(f"Tiefen on {web.url}, WeChat simulator on {sim.url}, database {db_file}\n")

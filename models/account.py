@@ -18,6 +18,8 @@ class Account(Base):
     name: Mapped[str] = mapped_column(String(100))
     token: Mapped[str] = mapped_column(String(64))
     aes_key: Mapped[str | None] = mapped_column(String(43))
+    # plaintext | compatible | safe (rules.inbound.modes): a safe-mode account refuses plaintext callbacks
+    message_mode: Mapped[str] = mapped_column(String(16), default="plaintext", server_default="plaintext")
     secret: Mapped[str | None] = mapped_column(String(64))
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     welcome_text: Mapped[str | None] = mapped_column(Text)

@@ -12,7 +12,7 @@ from rq import Queue
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from config import Settings
+from config import Settings, refuse_insecure
 from models import make_engine, make_session_factory
 from models.kept_connections import KeptConnections
 
@@ -87,6 +87,8 @@ def install(runtime: Runtime) -> Runtime:
 def current() -> Runtime:
     """The installed runtime, or one built from the environment (an `rq` worker process)."""
     if _current is None:
-        install(build(Settings.from_env(os.environ, INSTANCE_PATH)))
+        settings = Settings.from_env(os.environ, INSTANCE_PATH)
+        refuse_insecure(settings)
+        install(build(settings))
     assert _current is not None
     return _current

@@ -107,6 +107,9 @@ def config(database_url: str, redis_url: str | None, engine: Engine, simulator: 
         "WECHAT_TOKEN": TOKEN,
         "WECHAT_SECRET": SECRET,
         "WECHAT_AES_KEY": AES_KEY,
+        # compatible: both the simulator's plaintext pushes and safe-mode envelopes are taken
+        # (tests/bot/test_message_modes.py holds safe and plaintext mode to their rules)
+        "WECHAT_MESSAGE_MODE": "compatible",
         "WECHAT_API_BASE": simulator.url,
         "DRAIN_LINGER": 0.0,  # burst workers: a drain stops as soon as nothing is pending
         "TESTING": True,

@@ -12,7 +12,9 @@ from tests.factories import count
 
 def test_db_upgrade_builds_the_schema_on_a_fresh_database(tmp_path):
     url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
-    result = create_app({"DATABASE_URL": url}).test_cli_runner().invoke(args=["db", "upgrade"])
+    result = (
+        create_app({"DATABASE_URL": url, "TESTING": True}).test_cli_runner().invoke(args=["db", "upgrade"])
+    )
     assert result.exit_code == 0, result.output
     tables = set(inspect(create_engine(url)).get_table_names())
     assert {"accounts", "members", "inbound_events", "scans", "alembic_version"} <= tables

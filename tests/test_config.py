@@ -44,3 +44,29 @@ def test_the_callers_dict_wins_over_the_environment(tmp_path: Path):
 
 def test_an_empty_redis_url_means_embedded(tmp_path: Path):
     assert Settings.from_env({}, tmp_path).override({"REDIS_URL": ""}).embedded_queue
+
+
+def test_outside_tests_tiefen_will_not_start_with_a_known_or_short_secret(tmp_path):
+    from app import create_app
+    from config import InsecureSettings, insecurities
+
+    base = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"}
+    for secret in (None, "short"):
+        with pytest.raises(InsecureSettings, match="SECRET_KEY is (not set|too short)"):
+            create_app({**base, **({"SECRET_KEY": secret} if secret else {})})
+    long = "k" * 32
+    with pytest.raises(InsecureSettings, match="ADMIN_TOKEN is shorter"):
+        create_app({**base, "SECRET_KEY": long, "ADMIN_TOKEN": "admin"})
+    assert create_app({**base, "SECRET_KEY": long}).config["SECRET_KEY"] == long
+    assert insecurities(Settings.from_env({}, tmp_path).override({"TESTING": True})) == []
+
+
+def test_a_worker_will_not_start_with_the_default_secret(tmp_path, monkeypatch):
+    from config import InsecureSettings
+    from tasks import runtime
+
+    monkeypatch.setattr(runtime, "_current", None)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("TESTING", raising=False)
+    with pytest.raises(InsecureSettings, match="same in every web and worker process"):
+        runtime.current()

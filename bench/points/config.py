@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from bench.bodies import APPID, TOKEN
 from bench.entry import env_int
 from bench.load import pick_generator
-from bench.webhook import clean_env
+from bench.webhook import BENCH_SECRET_KEY, clean_env
 from config import parse_bool
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/tiefen_bench_points"
@@ -94,5 +94,6 @@ def app_env(cfg: Config, **extra: str) -> dict[str, str]:
         "WECHAT_APPID": APPID,
         "WECHAT_TOKEN": TOKEN,
         "WECHAT_SECRET": "x",
+        "SECRET_KEY": BENCH_SECRET_KEY,
         **extra,
     }

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from models import Account, utcnow
 from models.upsert import upsert
 from rules.accounts.roles import Role
+from rules.inbound.modes import MessageMode, default_mode, mode_problem
 from services.accounts import tokens
 from services.points import programme
 
@@ -32,19 +33,26 @@ class AccountRef:
     secret: str | None
     timezone: str
     welcome_text: str | None
+    message_mode: MessageMode = MessageMode.PLAINTEXT
 
     @classmethod
     def of(cls, a: Account) -> AccountRef:
-        return cls(a.id, a.appid, a.name, a.token, a.aes_key, a.secret, a.timezone, a.welcome_text)
+        mode = MessageMode(a.message_mode)
+        return cls(a.id, a.appid, a.name, a.token, a.aes_key, a.secret, a.timezone, a.welcome_text, mode)
 
 
-def validate(appid: str, token: str, aes_key: str | None, timezone: str) -> None:
+def validate(
+    appid: str, token: str, aes_key: str | None, timezone: str, mode: MessageMode | None = None
+) -> None:
     if not appid or len(appid) > 64:
         raise InvalidAccount("appid must be 1–64 characters")
     if not (3 <= len(token) <= 32 and token.isalnum()):
         raise InvalidAccount("token must be 3–32 letters or digits (WeChat's rule)")
     if aes_key is not None and (len(aes_key) != 43 or not aes_key.isalnum()):
         raise InvalidAccount("EncodingAESKey must be 43 letters or digits")
+    problem = mode_problem(mode, aes_key) if mode is not None else None
+    if problem:
+        raise InvalidAccount(problem)
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -60,16 +68,19 @@ def save_account(
     secret: str | None = None,
     timezone: str = "Asia/Shanghai",
     welcome_text: str | None = None,
+    mode: MessageMode | None = None,
 ) -> tuple[AccountRef, bool]:
-    """Store an account, or update the one with this appid. Returns (account, created)."""
-    validate(appid, token, aes_key, timezone)
+    """Store an account, or update the one with this appid. Returns (account, created).
+    Without a mode, an account with an EncodingAESKey is in safe mode, one without in plaintext."""
+    mode = mode or default_mode(aes_key)
+    validate(appid, token, aes_key, timezone, mode)
     account = session.scalar(select(Account).where(Account.appid == appid))
     created = account is None
     if account is None:
         account = Account(appid=appid)
         session.add(account)
     account.name, account.token, account.aes_key = name, token, aes_key
-    account.secret, account.timezone = secret, timezone
+    account.secret, account.timezone, account.message_mode = secret, timezone, mode.value
     if welcome_text is not None:
         account.welcome_text = welcome_text
     session.flush()
@@ -98,16 +109,19 @@ def sync_account(
     secret: str | None,
     name: str,
     timezone: str,
+    mode: MessageMode | None = None,
 ) -> AccountRef:
     """Make the stored account match configured credentials; name and zone only set on insert.
 
     One statement, so web processes starting together cannot both insert it.
     """
-    validate(appid, token, aes_key, timezone)
+    mode = mode or default_mode(aes_key)
+    validate(appid, token, aes_key, timezone, mode)
     stmt = upsert(session, Account).values(
         appid=appid,
         token=token,
         aes_key=aes_key,
+        message_mode=mode.value,
         secret=secret,
         name=name,
         timezone=timezone,
@@ -115,11 +129,17 @@ def sync_account(
     )
     stmt = stmt.on_conflict_do_update(
         index_elements=[Account.appid],
-        set_={"token": stmt.excluded.token, "aes_key": stmt.excluded.aes_key, "secret": stmt.excluded.secret},
+        set_={
+            "token": stmt.excluded.token,
+            "aes_key": stmt.excluded.aes_key,
+            "message_mode": stmt.excluded.message_mode,
+            "secret": stmt.excluded.secret,
+        },
     ).returning(*Account.__table__.c)
     row = session.execute(stmt).mappings().one()
     programme.ensure_defaults(session, row["id"])
-    return AccountRef(**{f: row[f] for f in AccountRef.__dataclass_fields__})
+    fields = {f: row[f] for f in AccountRef.__dataclass_fields__}
+    return AccountRef(**{**fields, "message_mode": MessageMode(row["message_mode"])})
 
 
 def issue_api_token(

@@ -56,6 +56,7 @@ def env(database_url: str, redis_url: str, simulator) -> dict[str, str]:
         "WECHAT_SECRET": SECRET,
         "WECHAT_AES_KEY": AES_KEY,
         "WECHAT_API_BASE": simulator.url,
+        "SECRET_KEY": "integration-" + "s" * 40,
     }
 
 
