@@ -104,7 +104,9 @@ class Bind:
     at: datetime
     referee_followed_before: bool  # unfollowed and came back: never a referral
     referrer_ancestors: frozenset[int]  # who brought the referrer, and who brought them …
-    recent_binds: int  # binds through this referrer's code in the last BURST window (not this one)
+    # binds through this referrer's code already judged, within the burst window either side of this
+    # one (not this one): either side, so drains judging binds out of time order still agree
+    recent_binds: int
 
 
 @dataclass(frozen=True)

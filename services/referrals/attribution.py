@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from models import Member, MemberTag, QrCode, Referral
@@ -171,14 +171,16 @@ def _bind(
     if not binds:
         return
     referrers = {int(code.member_id or 0) for _, code in binds}
+    _judge_one_at_a_time(session, referrers)
     ancestry = _ancestors(session, referrers)
     window = timedelta(minutes=prog.referral_burst[1])
-    recent = _recent_binds(session, referrers, min(s.at for s, _ in binds) - window)
+    times = [s.at for s, _ in binds]
+    recent = _recent_binds(session, referrers, min(times) - window, max(times) + window)
     rows = []
     for s, code in sorted(binds, key=lambda b: (b[0].at, b[0].event_id)):
         referrer = int(code.member_id or 0)
-        earlier = sum(1 for t in recent[referrer] if s.at - window <= t <= s.at)
-        bind = Bind(referrer, s.member_id, s.at, False, ancestry.get(referrer, frozenset()), earlier)
+        near = sum(1 for t in recent[referrer] if abs(t - s.at) <= window)
+        bind = Bind(referrer, s.member_id, s.at, False, ancestry.get(referrer, frozenset()), near)
         verdict = judge(bind, prog.referral_burst[0])
         recent[referrer].append(s.at)
         rows.append(_referral_row(prog, s, code, verdict.status, list(verdict.reasons)))
@@ -251,11 +253,33 @@ def _ancestors(session: Session, members: set[int]) -> dict[int, frozenset[int]]
     return lines
 
 
-def _recent_binds(session: Session, referrers: set[int], since: datetime) -> dict[int, list[datetime]]:
+BURST_LOCKS = 0x7265_6601  # pg_advisory_xact_lock's first key: "the binds through a referrer's codes"
+
+
+def _judge_one_at_a_time(session: Session, referrers: set[int]) -> None:
+    """Drains judging binds through the same referrer's codes take turns (until commit), so the
+    later one counts the earlier one's binds: seven follows through one code split over two drains
+    make the same burst as in one. In id order, so two drains never wait on each other in a circle;
+    SQLite's writers take turns already."""
+    if session.get_bind().dialect.name != "postgresql" or not referrers:
+        return
+    session.execute(
+        text(
+            "SELECT pg_advisory_xact_lock(:space, r) FROM"
+            " (SELECT r FROM unnest(CAST(:ids AS integer[])) AS r ORDER BY r) AS turns"
+        ),
+        {"space": BURST_LOCKS, "ids": sorted(referrers)},
+    )
+
+
+def _recent_binds(
+    session: Session, referrers: set[int], since: datetime, until: datetime
+) -> dict[int, list[datetime]]:
     rows = session.execute(
         select(Referral.referrer_id, Referral.bound_at).where(
             one_of(session, Referral.referrer_id, sorted(referrers)),
             Referral.bound_at >= since,
+            Referral.bound_at <= until,
             Referral.status != ReferralStatus.REFUSED,
         )
     )

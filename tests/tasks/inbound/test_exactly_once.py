@@ -75,6 +75,7 @@ def test_a_worker_killed_after_the_commit_before_acknowledging_awards_once(
         "DATABASE_URL": config["DATABASE_URL"],
         "REDIS_URL": config["REDIS_URL"],
         "DRAIN_LINGER": "0",
+        "SECRET_KEY": "exactly-once-" + "k" * 32,
         "PYTHONPATH": str(Path(__file__).resolve().parents[3]),  # the repository
     }
     rq = str(Path(sys.executable).parent / "rq")
@@ -89,3 +90,31 @@ def test_a_worker_killed_after_the_commit_before_acknowledging_awards_once(
     # WeChat and the sweeper keep going: a fresh drain finds nothing left to do
     assert inbound_jobs.drain() == 0
     check_each_award_once(session, 20)
+
+
+def test_two_drains_splitting_a_burst_through_one_code_agree(app, wechat, session, redis_down, run_jobs):
+    from models import Referral
+    from tests.services.referrals.test_attribution import code_of, follower
+
+    alice = follower(wechat, run_jobs, session, "oBurstHost")
+    scene = code_of(session, alice)
+    stop, start = redis_down
+    stop()
+    at = shanghai(0)
+    for i in range(7):  # seven follows through one code within a second
+        wechat.send(wechat.subscribe(f"oBurstRace{i}", scene=scene, create_time=at))
+    start()
+    barrier = threading.Barrier(2)
+
+    def race() -> None:
+        barrier.wait()
+        inbound_jobs.drain(batch_size=3)
+
+    threads = [threading.Thread(target=race) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    session.expire_all()
+    statuses = sorted(session.scalars(select(Referral.status).where(Referral.referrer_id == alice.id)))
+    assert statuses == ["held"] * 4 + ["review"] * 3  # the 5th, 6th and 7th judged, whichever drain
