@@ -36,6 +36,8 @@ class Settings:
     secret_key: str = DEV_SECRET_KEY
     public_base_url: str = "http://127.0.0.1:5000"
     timestamp_window: int = 300  # seconds a callback's timestamp may stray from now
+    h5_rate_limit: str = "300 per minute"  # per address: a shop's Wi-Fi carries many customers
+    api_rate_limit: str = "1200 per minute"  # per address: a till posting orders, a report run
     max_body_bytes: int = 64 * 1024
     drain_linger: float = 1.0  # seconds a drain job keeps polling after the last work it found
     campaign_rate: float = 200.0  # campaign messages per second to the WeChat API, all workers together

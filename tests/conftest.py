@@ -112,6 +112,10 @@ def config(database_url: str, redis_url: str | None, engine: Engine, simulator: 
         "WECHAT_MESSAGE_MODE": "compatible",
         "WECHAT_API_BASE": simulator.url,
         "DRAIN_LINGER": 0.0,  # burst workers: a drain stops as soon as nothing is pending
+        # suites, fuzzers and walks send thousands of requests from one address: limits are held
+        # to in tests/bot/test_limits.py
+        "H5_RATE_LIMIT": "100000 per minute",
+        "API_RATE_LIMIT": "100000 per minute",
         "TESTING": True,
     }
 
@@ -183,7 +187,13 @@ def live_app(app: Flask) -> Iterator[Any]:
     """The app served over HTTP on a loopback port (a werkzeug thread)."""
     from simulator.server import serve_in_thread
 
+    from dataclasses import replace
+
     server = serve_in_thread(app)
+    # the links it signs and sends (OAuth's return address, message links) are on its own address,
+    # as PUBLIC_BASE_URL makes them in production
+    context = app.extensions["tiefen"]
+    context.settings = context.runtime.settings = replace(context.settings, public_base_url=server.url)
     yield server
     server.shutdown()
 

@@ -26,3 +26,6 @@ from bot.api.points import (  # noqa: E402, F401
 )
 from bot.api.referrals import graph, referrals  # noqa: E402, F401
 from bot.api.segments import segments, tags  # noqa: E402, F401
+from bot.limits import api_rate, limiter  # noqa: E402
+
+limiter.shared_limit(api_rate, scope="api")(api)  # per address over every operation together

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode
 
 from flask import redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -153,13 +153,11 @@ def _to_wechat(account: AccountRef, here: str) -> Response:
 
 
 def _callback_url(account: AccountRef) -> str:
-    """On the host the member browses (the session cookie lives there); PUBLIC_BASE_URL's scheme
-    when it names that host (behind a proxy that terminates TLS)."""
+    """On PUBLIC_BASE_URL, never on the request's Host header (which whoever sends the request
+    chooses): WeChat would carry the member's code to that host. Every link Tiefen sends is on
+    PUBLIC_BASE_URL, so the session cookie lives there too."""
     path = url_for("h5.oauth_callback", appid=account.appid)
-    public = urlsplit(tiefen().settings.public_base_url)
-    if public.netloc == request.host:
-        return f"{public.scheme}://{public.netloc}{path}"
-    return request.host_url.rstrip("/") + path
+    return tiefen().settings.public_base_url.rstrip("/") + path
 
 
 def _set_aside(here: str) -> str:
