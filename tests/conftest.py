@@ -185,9 +185,9 @@ def simulator(_simulator_server: Any) -> Any:
 @pytest.fixture
 def live_app(app: Flask) -> Iterator[Any]:
     """The app served over HTTP on a loopback port (a werkzeug thread)."""
-    from simulator.server import serve_in_thread
-
     from dataclasses import replace
+
+    from simulator.server import serve_in_thread
 
     server = serve_in_thread(app)
     # the links it signs and sends (OAuth's return address, message links) are on its own address,
