@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 
+import logs
 from config import Settings, refuse_insecure
 from tasks import runtime as task_runtime
 
@@ -22,6 +23,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     settings = Settings.from_env(os.environ, Path(app.instance_path)).override(config or {})
     refuse_insecure(settings)
+    if not settings.testing:
+        logs.configure(settings.log_format, settings.log_level)
     if settings.database_url.startswith("sqlite"):
         os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(SECRET_KEY=settings.secret_key, TESTING=settings.testing, TIEFEN_SETTINGS=settings)
@@ -40,6 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from bot.console import console
     from bot.context import EXTENSION, Tiefen
     from bot.h5 import h5
+    from bot.ops import ops
     from bot.programmes import ProgrammeCache
     from bot.sessions import SkipWebhookSessions
 
@@ -52,6 +56,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api)
     app.register_blueprint(h5)
     app.register_blueprint(console)
+    app.register_blueprint(ops)
+    app.before_request(_take_request_id)
+    app.after_request(_give_request_id)
     limits.init_app(app, settings)
     app.session_interface = SkipWebhookSessions()
     unrouted.init_app(app)
@@ -60,6 +67,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     commands.init_app(app)
     return app
+
+
+def _take_request_id() -> None:
+    from flask import g, request
+
+    g.request_id_token = logs.REQUEST_ID.set(logs.new_request_id(request.headers.get("X-Request-Id")))
+
+
+def _give_request_id(response: Response) -> Response:
+    request_id = logs.REQUEST_ID.get()
+    if request_id:
+        response.headers["X-Request-Id"] = request_id
+    return response
 
 
 if __name__ == "__main__":

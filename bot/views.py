@@ -8,6 +8,7 @@ import time
 from flask import Response, abort, request
 from wechatpy.replies import ImageReply, TextReply
 
+import metrics
 from bot import bp, protocol
 from bot.context import Tiefen, tiefen
 from bot.dispatch import Ctx, Reply, route_for
@@ -22,6 +23,16 @@ log = logging.getLogger(__name__)
 @bp.route("/wechat", methods=["GET", "POST"])
 @bp.route("/wechat/<appid>", methods=["GET", "POST"])
 def webhook(appid: str | None = None) -> Response:
+    started = time.perf_counter()
+    response, kind, outcome = _webhook(appid)
+    if request.method == "POST":
+        metrics.CALLBACKS.labels(kind, outcome).inc()
+        metrics.REPLY_SECONDS.observe(time.perf_counter() - started)
+    return response
+
+
+def _webhook(appid: str | None) -> tuple[Response, str, str]:
+    """The answer, the callback's type (msg type or event) and what became of it."""
     context = tiefen()
     account = context.accounts.get(appid)
     if account is None:
@@ -29,7 +40,7 @@ def webhook(appid: str | None = None) -> Response:
     args = request.args.to_dict()
     protocol.verify_signature(account.token, args)
     if request.method == "GET":
-        return Response(args.get("echostr", ""), mimetype="text/plain")
+        return Response(args.get("echostr", ""), mimetype="text/plain"), "verify", "ok"
     settings = context.settings
     protocol.verify_timestamp(args, time.time(), settings.timestamp_window)
     protocol.check_size(request.content_length, settings.max_body_bytes)
@@ -47,7 +58,8 @@ def webhook(appid: str | None = None) -> Response:
     reply_xml, stored = store_and_reply(context, account, msg)
     if stored:
         wake_drainer()  # after commit: the job must find the row
-    return _respond(reply_xml, account, args, encrypted)
+    kind = (msg.event or msg.msg_type)[:32] if msg.known else "unknown"
+    return _respond(reply_xml, account, args, encrypted), kind, "stored" if stored else "retry"
 
 
 def store_and_reply(context: Tiefen, account: AccountRef, msg: Inbound) -> tuple[str | None, bool]:
@@ -96,4 +108,5 @@ def _respond(xml: str | None, account: AccountRef, args: dict[str, str], encrypt
 @bp.errorhandler(protocol.ProtocolError)
 def refuse(exc: protocol.ProtocolError) -> tuple[Response, int]:
     log.info("refused callback: %s", exc.reason)
+    metrics.CALLBACKS.labels("refused", str(exc.status)).inc()
     return Response(exc.reason, mimetype="text/plain"), exc.status

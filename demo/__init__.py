@@ -51,6 +51,7 @@ def main(argv: list[str], db_file: Path | None = None) -> int:
                 "WECHAT_API_BASE": sim.url,
                 "PUBLIC_BASE_URL": public,
                 "SECRET_KEY": secrets.token_urlsafe(48),  # this run's: its links die with it
+                "LOG_FORMAT": "text",
             }
         )
         with serve_in_thread(app, port=port) as web:

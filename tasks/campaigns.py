@@ -21,6 +21,8 @@ from typing import Any
 import requests
 from wechatpy.exceptions import WeChatClientException
 
+import metrics
+from metrics import counted
 from models import Account, Campaign, utcnow
 from rules.campaigns.lifecycle import DeliveryStatus
 from rules.campaigns.planner import Rules
@@ -49,6 +51,7 @@ def queue_senders(queue: Any, campaign_id: int) -> None:
         queue.enqueue(send_campaign, campaign_id, job_timeout=SEND_TIMEOUT, result_ttl=3600)
 
 
+@counted
 def resume_stalled() -> int:
     """Campaigns still sending whose deliveries wait (a worker died, a job timed out): queue their
     senders again; a sender finding nothing to do returns at once. Returns campaigns queued."""
@@ -60,6 +63,7 @@ def resume_stalled() -> int:
     return len(stalled)
 
 
+@counted
 def run_recurring() -> int:
     """Make the occurrences of recurring campaigns that are due and queue their senders (and
     those of occurrences a dead worker made but never queued). Returns occurrences queued."""
@@ -73,6 +77,7 @@ def run_recurring() -> int:
     return len(lost) + len(made)
 
 
+@counted
 def send_campaign(campaign_id: int) -> dict[str, int]:
     """Plan the campaign (once), then send what is planned; returns deliveries by status."""
     runtime = current()
@@ -146,6 +151,11 @@ class Sender:
         return list(self.pool.map(at_its_slot, range(len(claimed)), claimed))
 
     def _send_kf(self, c: Claimed) -> tuple[DeliveryStatus, str | None]:
+        status, reason = self._try_kf(c)
+        metrics.CAMPAIGN_SENDS.labels(status.value).inc()
+        return status, reason
+
+    def _try_kf(self, c: Claimed) -> tuple[DeliveryStatus, str | None]:
         v = self.variants[c.variant]
         token = member_tokens.sign_member(self.secret, self.account_id, c.openid)
         article = {
@@ -207,6 +217,7 @@ class Sender:
                 DeliveryStatus.PLANNED,
                 f"retry {type(exc).__name__}",
             )  # the clientmsgid makes it safe
+        metrics.CAMPAIGN_SENDS.labels(status.value).inc(len(batch.claimed))
         with self.runtime.job_sessions.begin() as session:
             delivery.close_mass(
                 session, batch, status, reason, None if msg_id is None else int(msg_id), utcnow()

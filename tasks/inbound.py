@@ -7,6 +7,7 @@ import time
 
 from sqlalchemy.exc import OperationalError
 
+from metrics import counted
 from services.inbound import outbox as inbound
 from tasks import WAKE_KEY, linger, wake_drainer
 from tasks.points import announce
@@ -22,6 +23,7 @@ BATCH = 2000
 POLL_SECONDS = 0.02
 
 
+@counted
 def drain(batch_size: int = BATCH, budget_seconds: float = 60.0) -> int:
     """Process pending events until none have come for `linger` seconds. Returns how many.
 

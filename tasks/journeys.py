@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from metrics import counted
 from models import utcnow
 from rules.campaigns.planner import Rules
 from services.campaigns import journeys
@@ -14,6 +15,7 @@ from tasks.runtime import current
 log = logging.getLogger(__name__)
 
 
+@counted
 def run_journeys() -> dict[str, int]:
     """Plan and send every enabled journey's due members; returns deliveries planned per journey."""
     runtime, planned = current(), {}

@@ -8,6 +8,7 @@ from rq import Retry
 from sqlalchemy import select
 from wechatpy.exceptions import WeChatClientException
 
+from metrics import counted
 from models import Account, utcnow
 from services.accounts import member_tokens
 from services.points import expiry, programme, tiers
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 NOTICE_RETRY = Retry(max=3, interval=[5, 30, 120])
 
 
+@counted
 def expire_points() -> int:
     """Expire every lot past its date (as of the start), a batch per transaction, in id order.
     Returns points expired."""
@@ -34,6 +36,7 @@ def expire_points() -> int:
         after = last
 
 
+@counted
 def review_tiers() -> int:
     """Start grace periods and downgrade members whose grace ran out, for every account."""
     runtime, changes = current(), []
@@ -54,6 +57,7 @@ def announce(change_ids: list[int]) -> None:
             queue.enqueue(notify_tier_change, change_id, retry=NOTICE_RETRY, result_ttl=600)
 
 
+@counted
 def notify_tier_change(change_id: int) -> str:
     """Send one tier change's service notice through the WeChat API. Safe to run twice."""
     runtime = current()

@@ -9,6 +9,7 @@ from rq import Retry
 from sqlalchemy import select
 from wechatpy.exceptions import WeChatClientException
 
+from metrics import counted
 from models import Account, InboundEvent, Member, utcnow
 from services.points import programme
 from services.referrals import graph as referral_graph
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 SETTLE_BATCH = 1000
 
 
+@counted
 def settle_referrals() -> dict[str, int]:
     """Pay, void or send for review every held referral whose hold ran out; a batch per transaction."""
     sessions, totals = current().job_sessions, referral_rewards.SettleOutcome()
@@ -50,6 +52,7 @@ def queue_posters(event_ids: list[int]) -> None:
             queue.enqueue(send_poster, event_id, retry=POSTER_RETRY, result_ttl=600)
 
 
+@counted
 def send_poster(event_id: int) -> str:
     """Make (or reuse) the member's poster, upload it and send it as a customer-service image.
 
@@ -96,6 +99,7 @@ def send_poster(event_id: int) -> str:
     return "sent"
 
 
+@counted
 def scan_rings() -> dict[str, int]:
     """The anti-fraud scan over every account's whole referral graph: referrals on rings that
     are not paid yet go to the merchant's review with the reason 'ring'."""

@@ -13,6 +13,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings, refuse_insecure
+from logs import REQUEST_ID
+from logs import configure as configure_logs
 from models import make_engine, make_session_factory
 from models.kept_connections import KeptConnections
 
@@ -50,8 +52,18 @@ class Runtime:
         if name not in QUEUES:
             raise ValueError(f"unknown queue {name!r}; queues are {QUEUES}")
         if name not in self._queues:
-            self._queues[name] = Queue(name, connection=self.redis, is_async=not self.embedded)
+            self._queues[name] = TracedQueue(name, connection=self.redis, is_async=not self.embedded)
         return self._queues[name]
+
+
+class TracedQueue(Queue):
+    """A queue whose jobs carry the request id they were enqueued under (logs.REQUEST_ID)."""
+
+    def create_job(self, *args: Any, meta: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        request_id = REQUEST_ID.get()
+        if request_id:
+            meta = {**(meta or {}), "request_id": request_id}
+        return super().create_job(*args, meta=meta, **kwargs)  # type: ignore[misc]  # rq passes meta by name
 
 
 _current: Runtime | None = None
@@ -89,6 +101,8 @@ def current() -> Runtime:
     if _current is None:
         settings = Settings.from_env(os.environ, INSTANCE_PATH)
         refuse_insecure(settings)
+        if not settings.testing:
+            configure_logs(settings.log_format, settings.log_level)
         install(build(settings))
     assert _current is not None
     return _current

@@ -14,6 +14,7 @@ from functools import partial
 
 from sqlalchemy import select
 
+from metrics import counted
 from models import Account, Programme, utcnow
 from services.points import programme
 from services.segments import scoring as segments
@@ -22,6 +23,7 @@ from tasks.runtime import current
 log = logging.getLogger(__name__)
 
 
+@counted
 def score_members(full: bool = False, progress: Callable[[int, str], None] | None = None) -> dict[str, int]:
     """Score every account; returns totals. `progress(account_id, step)` hears each step begin."""
     runtime = current()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from metrics import counted
 from models import utcnow
 from services.inbound import outbox as inbound
 from services.points import tier_notices as notices
@@ -14,6 +15,7 @@ from tasks.runtime import current
 GRACE_SECONDS = 60  # longer than a healthy wake-to-done takes
 
 
+@counted
 def sweep_outbox(grace_seconds: int = GRACE_SECONDS) -> int:
     """Start a drain if events have waited longer than the grace period, and queue tier notices
     that were never sent. Returns how many events waited."""

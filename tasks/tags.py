@@ -10,6 +10,7 @@ from rq import Retry
 from sqlalchemy import select
 from wechatpy.exceptions import WeChatClientException
 
+from metrics import counted
 from models import Account, utcnow
 from services.segments import tag_mirror
 from tasks.runtime import current
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 MIRROR_RETRY = Retry(max=3, interval=[5, 30, 120])
 
 
+@counted
 def mirror_tags() -> int:
     """Queue the mirror of every account with an AppSecret (one job each, retried on its own)."""
     runtime = current()
@@ -33,6 +35,7 @@ def mirror_tags() -> int:
     return len(account_ids)
 
 
+@counted
 def mirror_account(account_id: int) -> dict[str, Any]:
     """Give the account's tags WeChat twins, then tell WeChat every row that changed. Safe to run twice."""
     runtime = current()

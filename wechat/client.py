@@ -8,7 +8,10 @@ from urllib.parse import quote
 import requests
 from redis import Redis
 from wechatpy import WeChatClient
+from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
+
+from metrics import WECHAT_ERRORS
 
 REAL_HOSTS = ("https://api.weixin.qq.com", "https://mp.weixin.qq.com")
 
@@ -36,7 +39,19 @@ class TiefenClient(WeChatClient):  # type: ignore[misc]
     def _request(self, method: str, url_or_endpoint: str, **kwargs: Any) -> Any:
         if "api_base_url" in kwargs:
             kwargs["api_base_url"] = self._rebase(kwargs["api_base_url"])
-        return super()._request(method, self._rebase(url_or_endpoint), **kwargs)
+        try:
+            return super()._request(method, self._rebase(url_or_endpoint), **kwargs)
+        except requests.Timeout:
+            WECHAT_ERRORS.labels("timeout").inc()
+            raise
+
+    def _handle_result(self, res: Any, *args: Any, **kwargs: Any) -> Any:
+        """wechatpy's, with each error WeChat answered counted by its code (metrics)."""
+        try:
+            return super()._handle_result(res, *args, **kwargs)
+        except WeChatClientException as exc:
+            WECHAT_ERRORS.labels(str(exc.errcode)[:16]).inc()
+            raise
 
     def fetch_access_token(self) -> Any:
         params = {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret}

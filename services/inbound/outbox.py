@@ -269,3 +269,15 @@ def record_api_event(
     )
     stmt = stmt.on_conflict_do_nothing(index_elements=[InboundEvent.account_id, InboundEvent.dedup_key])
     return session.execute(stmt.returning(InboundEvent.id)).scalar_one_or_none()
+
+
+def oldest_pending(session: Session) -> datetime | None:
+    """When the oldest callback still waiting was received (the pending index's first row)."""
+    stmt = (
+        select(InboundEvent.received_at)
+        .where(InboundEvent.status == EventStatus.PENDING.value)
+        .order_by(InboundEvent.id)
+        .limit(1)
+    )
+    found: datetime | None = session.scalar(stmt)
+    return found
