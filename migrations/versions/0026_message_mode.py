@@ -1,6 +1,6 @@
 """accounts have a message mode: plaintext, compatible or safe (a safe-mode account refuses plaintext)
 
-Revision ID: 0030
+Revision ID: 0026
 Revises: 0025
 Create Date: 2026-12-07
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0030"
+revision: str = "0026"
 down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
