@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
@@ -32,6 +32,14 @@ class Member(Base):
             "ix_members_account_phone", "account_id", "phone", postgresql_ops={"phone": "text_pattern_ops"}
         ),
         Index("ix_members_account_tier", "account_id", "tier_code", "id"),  # a tier's members, newest first
+        # the daily birthday job: only the members who gave a birthday, per account
+        Index(
+            "ix_members_account_birthday",
+            "account_id",
+            "birthday",
+            postgresql_where=text("birthday IS NOT NULL"),
+            sqlite_where=text("birthday IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,6 +54,7 @@ class Member(Base):
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"))  # first channel they came by
     phone: Mapped[str | None] = mapped_column(String(20))
     registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # bound a phone / completed profile
+    birthday: Mapped[date | None]  # set once by the member (the birthday gift is not to be farmed)
     last_interaction_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     points_balance: Mapped[int] = mapped_column(default=0)  # the ledger's sum, kept in step with it
