@@ -3,7 +3,7 @@
 from models.account import Account
 from models.activity import Checkin, Order, OrderRefund, Review, ReviewLike
 from models.base import Base, make_engine, make_session_factory, utcnow
-from models.campaigns import Campaign, ContactWindow, Delivery, Journey, MassSend
+from models.campaigns import Campaign, ContactWindow, Delivery, Journey, JourneyGrant, MassSend
 from models.images import Image
 from models.inbound_event import EventStatus, InboundEvent
 from models.ledger import LedgerEntry, PointLot
@@ -30,6 +30,7 @@ __all__ = [
     "Image",
     "InboundEvent",
     "Journey",
+    "JourneyGrant",
     "KolRun",
     "LedgerEntry",
     "MassSend",

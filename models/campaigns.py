@@ -40,6 +40,7 @@ class Campaign(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", name="fk_campaigns_parent"))
     occurs_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # an occurrence's firing time
+    cover_image_id: Mapped[int | None] = mapped_column(ForeignKey("images.id"))  # served at /media/…
 
 
 class Delivery(Base):
@@ -117,3 +118,20 @@ class Journey(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), unique=True)
     enabled: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # triggers before it: ignored
+    # granted (0 points) to each member the message is delivered to, once: see services/campaigns/grants.py
+    reward_id: Mapped[int | None] = mapped_column(ForeignKey("rewards.id"))
+
+
+class JourneyGrant(Base):
+    """What a journey's reward did for one member its message reached: granted (the redemption), or
+    why not (out_of_stock, withdrawn). One per journey and member, so a retry never grants twice."""
+
+    __tablename__ = "journey_grants"
+
+    journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    account_id: Mapped[int]
+    reward_id: Mapped[int] = mapped_column(ForeignKey("rewards.id"))
+    redemption_id: Mapped[int | None] = mapped_column(ForeignKey("redemptions.id"))
+    outcome: Mapped[str] = mapped_column(String(16))  # granted | out_of_stock | withdrawn
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
@@ -39,6 +39,14 @@ class Member(Base):
             "nickname",
             postgresql_ops={"nickname": "text_pattern_ops"},
         ),
+        # the daily birthday job: only the members who gave a birthday, per account
+        Index(
+            "ix_members_account_birthday",
+            "account_id",
+            "birthday",
+            postgresql_where=text("birthday IS NOT NULL"),
+            sqlite_where=text("birthday IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,6 +62,7 @@ class Member(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     nickname: Mapped[str | None] = mapped_column(String(20))  # 昵称: set on the profile page, or WeChat's
     registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # bound a phone / completed profile
+    birthday: Mapped[date | None]  # set once by the member (the birthday gift is not to be farmed)
     last_interaction_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     points_balance: Mapped[int] = mapped_column(default=0)  # the ledger's sum, kept in step with it

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 import requests
+from sqlalchemy.orm import Session
 from wechatpy.exceptions import WeChatClientException
 
 import metrics
@@ -27,7 +28,7 @@ from models import Account, Campaign, utcnow
 from rules.campaigns.lifecycle import DeliveryStatus
 from rules.campaigns.planner import Rules
 from services.accounts import member_tokens
-from services.campaigns import delivery, lifecycle, recurring
+from services.campaigns import covers, delivery, grants, lifecycle, recurring
 from services.campaigns import links as campaign_links
 from services.campaigns.delivery import Claimed, MassBatch
 from tasks.ratelimit import TokenBucket
@@ -112,10 +113,13 @@ class Sender:
         settings = runtime.settings
         self.runtime, self.campaign_id, self.appid = runtime, campaign.id, account.appid
         self.account_id = account.id
+        self.journey = campaign.kind == "journey"  # its reward, if any, goes to whom it reached
         self.variants = {v["code"]: v for v in campaign.variants}
         self.client = client_for(account.appid, account.secret or "", settings.wechat_api_base, runtime.redis)
         self.bucket = TokenBucket(runtime.redis, f"wechat:{account.appid}", settings.campaign_rate)
         self.secret, self.base = settings.secret_key, settings.public_base_url
+        with runtime.job_sessions() as session:  # WeChat fetches the news card's picture from here
+            self.cover = covers.absolute(self.base, covers.cover_path(session, campaign.cover_image_id))
         self.pool = ThreadPoolExecutor(max(1, settings.campaign_concurrency), thread_name_prefix="kf")
 
     def __enter__(self) -> Sender:
@@ -137,7 +141,13 @@ class Sender:
         with self.runtime.job_sessions.begin() as session:
             delivery.close(session, results, utcnow())
             delivery.spend_windows(session, sent)
+            self._grant(session, sent)
         return True
+
+    def _grant(self, session: Session, reached: list[Claimed]) -> None:
+        """A journey's reward to the members its message reached, with their deliveries' commit."""
+        if self.journey and reached:
+            grants.grant_for_sent(session, self.campaign_id, [c.member_id for c in reached], utcnow())
 
     def _send_all(self, claimed: list[Claimed], start: float) -> list[tuple[DeliveryStatus, str | None]]:
         """Send the batch on the pool, message i starting at its slot, start + i/rate."""
@@ -162,7 +172,7 @@ class Sender:
             "title": v["title"],
             "description": v["summary"],
             "url": campaign_links.landing_url(self.base, self.appid, self.campaign_id, c.variant, token),
-            "image": v.get("cover_url") or "",
+            "image": self.cover or "",
         }
         try:
             self.client.message.send_articles(c.openid, [article])
@@ -222,6 +232,8 @@ class Sender:
             delivery.close_mass(
                 session, batch, status, reason, None if msg_id is None else int(msg_id), utcnow()
             )
+            if status is DeliveryStatus.SENT:
+                self._grant(session, batch.claimed)
 
     def resend_stale_mass(self, now: datetime) -> None:
         """Mass sends a killed worker left unanswered go again under the same clientmsgid."""

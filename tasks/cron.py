@@ -4,7 +4,7 @@ from rq import cron
 
 from tasks.campaigns import resume_stalled, run_recurring
 from tasks.journeys import run_journeys
-from tasks.points import expire_points, review_tiers
+from tasks.points import award_birthdays, expire_points, review_tiers
 from tasks.referrals import scan_rings, settle_referrals
 from tasks.segments import score_members
 from tasks.sweeper import sweep_outbox
@@ -13,6 +13,8 @@ from tasks.tags import mirror_tags
 cron.register(sweep_outbox, queue_name="scheduled", interval=60)
 cron.register(expire_points, queue_name="scheduled", cron="5 * * * *")  # hourly
 cron.register(review_tiers, queue_name="scheduled", cron="30 19 * * *")  # 03:30 in Shanghai
+# daily: each run falls on one local day of every time zone, so a birthday month is never missed
+cron.register(award_birthdays, queue_name="scheduled", cron="10 16 * * *")  # 00:10 in Shanghai
 cron.register(settle_referrals, queue_name="scheduled", interval=300)
 cron.register(scan_rings, queue_name="scheduled", cron="40 18 * * *")  # 02:40 in Shanghai
 cron.register(score_members, queue_name="scheduled", interval=900)  # members touched since the last run

@@ -1,4 +1,4 @@
-"""Points jobs: expiry, the periodic tier review, announcing tier changes."""
+"""Points jobs: expiry, the periodic tier review, birthday awards, announcing tier changes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from wechatpy.exceptions import WeChatClientException
 from metrics import counted
 from models import Account, utcnow
 from services.accounts import member_tokens
-from services.points import expiry, programme, tiers
+from services.points import birthdays, expiry, programme, tiers
 from services.points import tier_notices as notices
 from tasks.runtime import current
 from wechat.client import client_for
@@ -47,6 +47,24 @@ def review_tiers() -> int:
             changes += tiers.review(session, programme.load(session, account_id), utcnow())
     announce(changes)
     return len(changes)
+
+
+def award_birthdays() -> int:
+    """Award the birthday task to every member whose birthday month it is (in their account's time
+    zone) and who had no birthday award this year, a batch per transaction. Safe to run twice.
+    Returns members awarded."""
+    runtime, total, changes = current(), 0, []
+    with runtime.job_sessions() as session:
+        account_ids = list(session.scalars(select(Account.id).order_by(Account.id)))
+    for account_id in account_ids:
+        after: int | None = 0
+        while after is not None:
+            with runtime.job_sessions.begin() as session:
+                done = birthdays.award_due(session, programme.load(session, account_id), utcnow(), after)
+            total, after = total + len(done.member_ids), done.last
+            changes += done.tier_changes
+    announce(changes)
+    return total
 
 
 def announce(change_ids: list[int]) -> None:

@@ -27,9 +27,11 @@ from rules.accounts.roles import Area, may
 from rules.campaigns.lifecycle import ACTIONS, Action
 from rules.campaigns.planner import Rules
 from rules.segments.scoring import SEGMENT_NAMES, STAGES
+from services.accounts import images
+from services.accounts.images import ImageRefused, Reencoded
 from services.campaigns import audience as campaigns_service
+from services.campaigns import covers, lifecycle
 from services.campaigns import journeys as journeys_service
-from services.campaigns import lifecycle
 from services.campaigns import reports as campaign_reports
 from services.points.tiers import tiers_of
 from services.referrals.codes import channels_of
@@ -203,6 +205,24 @@ def draft_of(form: MultiDict[str, str], tz: str) -> dict[str, Any]:
     return body
 
 
+def cover_upload() -> tuple[Reencoded | None, dict[str, list[str]]]:
+    """The cover picture sent with the editor's form (as a reward's picture is sent), checked and
+    re-encoded; None when none was chosen; its problem under the field "cover"."""
+    sent = request.files.get("cover")
+    if sent is None or not sent.filename:
+        return None, {}
+    try:
+        return images.reencoded(sent.stream.read(images.MAX_BYTES + 1)), {}
+    except ImageRefused as exc:
+        return None, {"cover": [str(exc)]}
+
+
+def with_cover(session: Session, account_id: int, picture: Reencoded | None, values: dict[str, Any]) -> None:
+    """Keep the uploaded cover and name it in `values` (in the transaction that saves them)."""
+    if picture is not None:
+        values["cover_image_id"] = images.store_image(session, account_id, picture).id
+
+
 def _fields() -> set[str]:
     names = {"name", "variants", "send_at", "recurring", "quiet_start", "quiet_end", "audience"}
     names |= {f"audience.{k}" for k in AUDIENCE_KEYS}
@@ -258,16 +278,22 @@ def campaigns_new() -> ResponseReturnValue:
     form: MultiDict[str, str] = request.form if request.method == "POST" else MultiDict()
     if request.method == "GET":
         return page("console/campaigns_edit.html", form=form, errors={}, problems=[], **choices)
+    picture, errors = cover_upload()
     try:
         body = NewCampaign.model_validate(draft_of(form, account.timezone))
     except ValidationError as exc:
-        errors, problems = field_errors(problems_of(exc), _fields())
-        return page(
-            "console/campaigns_edit.html", 422, form=form, errors=errors, problems=problems, **choices
-        )
+        found, problems = field_errors(problems_of(exc), _fields())
+        return editor(form, found | errors, problems, choices)
+    if errors:
+        return editor(form, errors, [], choices)
     values = body.values()
+
+    def save(s: Session) -> int:
+        with_cover(s, account.id, picture, values)
+        return campaigns_service.create(s, account.id, values, utcnow()).id
+
     try:
-        made = write(lambda s: campaigns_service.create(s, account.id, values, utcnow()).id)
+        made = write(save)
     except campaigns_service.InvalidCampaign as exc:
         errors, problems = field_errors(exc.problems, _fields())
         return page(
@@ -329,17 +355,18 @@ def campaigns_detail(campaign_id: int) -> ResponseReturnValue:
     account = current().account
     now = utcnow()
 
-    def look(s: Session) -> tuple[Campaign, Any, list[Any]]:
+    def look(s: Session) -> tuple[Campaign, Any, list[Any], str | None]:
         c = _campaign(s, campaign_id)
         preview = campaigns_service.preview(s, c, account.timezone, now, Rules())
         sample = campaigns_service.dry_run(s, c, account.timezone, now, Rules(), 1, 20)
-        return c, preview, sample
+        return c, preview, sample, covers.cover_path(s, c.cover_image_id)
 
-    c, preview, sample = read(look)
+    c, preview, sample, cover = read(look)
     actions = [(a.value, ACTION_NAMES[a]) for a in Action if c.status in ACTIONS[a].applies_to]
     return page(
         "console/campaigns_detail.html",
         c=c,
+        cover=cover,
         preview=preview,
         sample=sample,
         actions=actions if may(current().role, Area.CAMPAIGNS) else [],

@@ -42,6 +42,7 @@ TASK_NAMES: dict[str, str] = {
     Action.REFERRAL: "邀请好友关注(邀请人)",
     Action.REFEREE: "受邀关注(新朋友)",
     Action.PURCHASE: "消费",
+    Action.BIRTHDAY: "生日月(每年一次)",
 }
 LABELS = {  # every field a merchant edits, as they call it
     "name": "任务名称",
@@ -107,6 +108,7 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^first_time_only pays once.*$"), "勾选「仅首次奖励」时,累计最多次数须留空或为 1"),
     (re.compile(r"^starts_at must be before ends_at$"), "开始时间须早于结束时间"),
     (re.compile(r"^per_yuan is for purchases only$"), "按金额计分只适用于消费"),
+    (re.compile(r"^birthday pays once a year.*$"), "生日礼每年生日月奖励一次,不设次数限制"),
     (re.compile(r"^days must be (\d+)-(\d+) and points 1-(\d+)$"), r"天数须为 \1–\2,积分须为 1–\3"),
     (re.compile(r"^a streak of (\d+) is given more than once$"), r"连续 \1 天填了不止一次"),
     (re.compile(r"^nth and points must be 1-(\d+)$"), r"人数和积分须为 1–\1"),
@@ -430,5 +432,6 @@ def _task_page(
         labels=LABELS,
         purchase=action == Action.PURCHASE,
         review=action == Action.REVIEW,
+        birthday=action == Action.BIRTHDAY,
         editor=editor(),
     )

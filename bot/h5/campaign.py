@@ -1,6 +1,7 @@
 """A campaign's landing page, a member page: the variant's content. The first open by a member
 the campaign reached is recorded on their delivery (the report's "opened"); reads and shares are
-counted by tracking.py as on every member page, under the page `campaign/<id>/<variant>`."""
+counted by tracking.py as on every member page, under the page `campaign/<id>/<variant>`. Its cover
+is served by Tiefen (/media/…); a journey's page says what its reward gave the member."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from bot.h5.web import Refused, account_or_404, page
 from models import Campaign, Member, utcnow
 from rules.clock import business_date
 from services.accounts import member_tokens
+from services.campaigns import covers, grants
 from services.campaigns import links as campaign_links
 
 
@@ -30,8 +32,19 @@ def campaign_page(me: Visitor, campaign_id: int, variant: str) -> tuple[str, int
             raise Refused(404, "活动不存在或已结束")
         campaign_links.record_open(session, me.account.id, campaign_id, me.openid, utcnow())
         when = campaign.occurs_at or campaign.send_at or campaign.created_at
+        cover = covers.cover_path(session, campaign.cover_image_id)
+        grant = grants.grant_of(session, me.account.id, campaign_id, me.openid)
     sent_on = wording.local_day(business_date(when, me.account.timezone))  # not the name: it is internal
-    return page("h5/campaign.html", me=me, account=me.account, sent_on=sent_on, variant=content)
+    return page(
+        "h5/campaign.html",
+        me=me,
+        account=me.account,
+        sent_on=sent_on,
+        variant=content,
+        cover=cover,
+        grant=grant,
+        granted=grants.GRANTED,
+    )
 
 
 @h5.get("/<appid>/c/<token>")

@@ -19,6 +19,7 @@ ACTIONS = {
     "referral_ladder": "邀请阶梯奖励",
     "share": "分享",
     "share_read": "分享被阅读",
+    "birthday": "生日礼",
 }
 KINDS = {
     "redemption": "积分兑换",

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 MAX_VARIANTS = 4
 VARIANT_CODE = r"^[A-Za-z0-9_-]{1,8}$"  # it is in the landing page's URL
 TITLE_MAX, SUMMARY_MAX = 64, 120  # what WeChat's news cards take (characters)
-COVER_URL = r"^https?://"
 
 
 def variant_set_problems(codes: Sequence[str], splits: Sequence[int]) -> list[str]:

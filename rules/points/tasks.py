@@ -17,11 +17,12 @@ class Action(StrEnum):
     REFERRAL = "referral"  # the referrer, for a friend who followed through their code
     REFEREE = "referee"  # the friend's welcome bonus
     PURCHASE = "purchase"
+    BIRTHDAY = "birthday"  # once a year, in the member's birthday month (rules/points/birthdays.py)
 
 
 MAX_TASK_POINTS = 100_000
 CUSTOM_ACTION = r"^custom:[A-Za-z0-9_-]{1,32}$"  # a merchant-defined action, as a pattern
-CUSTOM_PREFIX = "custom:"  # merchant-defined actions: "custom:birthday", posted through the API
+CUSTOM_PREFIX = "custom:"  # merchant-defined actions: "custom:anniversary", posted through the API
 
 
 def is_valid_action(action: str) -> bool:
@@ -67,6 +68,8 @@ def task_problems(task: PointTask) -> list[str]:
     for (small, a), (large, b) in zip(set_caps, set_caps[1:], strict=False):
         if a > b:
             problems.append(f"{small} ({a}) cannot exceed {large} ({b})")
+    if task.action == Action.BIRTHDAY and (set_caps or task.first_time_only):
+        problems.append("birthday pays once a year, in the birthday month: no caps, no first_time_only")
     if task.first_time_only and task.lifetime_cap not in (None, 1):
         problems.append("first_time_only pays once, so lifetime_cap must be empty or 1")
     if task.starts_at and task.ends_at and task.starts_at >= task.ends_at:

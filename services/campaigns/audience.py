@@ -19,6 +19,7 @@ from models import Campaign, Channel, ContactWindow, Delivery, Member, MemberSco
 from rules.campaigns.audience import audience_problems
 from rules.campaigns.lifecycle import DeliveryStatus
 from rules.campaigns.planner import Rules, in_quiet_hours
+from services.campaigns.covers import cover_problems
 from services.campaigns.recurring import recurrence_problems
 
 
@@ -38,7 +39,7 @@ def campaign_problems(session: Session, account_id: int, body: dict[str, Any], n
         problems.append("send_at: is in the past")
     if body.get("recurring") is not None:
         problems += recurrence_problems(body["recurring"])
-    return problems
+    return problems + cover_problems(session, account_id, body.get("cover_image_id"))
 
 
 def create(session: Session, account_id: int, body: dict[str, Any], now: datetime) -> Campaign:
@@ -55,6 +56,7 @@ def create(session: Session, account_id: int, body: dict[str, Any], now: datetim
         recurring=body.get("recurring"),
         quiet_start=body.get("quiet_start", 22 * 60),
         quiet_end=body.get("quiet_end", 8 * 60),
+        cover_image_id=body.get("cover_image_id"),
     )
     session.add(campaign)
     session.flush()

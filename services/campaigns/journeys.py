@@ -12,13 +12,26 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, literal, select
 from sqlalchemy.orm import Session
 
-from models import Account, Campaign, Checkin, Delivery, Journey, Member, MemberTag, TierChange, TierRow
+from models import (
+    Account,
+    Campaign,
+    Checkin,
+    Delivery,
+    Journey,
+    Member,
+    MemberTag,
+    Reward,
+    TierChange,
+    TierRow,
+)
 from models.base import UTCDateTime, utcnow
 from rules.campaigns.audience import audience_problems
 from rules.campaigns.lifecycle import CampaignStatus
 from rules.campaigns.planner import Rules
 from services.campaigns import audience as campaigns
 from services.campaigns import delivery
+from services.campaigns.covers import cover_problems
+from services.points import rewards
 from services.segments.scoring import KOL_TAG
 
 LOOKBACK = timedelta(days=2)  # a run only reaches moments this recent: a new journey does not flood
@@ -53,6 +66,13 @@ DEFAULTS: list[dict[str, Any]] = [
         "delay_minutes": 0,
         "title": "好久不见,送你一张回归券",
         "summary": "回来看看,积分兑换有新品",
+        "reward": {  # the 回归券 the title promises: granted to each member the message reaches
+            "name": "回归券",
+            "kind": "coupon",
+            "points_price": 200,
+            "stock": 1000,
+            "description": "老朋友回归专享优惠券,到店出示兑换码使用",
+        },
     },
 ]
 
@@ -63,7 +83,10 @@ def ensure_defaults(session: Session, account_id: int) -> None:
         return
     since = session.scalar(select(Account.created_at).where(Account.id == account_id))
     for d in DEFAULTS:  # they stand since the account does: its first followers are welcomed too
-        create(session, account_id, d).created_at = since or utcnow()
+        body = {k: v for k, v in d.items() if k != "reward"}
+        if "reward" in d:
+            body["reward_id"] = rewards.create_reward(session, account_id, d["reward"]).id
+        create(session, account_id, body).created_at = since or utcnow()
 
 
 def ensure_every_default(session: Session) -> None:
@@ -83,8 +106,6 @@ def create(session: Session, account_id: int, body: dict[str, Any]) -> Journey:
     if problems:
         raise InvalidJourney(problems)
     variant = {"code": "A", "split": 100, "title": body["title"], "summary": body["summary"]}
-    if body.get("cover_url"):
-        variant["cover_url"] = body["cover_url"]
     campaign = Campaign(
         account_id=account_id,
         name=body["name"],
@@ -92,6 +113,7 @@ def create(session: Session, account_id: int, body: dict[str, Any]) -> Journey:
         status=CampaignStatus.SENDING,  # always: each run sends to the members it triggered
         audience=body.get("audience", {}),
         variants=[variant],
+        cover_image_id=body.get("cover_image_id"),
     )
     session.add(campaign)
     session.flush()
@@ -102,6 +124,7 @@ def create(session: Session, account_id: int, body: dict[str, Any]) -> Journey:
         trigger_days=body.get("trigger_days"),
         delay_minutes=body.get("delay_minutes", 0),
         campaign_id=campaign.id,
+        reward_id=body.get("reward_id"),
     )
     session.add(journey)
     session.flush()
@@ -109,9 +132,23 @@ def create(session: Session, account_id: int, body: dict[str, Any]) -> Journey:
 
 
 def journey_problems(session: Session, account_id: int, body: dict[str, Any]) -> list[str]:
-    """What the account's data says against a journey whose fields each hold: its audience's tiers."""
+    """What the account's data says against a journey whose fields each hold: its audience's tiers,
+    its reward (an enabled one of the account), its cover (an image of the account)."""
     tiers = set(session.scalars(select(TierRow.code).where(TierRow.account_id == account_id)))
-    return audience_problems(body.get("audience") or {}, tiers | {"normal", "silver", "gold"})
+    problems = audience_problems(body.get("audience") or {}, tiers | {"normal", "silver", "gold"})
+    problems += reward_problems(session, account_id, body.get("reward_id"))
+    return problems + cover_problems(session, account_id, body.get("cover_image_id"))
+
+
+def reward_problems(session: Session, account_id: int, reward_id: int | None) -> list[str]:
+    if reward_id is None:
+        return []
+    enabled = session.scalar(
+        select(Reward.enabled).where(Reward.id == reward_id, Reward.account_id == account_id)
+    )
+    if enabled is None:
+        return [f"reward_id: no reward {reward_id}"]
+    return [] if enabled else [f"reward_id: reward {reward_id} is not enabled"]
 
 
 def journeys_of(session: Session, account_id: int) -> list[Journey]:
@@ -130,11 +167,24 @@ def message_of(session: Session, journey: Journey) -> tuple[Campaign, int]:
     return campaign, int(sent or 0)
 
 
-def switch(session: Session, account_id: int, journey_id: int, enabled: bool) -> Journey | None:
-    """Stop a journey (what is sent stays sent) or start it again; None for no such journey."""
+def switch(session: Session, account_id: int, journey_id: int, enabled: bool | None) -> Journey | None:
+    """Stop a journey (what is sent stays sent) or start it again (None: leave it); None for no such
+    journey."""
+    found = session.scalar(select(Journey).where(Journey.id == journey_id, Journey.account_id == account_id))
+    if found is not None and enabled is not None:
+        found.enabled = enabled
+    return found
+
+
+def set_reward(session: Session, account_id: int, journey_id: int, reward_id: int | None) -> Journey | None:
+    """Grant this reward (None: no reward) to the members the journey reaches from now on; None for
+    no such journey, InvalidJourney for a reward that is not an enabled one of the account."""
     found = session.scalar(select(Journey).where(Journey.id == journey_id, Journey.account_id == account_id))
     if found is not None:
-        found.enabled = enabled
+        problems = reward_problems(session, account_id, reward_id)
+        if problems:
+            raise InvalidJourney(problems)
+        found.reward_id = reward_id
     return found
 
 

@@ -86,6 +86,7 @@ def make_occurrence(
         kind="campaign",
         audience=parent.audience,
         variants=parent.variants,
+        cover_image_id=parent.cover_image_id,
         page=parent.page,
         quiet_start=parent.quiet_start,
         quiet_end=parent.quiet_end,

@@ -24,6 +24,7 @@ DEFAULT_TASKS: list[dict[str, Any]] = [
     {"action": Action.REFERRAL, "name": "邀请好友关注", "points": 100, "daily_cap": 20, "lifetime_cap": 200},
     {"action": Action.REFEREE, "name": "受邀关注礼", "points": 30, "first_time_only": True},
     {"action": Action.PURCHASE, "name": "消费积分", "per_yuan": 1, "hold_days": 7},
+    {"action": Action.BIRTHDAY, "name": "生日礼", "points": 100},  # once a year, in the birthday month
 ]
 DEFAULT_TIERS = [
     ("normal", "普通会员", 0),

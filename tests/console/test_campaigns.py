@@ -261,3 +261,20 @@ def test_another_accounts_campaign_is_not_found(sign_in, session):
     session.expire_all()
     assert session.get(Campaign, cid).status == "draft"
     assert "测试活动" not in owner.get("/console/campaigns").text
+
+
+def test_a_campaign_cover_is_uploaded_and_shown_from_this_server(sign_in, session, crowd):
+    from models import Image
+    from tests.console.test_rewards import png, upload
+
+    operator = sign_in("operator")
+    assert 'enctype="multipart/form-data"' in operator.get("/console/campaigns/new").text
+    body = {"name": "周末活动", "a_title": "周末拿铁买一送一", "a_summary": "周六周日到店", "schedule": "now"}
+    bad = operator.post("/console/campaigns/new", body | {"cover": upload(b"GIF89a" + b"0" * 50, "x.gif")})
+    assert bad.status_code == 422 and 'data-for="cover">' in bad.text
+    made = operator.post("/console/campaigns/new", body | {"cover": upload(png())})
+    assert made.status_code == 302
+    campaign = session.scalar(select(Campaign).where(Campaign.name == "周末活动"))
+    image = session.get(Image, campaign.cover_image_id)
+    path = f"/media/{image.id}/{image.sha256[:16]}.png"
+    assert f'src="{path}"' in operator.get(f"/console/campaigns/{campaign.id}").text

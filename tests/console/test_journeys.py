@@ -57,3 +57,28 @@ def test_a_viewer_cannot_add_a_journey(sign_in, session):
     )
     assert posted.status_code == 403
     assert session.scalar(select(Journey).where(Journey.name == "x")) is None
+
+
+def test_a_journey_gets_an_uploaded_cover_and_a_reward(sign_in, session, app):
+    from models import Image, Reward
+    from tests.console.test_rewards import png, upload
+
+    account = app.extensions["tiefen"].accounts.get(None)
+    reward = Reward(account_id=account.id, name="升级礼", kind="gift", points_price=10, stock=5)
+    session.add(reward)
+    session.commit()
+    operator = sign_in("operator")
+    form = operator.get("/console/journeys/new").text
+    assert 'enctype="multipart/form-data"' in form and 'name="cover"' in form and "升级礼(库存 5)" in form
+    body = {"name": "升级祝贺", "trigger": "tier_up", "title": "恭喜升级", "summary": "送你一份升级礼"}
+    refused = operator.post("/console/journeys/new", body | {"cover": upload(b"not an image" * 10, "x.png")})
+    assert refused.status_code == 422 and 'data-for="cover">文件不是有效的图片' in refused.text
+    assert session.scalar(select(Journey).where(Journey.name == "升级祝贺")) is None
+    made = operator.post(
+        "/console/journeys/new", body | {"cover": upload(png()), "reward_id": str(reward.id)}
+    )
+    assert made.status_code == 302
+    journey = session.scalar(select(Journey).where(Journey.name == "升级祝贺"))
+    campaign = session.get(Campaign, journey.campaign_id)
+    assert journey.reward_id == reward.id
+    assert session.get(Image, campaign.cover_image_id).account_id == account.id

@@ -264,3 +264,15 @@ def test_cashiers_and_viewers_read_but_never_change(sign_in, api, role):  # noqa
     assert person.post("/console/programme/tiers", tiers_form([("x", "x", "0", "")])).status_code == 403
     assert person.post("/console/programme/settings", {"expiry_days": "5"}).status_code == 403
     assert (api.get("/programme").get_json(), api.get("/tiers").get_json(), task(api, "checkin")) == before
+
+
+def test_the_birthday_task_is_listed_and_edited_without_caps(app, sign_in, api):  # noqa: F811
+    owner = sign_in("operator", "运营小吴")
+    listing = owner.get("/console/programme").text
+    assert "生日礼" in listing and "/console/programme/tasks/birthday" in listing
+    page = owner.get("/console/programme/tasks/birthday").text
+    assert "每年生日所在月份自动获得一次积分" in page and 'name="daily_cap"' not in page
+    form = {"name": "生日礼", "points": "188", "hold_days": "0", "enabled": "on"}
+    assert owner.post("/console/programme/tasks/birthday", form).status_code == 302
+    saved = task(api, "birthday")
+    assert (saved["points"], saved["daily_cap"], saved["first_time_only"]) == (188, None, False)

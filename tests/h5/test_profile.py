@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -118,3 +118,53 @@ def test_a_nickname_is_set_with_the_phone_and_a_bad_one_changes_nothing(client, 
     assert kept.status_code == 200  # a blank nickname keeps the one they have
     session.expire_all()
     assert session.scalar(select(Member.nickname).where(Member.id == member_id)) == "小王"
+
+
+BIRTHDAY = f"/h5/{APPID}/profile/birthday"
+NOW = datetime(2026, 3, 9, 4, tzinfo=UTC)  # noon on 9 March in Shanghai
+
+
+def birthday_of(session):
+    session.expire_all()
+    return session.scalar(select(Member.birthday).where(Member.openid == MEMBER))
+
+
+def test_a_birthday_is_set_once_with_a_date_picker_and_then_read_only(
+    client, login, session, member_id, monkeypatch
+):
+    from bot.h5 import profile
+    from models import LedgerEntry
+
+    monkeypatch.setattr(profile, "utcnow", lambda: NOW)
+    login(MEMBER)
+    page = client.get(SAVE).text
+    assert 'type="date"' in page and 'max="2026-03-09"' in page and "生日设置后不可修改" in page
+    assert "每年生日所在月份送你 100 积分生日礼" in text(page)
+    key = forms(page)[BIRTHDAY]
+
+    assert client.post(BIRTHDAY, data={"request_key": key, "birthday": "1990-02-30"}).status_code == 400
+    future = client.post(BIRTHDAY, data={"request_key": key, "birthday": "2026-03-10"})
+    assert future.status_code == 400 and "生日不能晚于今天" in text(future.text)
+    assert birthday_of(session) is None
+
+    done = client.post(BIRTHDAY, data={"request_key": key, "birthday": "1990-03-21"})
+    assert done.status_code == 200 and "生日已保存" in text(done.text)
+    assert "100 积分生日礼已到账" in text(done.text)  # March: the birthday month pays at once
+    assert birthday_of(session) == date(1990, 3, 21)
+    again = client.post(BIRTHDAY, data={"request_key": key, "birthday": "1990-03-21"})  # a double submit
+    assert again.status_code == 200
+    assert session.scalar(select(LedgerEntry.delta).where(LedgerEntry.action == "birthday")) == 100
+
+    shown = client.get(SAVE).text
+    assert "1990 年 3 月 21 日" in shown and "生日设置后不可修改" in shown and BIRTHDAY not in forms(shown)
+    changed = client.post(BIRTHDAY, data={"request_key": key, "birthday": "1990-01-01"})
+    assert changed.status_code == 409 and "生日设置后不可修改" in text(changed.text)
+    assert birthday_of(session) == date(1990, 3, 21)
+    assert "同意本店仅为提供会员服务使用你的手机号" in shown  # the phone's consent line stays
+
+
+def test_the_birthday_form_needs_its_own_token(client, login, session, member_id, account, app):
+    login(MEMBER)
+    phone_key = forms(client.get(SAVE).text)[SAVE]  # the phone form's token is for another purpose
+    assert client.post(BIRTHDAY, data={"request_key": phone_key, "birthday": "1990-01-01"}).status_code == 403
+    assert birthday_of(session) is None

@@ -19,6 +19,7 @@ from bot.api.campaigns.schemas import (
     DryRunRow,
     NewCampaign,
     Occurrence,
+    VariantOut,
 )
 from bot.api.errors import ApiError
 from bot.api.outputs import local
@@ -31,19 +32,26 @@ from rules.accounts.roles import Area
 from rules.campaigns.lifecycle import Action
 from rules.campaigns.planner import Rules
 from services.campaigns import audience as campaigns
-from services.campaigns import lifecycle, recurring
+from services.campaigns import covers, lifecycle, recurring
 from services.campaigns import reports as campaign_reports
 from tasks.campaigns import queue_senders
 
 
-def campaign_json(c: CampaignRow) -> Campaign:
+def cover_url(session: Session, image_id: int | None) -> str | None:
+    """A cover's address as WeChat and shop systems fetch it: on this server's public address."""
+    return covers.absolute(tiefen().settings.public_base_url, covers.cover_path(session, image_id))
+
+
+def campaign_json(session: Session, c: CampaignRow) -> Campaign:
     return Campaign.model_validate(
         {
             "id": c.id,
             "name": c.name,
             "status": c.status,
             "audience": c.audience,
-            "variants": c.variants,
+            "variants": [{k: v[k] for k in VariantOut.model_fields} for v in c.variants],
+            "cover_image_id": c.cover_image_id,
+            "cover_image_url": cover_url(session, c.cover_image_id),
             "page": c.page,
             "send_at": local(c.send_at),
             "recurring": c.recurring,
@@ -71,7 +79,7 @@ def create_campaign(body: NewCampaign) -> Campaign:
 
     def save(session: Session) -> Campaign:
         try:
-            return campaign_json(campaigns.create(session, current_account().id, values, utcnow()))
+            return campaign_json(session, campaigns.create(session, current_account().id, values, utcnow()))
         except campaigns.InvalidCampaign as exc:
             raise ApiError(422, "invalid_campaign", "the campaign does not hold", exc.problems) from None
 
@@ -81,17 +89,21 @@ def create_campaign(body: NewCampaign) -> Campaign:
 @operation("GET", "/campaigns", tag="campaigns", answer=CampaignPage, query=CampaignQuery)
 def list_campaigns(query: CampaignQuery) -> CampaignPage:
     """List campaigns, newest first (a recurring campaign's occurrences are in its report)"""
-    rows, total = read(
-        lambda s: campaigns.campaigns_page(s, current_account().id, query.status, query.page, query.per_page)
-    )
-    items = [campaign_json(c) for c in rows]
+
+    def listing(s: Session) -> tuple[list[Campaign], int]:
+        rows, total = campaigns.campaigns_page(
+            s, current_account().id, query.status, query.page, query.per_page
+        )
+        return [campaign_json(s, c) for c in rows], total
+
+    items, total = read(listing)
     return CampaignPage(items=items, page=query.page, per_page=query.per_page, total=total)
 
 
 @operation("GET", "/campaigns/<id:campaign_id>", tag="campaigns", answer=Campaign)
 def get_campaign(campaign_id: int) -> Campaign:
     """A campaign"""
-    return read(lambda s: campaign_json(_campaign(s, campaign_id)))
+    return read(lambda s: campaign_json(s, _campaign(s, campaign_id)))
 
 
 @operation(
@@ -157,7 +169,7 @@ def act_on_campaign(campaign_id: int, action: Action) -> Campaign:
             ) from None
         except lifecycle.EmptyAudience:
             raise ApiError(422, "empty_audience", "the audience matches no member: nothing to send") from None
-        return campaign_json(c), queue
+        return campaign_json(session, c), queue
 
     body, queue = write(change)
     if queue:

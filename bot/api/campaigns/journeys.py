@@ -1,10 +1,11 @@
-"""Triggered journeys: list (the defaults are seeded), add, switch on and off."""
+"""Triggered journeys: list (the defaults are seeded), add, switch on and off, give a reward."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
 from bot.api.auth import current_account
+from bot.api.campaigns.campaigns import cover_url
 from bot.api.campaigns.schemas import Journey, Journeys, JourneySwitch, NewJourney
 from bot.api.errors import ApiError
 from bot.api.outputs import local
@@ -12,7 +13,7 @@ from bot.api.routes import operation
 from bot.db import read, write
 from models import Journey as JourneyRow
 from rules.accounts.roles import Area
-from services.campaigns import journeys
+from services.campaigns import grants, journeys
 
 
 def journey_json(session: Session, j: JourneyRow) -> Journey:
@@ -30,6 +31,10 @@ def journey_json(session: Session, j: JourneyRow) -> Journey:
             "audience": campaign.audience,
             "sent": sent,
             "created_at": local(j.created_at),
+            "cover_image_id": campaign.cover_image_id,
+            "cover_image_url": cover_url(session, campaign.cover_image_id),
+            "reward_id": j.reward_id,
+            "grants": grants.grant_counts(session, j.id),
         }
     )
 
@@ -78,11 +83,19 @@ def create_journey(body: NewJourney) -> Journey:
     invalid="invalid_journey",
 )
 def switch_journey(journey_id: int, body: JourneySwitch) -> Journey:
-    """Switch a journey on or off
-    `{"enabled": false}` stops it (what is sent stays sent); true starts it again."""
+    """Switch a journey on or off, or change its reward
+    `{"enabled": false}` stops it (what is sent stays sent); true starts it again. `{"reward_id": 3}`
+    grants that reward to the members it reaches from now on; null grants none."""
+    changes = body.model_dump(exclude_unset=True)
+    account_id = current_account().id
 
     def save(session: Session) -> Journey:
-        j = journeys.switch(session, current_account().id, journey_id, body.enabled)
+        j = journeys.switch(session, account_id, journey_id, changes.get("enabled"))
+        if j is not None and "reward_id" in changes:
+            try:
+                j = journeys.set_reward(session, account_id, journey_id, changes["reward_id"])
+            except journeys.InvalidJourney as exc:
+                raise ApiError(422, "invalid_journey", "the journey does not hold", exc.problems) from None
         if j is None:
             raise ApiError(404, "unknown_journey", f"no journey {journey_id}")
         return journey_json(session, j)

@@ -7,7 +7,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
-from bot.api.types import Answer, Body, Page, Paging, Time, kept
+from bot.api.types import Answer, Body, Changes, Id, Page, Paging, Time, kept
 from rules.campaigns import journeys, variants
 
 Name = Annotated[str, Field(min_length=1, max_length=60)]
@@ -18,7 +18,9 @@ Days = Annotated[int, Field(ge=1, le=3650)]
 Minute = Annotated[int, Field(ge=0, le=1439, description="minutes after midnight")]
 Title = Annotated[str, Field(min_length=1, max_length=variants.TITLE_MAX)]
 Summary = Annotated[str, Field(min_length=1, max_length=variants.SUMMARY_MAX)]
-CoverUrl = Annotated[str, Field(max_length=500, pattern=variants.COVER_URL)]
+CoverImage = Annotated[
+    Id, Field(description="an image of the account (uploaded in the console), served at /media/…")
+]
 # the rules' values, spelled out for the type checker (tests/api/test_openapi.py keeps them equal)
 Stage = Literal["light", "sticky", "deep", "iron"]
 Segment = Literal[
@@ -60,7 +62,6 @@ class Variant(Body):
     split: Annotated[int, Field(ge=1, le=100, description="percent; all add up to 100")]
     title: Title
     summary: Summary
-    cover_url: CoverUrl = kept()
 
 
 Variants = Annotated[list[Variant], Field(min_length=1, max_length=variants.MAX_VARIANTS)]
@@ -79,6 +80,7 @@ class NewCampaign(Body):
     )
     quiet_start: Minute = 22 * 60
     quiet_end: Minute = 8 * 60
+    cover_image_id: CoverImage | None = None
 
     @model_validator(mode="after")
     def _together(self) -> Self:
@@ -106,7 +108,6 @@ class VariantOut(Answer):
     split: int
     title: str
     summary: str
-    cover_url: str | None = None
 
 
 class Campaign(Answer):
@@ -122,6 +123,8 @@ class Campaign(Answer):
     occurs_at: Time | None
     quiet_hours: tuple[int, int] = Field(description="[start, end] minutes")
     created_at: Time
+    cover_image_id: int | None
+    cover_image_url: str | None = Field(description="the cover on this server's public address, if any")
 
 
 class ByChannel(Answer):
@@ -197,7 +200,10 @@ class NewJourney(Body):
     delay_minutes: Annotated[int, Field(ge=0, le=journeys.MAX_DELAY_MINUTES)] = 0
     title: Title
     summary: Summary
-    cover_url: CoverUrl | None = None
+    cover_image_id: CoverImage | None = None
+    reward_id: Id | None = Field(
+        None, description="an enabled reward of the account, granted (0 points) to each member reached"
+    )
     audience: Audience = Field(default_factory=Audience)
 
     @model_validator(mode="after")
@@ -211,8 +217,11 @@ class NewJourney(Body):
         return self.model_dump(exclude={"audience"}) | {"audience": self.audience.spec()}
 
 
-class JourneySwitch(Body):
-    enabled: bool
+class JourneySwitch(Changes):
+    """What to change of a journey; the fields not sent keep their value."""
+
+    enabled: bool = kept("false stops it (what is sent stays sent); true starts it again")
+    reward_id: Id | None = kept("an enabled reward of the account to grant from now on; null: none")
 
 
 class Journey(Answer):
@@ -227,6 +236,10 @@ class Journey(Answer):
     enabled: bool
     sent: int
     created_at: Time
+    cover_image_id: int | None
+    cover_image_url: str | None = Field(description="the cover on this server's public address, if any")
+    reward_id: int | None
+    grants: dict[str, int] = Field(description="members reached by outcome: granted, out_of_stock, withdrawn")
 
 
 class Journeys(Answer):

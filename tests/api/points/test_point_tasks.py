@@ -18,7 +18,7 @@ def test_the_default_tasks_are_listed_with_every_field(api):
     r = api.get("/point-tasks?per_page=100")
     assert r.status_code == 200
     body = r.get_json()
-    assert body["total"] == 8 and (body["page"], body["per_page"]) == (1, 100)
+    assert body["total"] == 9 and (body["page"], body["per_page"]) == (1, 100)
     by_action = {t["action"]: t for t in body["items"]}
     assert set(by_action) == {
         "follow",
@@ -29,6 +29,7 @@ def test_the_default_tasks_are_listed_with_every_field(api):
         "referral",
         "referee",
         "purchase",
+        "birthday",
     }
     assert by_action["purchase"] == {
         "action": "purchase",
@@ -76,7 +77,7 @@ def test_a_custom_task_is_created_with_a_window_and_tiers(api, session):
     assert got["starts_at"] == "2026-01-01T00:00:00+08:00"
     assert task_row(session, "custom:birthday").points == 88
     listed = api.get("/point-tasks?per_page=100").get_json()
-    assert listed["total"] == 9 and "custom:birthday" in {t["action"] for t in listed["items"]}
+    assert listed["total"] == 10 and "custom:birthday" in {t["action"] for t in listed["items"]}
 
 
 def test_a_task_that_does_not_hold_is_422_with_its_problems_and_nothing_saved(api, session):
@@ -106,6 +107,8 @@ def test_a_task_that_does_not_hold_is_422_with_its_problems_and_nothing_saved(ap
         ("checkin", {"target_tiers": ["platinum"]}, "target_tiers: no tier 'platinum'"),
         ("checkin", {"name": ""}, "name: must not be empty"),
         ("checkin", {"name": "长" * 61}, "name: must be at most 60 characters"),
+        ("birthday", {"daily_cap": 1}, "birthday pays once a year, in the birthday month"),
+        ("birthday", {"first_time_only": True}, "birthday pays once a year, in the birthday month"),
     ]
     before = [(r.action, r.points, r.daily_cap) for r in session.scalars(select(PointTaskRow))]
     for action, body, problem in cases:
@@ -114,4 +117,4 @@ def test_a_task_that_does_not_hold_is_422_with_its_problems_and_nothing_saved(ap
         assert any(d.startswith(problem) for d in r.get_json()["error"]["details"]), (body, r.get_json())
     session.expire_all()
     assert [(r.action, r.points, r.daily_cap) for r in session.scalars(select(PointTaskRow))] == before
-    assert count(session, PointTaskRow) == 8
+    assert count(session, PointTaskRow) == 9
