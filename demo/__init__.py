@@ -20,6 +20,7 @@ from app import create_app
 from demo import campaign, customers, referrals, report, shop
 from models import Account, Campaign, migrate, utcnow
 from services.campaigns import journeys
+from services.inbound import invariants
 from simulator.api import create_api_app
 from simulator.customer import WeChatServer
 from simulator.server import serve_in_thread
@@ -77,6 +78,7 @@ def main(argv: list[str], db_file: Path | None = None) -> int:
             report.print_referrals(session, chains, settled)
             report.print_segments(session, scored)
             report.print_campaign(session, sent, journeyed)
+            print("\n" + "\n".join(invariants.check(session).lines()))
     return 0
 
 

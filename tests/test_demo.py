@@ -48,3 +48,4 @@ def test_the_demo_runs_and_reports(tmp_path, capsys):
     assert shares == campaign_friends and reads == shares and follows == shares  # each friend read, followed
     cost = sum(int(n) for n in re.findall(r"cost in points \(shares and reads\)\s+(\d+)", out))
     assert cost == shares * 5 + reads * 1  # the default 分享活动页 and 分享被阅读 tasks
+    assert "invariants: clean (" in out  # nothing lost, nothing doubled, nothing stuck
