@@ -13,9 +13,8 @@ from bot.context import tiefen
 from bot.h5 import h5, wording
 from bot.h5.identity import Visitor, member_page
 from bot.h5.web import Refused, account_or_404, page
-from models import Campaign, Member, utcnow
+from models import Campaign, utcnow
 from rules.clock import business_date
-from services.accounts import member_tokens
 from services.campaigns import covers, grants
 from services.campaigns import links as campaign_links
 
@@ -49,20 +48,14 @@ def campaign_page(me: Visitor, campaign_id: int, variant: str) -> tuple[str, int
 
 @h5.get("/<appid>/c/<token>")
 def old_landing(appid: str, token: str) -> Response:
-    """A link sent before the landing page was a member page: on to it, signed for the member
-    the message went to."""
-    account = account_or_404(appid)
-    secret = tiefen().settings.secret_key
-    found = campaign_links.read(secret, token)
+    """A link sent before the landing page was a member page: on to the page, as a bare link.
+
+    The old token never expires, so it no longer signs anyone in (it once minted a fresh member
+    link for whoever held it, for ever): the page names its visitor through WeChat's OAuth, as it
+    does for a mass send's link."""
+    account_or_404(appid)
+    found = campaign_links.read(tiefen().settings.secret_key, token)
     if found is None:
         raise Refused(404, "活动链接无效")
-    campaign_id, variant, member_id = found
-    openid = None
-    if member_id is not None:
-        with tiefen().sessions() as session:
-            openid = session.scalar(
-                select(Member.openid).where(Member.id == member_id, Member.account_id == account.id)
-            )
-    member_token = member_tokens.sign_member(secret, account.id, openid) if openid else None
-    url = campaign_links.landing_url("", appid, campaign_id, variant, member_token)
-    return redirect(url, 303)
+    campaign_id, variant, _ = found
+    return redirect(campaign_links.landing_url("", appid, campaign_id, variant, None), 303)

@@ -6,7 +6,8 @@ the open is the visitor's, and sharing the page (`?from=`) credits the sharer wi
 follows it brings, as on every member page.
 
 Messages sent before this page existed carry `/h5/<appid>/c/<token>`, the token naming the
-campaign, variant and member: `read` decodes it so the old link still lands (bot/h5/campaign.py).
+campaign, variant and member: `read` decodes it so the old link still lands on the page
+(bot/h5/campaign.py), without signing anyone in: the old token never expires.
 """
 
 from __future__ import annotations
