@@ -28,7 +28,10 @@ from rules.inbound.modes import MessageMode, accepts
 log = logging.getLogger(__name__)
 
 OPENID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-QR_SCENE = "qrscene_"  # a follow through a parametric QR code: EventKey qrscene_<scene>
+QR_SCENE = "qrscene_"
+MAX_CREATE_TIME = 4_102_444_800  # 2100-01-01: a Unix time any database and datetime can hold
+MAX_MSG_ID = 2**63 - 1  # a BIGINT
+MAX_NAME = 32  # characters of a message type or event name (the longest WeChat sends is 23)  # a follow through a parametric QR code: EventKey qrscene_<scene>
 
 
 class ProtocolError(Exception):
@@ -68,10 +71,15 @@ def sign(*parts: str) -> str:
     return signature
 
 
+def same(expected: str, given: str) -> bool:
+    """Constant-time equality of a signature and what was sent (any characters at all)."""
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogatepass"))
+
+
 def verify_signature(token: str, args: dict[str, str]) -> None:
     """Check `signature` = sha1(sorted token, timestamp, nonce) in constant time."""
     expected = sign(token, args.get("timestamp", ""), args.get("nonce", ""))
-    if not hmac.compare_digest(expected, args.get("signature", "")):
+    if not same(expected, args.get("signature", "")):
         raise SignatureMismatch("bad signature")
 
 
@@ -141,7 +149,7 @@ def decrypt(body: bytes, args: dict[str, str], token: str, aes_key: str | None, 
     if not encrypted:
         raise ProtocolError("encrypted callback without <Encrypt>")
     expected = sign(token, args.get("timestamp", ""), args.get("nonce", ""), encrypted)
-    if not hmac.compare_digest(expected, args.get("msg_signature", "")):
+    if not same(expected, args.get("msg_signature", "")):
         raise SignatureMismatch("bad msg_signature")
     try:
         return str(PrpCrypto(WeChatCrypto(token, aes_key, appid).key).decrypt(encrypted, appid))
@@ -170,8 +178,14 @@ def parse(xml: str) -> Inbound:
         msg_id = int(fields["MsgId"]) if fields.get("MsgId") else None
     except (KeyError, ValueError, TypeError) as exc:
         raise ProtocolError(f"bad field: {exc}") from None
+    if not 0 <= create_time <= MAX_CREATE_TIME:
+        raise ProtocolError("CreateTime out of range")
+    if msg_id is not None and not 0 <= msg_id <= MAX_MSG_ID:
+        raise ProtocolError("MsgId out of range")
     msg_type = fields["MsgType"].lower()
     event, event_key, known = wechat_event(fields)
+    if len(msg_type) > MAX_NAME or len(event or "") > MAX_NAME:
+        raise ProtocolError("MsgType or Event longer than any WeChat sends")
     return Inbound(
         openid=fields["FromUserName"],
         to_user=fields.get("ToUserName", ""),
