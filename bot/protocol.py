@@ -28,10 +28,10 @@ from rules.inbound.modes import MessageMode, accepts
 log = logging.getLogger(__name__)
 
 OPENID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-QR_SCENE = "qrscene_"
+QR_SCENE = "qrscene_"  # a follow through a parametric QR code: EventKey qrscene_<scene>
 MAX_CREATE_TIME = 4_102_444_800  # 2100-01-01: a Unix time any database and datetime can hold
 MAX_MSG_ID = 2**63 - 1  # a BIGINT
-MAX_NAME = 32  # characters of a message type or event name (the longest WeChat sends is 23)  # a follow through a parametric QR code: EventKey qrscene_<scene>
+MAX_NAME = 32  # characters of a message type or event name (the longest WeChat sends is 23)
 
 
 class ProtocolError(Exception):
