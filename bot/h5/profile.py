@@ -13,10 +13,10 @@ from models import utcnow
 from services.referrals import shares
 from services.referrals.shares import Profile
 
-DONE = {"registered": "注册成功,手机号已绑定。", "updated": "手机号已更新。"}
+DONE = {"registered": "注册成功，手机号已绑定。", "updated": "手机号已更新。"}
 PROBLEMS = {
-    "invalid": "请输入正确的 11 位手机号码(如 13800138000)。",
-    "not_member": "关注公众号成为会员后,才能完善资料。",
+    "invalid": "请输入正确的 11 位手机号码（如 13800138000）。",
+    "not_member": "关注公众号成为会员后，才能完善资料。",
 }
 
 

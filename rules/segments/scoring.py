@@ -67,7 +67,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 }
 PARTS = tuple(DEFAULT_WEIGHTS)
 PART_NAMES = {
-    "activity": "活跃(签到/评价/点赞)",
+    "activity": "活跃（签到/评价/点赞）",
     "good_reviews": "好评",
     "review_likes": "好评获赞",
     "shares": "分享",

@@ -28,15 +28,15 @@ DEFAULTS: list[dict[str, Any]] = [
         "name": "新人欢迎 · 第一天",
         "trigger": "follow",
         "delay_minutes": 60,
-        "title": "欢迎加入,每日签到领积分",
-        "summary": "回复「签到」或点菜单签到,连续 7 天再得 50 积分",
+        "title": "欢迎加入，每日签到领积分",
+        "summary": "回复「签到」或点菜单签到，连续 7 天再得 50 积分",
     },
     {
         "name": "新人欢迎 · 第三天",
         "trigger": "follow",
         "delay_minutes": 3 * 24 * 60,
-        "title": "完善资料,解锁会员福利",
-        "summary": "绑定手机号,生日月有惊喜",
+        "title": "完善资料，解锁会员福利",
+        "summary": "绑定手机号，生日月有惊喜",
     },
     {
         "name": "连续签到提醒",
@@ -44,15 +44,15 @@ DEFAULTS: list[dict[str, Any]] = [
         "trigger_days": 3,
         "delay_minutes": 18 * 60,  # 18:00 of the day they have not checked in yet
         "title": "今天还没签到哦",
-        "summary": "别让连续签到中断,签到继续领积分",
+        "summary": "别让连续签到中断，签到继续领积分",
     },
     {
         "name": "唤醒 · 14 天未互动",
         "trigger": "inactive",
         "trigger_days": 14,
         "delay_minutes": 0,
-        "title": "好久不见,送你一张回归券",
-        "summary": "回来看看,积分兑换有新品",
+        "title": "好久不见，送你一张回归券",
+        "summary": "回来看看，积分兑换有新品",
     },
 ]
 
