@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from app import create_app
-from demo import campaign, customers, referrals, report, shop
+from demo import campaign, customers, profiles, referrals, report, shop
 from models import Account, Campaign, migrate, utcnow
 from services.campaigns import journeys
 from services.inbound import invariants
@@ -66,6 +66,9 @@ def main(argv: list[str], db_file: Path | None = None) -> int:
             stats = customers.run(wechat, count)
             chains = referrals.run(app, wechat, [customers.customer(i) for i in range(count)], stats)
             shop_stats = shop.run(web.url, sim.url, api_token, APPID, stats.openids + chains.friends)
+            shop_stats["customers who bound a phone (H5 profile page)"] = profiles.run(
+                web.url, sim.url, APPID, stats.openids
+            )
             stats.seconds = time.perf_counter() - started
             swept = sweep_outbox(grace_seconds=0)
             settled = settle_referrals()
@@ -116,8 +119,8 @@ def set_up_channels(app: Any, api_token: str) -> None:
         )
         if made.status_code != 201:
             raise SystemExit(f"channel {code}: {made.get_data(as_text=True)}")
-    names = "、".join(name for _, name, _ in customers.CHANNELS)
-    print(f"POST /api/v1/channels ×{len(customers.CHANNELS)}: permanent codes for {names}\n")
+    codes = ", ".join(code for code, _, _ in customers.CHANNELS)
+    print(f"POST /api/v1/channels ×{len(customers.CHANNELS)}: permanent codes for {codes}\n")
 
 
 def set_up_merchant(app: Any) -> str:

@@ -152,7 +152,10 @@ def _live(wechat: WeChatServer, c: Customer, day: int, stats: Stats) -> None:
 def run(wechat: WeChatServer, count: int) -> Stats:
     people = [customer(i) for i in range(count)]
     stats = Stats(openids=[c.openid for c in people])
-    print(f"{count} customers over {DAYS} days: follow, 签到, 补签, 评价, menu clicks, leave, come back …")
+    print(
+        f"{count} customers over {DAYS} days: follow, check in, make up a missed day, review, "
+        "click the menu, leave, come back …"
+    )
     for day in range(DAYS):
         with ThreadPoolExecutor(THREADS) as pool:
             list(pool.map(lambda c, d=day: _live(wechat, c, d, stats), people))

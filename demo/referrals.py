@@ -68,7 +68,7 @@ def run(app: Any, wechat: WeChatServer, people: list[Customer], delivered: Stats
     staying = [p for p in people if p.joins == 0 and p.leaves_on is None][:6]
     if len(staying) < 4:
         return c.stats
-    print("代言: posters, friends of friends three levels deep, a self-referral, a farmer, a burst …")
+    print("Referrals: posters, friends of friends three levels deep, a self-referral, a farmer, a burst …")
     tickets = {p.openid: c.poster(p.openid, 0) for p in staying}
     a, b, g, s = (staying[i].openid for i in range(4))
     # three levels: a → a1..a4 (a passes the ladder's 3rd step), a1 → a1x, a1y, a1x → a1x1

@@ -20,26 +20,39 @@ from models import (
     Referral,
     Review,
     Scan,
-    TierRow,
     utcnow,
 )
 from services.referrals import graph as referral_graph
 from services.segments import reports as segment_reports
 from simulator.state import SimulatorState
 
+# An operator's report: English throughout; Chinese only where it is the merchant's own data (the
+# names of tiers and journeys), never mixed with English on one line.
 TASK_NAMES = {
-    "follow": "关注奖励",
-    "checkin": "签到",
-    "checkin_bonus": "连续签到奖励",
-    "review": "评价奖励",
-    "purchase": "消费积分",
-    "referral": "邀请奖励",
-    "referee": "受邀关注礼",
-    "referral_ladder": "邀请阶梯奖励",
-    "share": "分享",
-    "share_read": "分享被阅读",
+    "follow": "first follow",
+    "checkin": "check-in",
+    "checkin_bonus": "check-in streak bonus",
+    "review": "review",
+    "purchase": "purchase",
+    "referral": "referral reward",
+    "referee": "referred friend's welcome",
+    "referral_ladder": "referral ladder step",
+    "share": "share",
+    "share_read": "share read",
 }
-KIND_NAMES = {"redemption": "积分兑换", "makeup": "补签", "reversal": "退款扣回", "expiry": "过期"}
+KIND_NAMES = {"redemption": "redemption", "makeup": "make-up check-in", "reversal": "refund reversal"}
+KIND_NAMES |= {"expiry": "expiry"}
+PART_NAMES = {
+    "activity": "activity",
+    "good_reviews": "good reviews",
+    "review_likes": "likes of good reviews",
+    "shares": "shares",
+    "share_reads": "reads of shares",
+    "share_follows": "follows from shares",
+    "referrals": "referrals",
+    "second_degree": "second-degree referrals",
+    "downstream_activity": "friends' activity",
+}
 
 
 def print_report(session: Session, stats: Any, shop: dict[str, Any], swept: int, sim: SimulatorState) -> None:
@@ -98,7 +111,7 @@ def _lifecycle(session: Session, stats: Any, swept: int) -> list[tuple[str, Any]
         ("duplicates rejected (same reply returned)", stats.deliveries - events),
         ("follows through QR codes", scans),
         (
-            "check-ins (of which 补签)",
+            "check-ins (of which make-ups)",
             f"{_count(session, select(func.count(Checkin.id)))} "
             f"({_count(session, select(func.count(Checkin.id)).where(Checkin.makeup))})",
         ),
@@ -116,7 +129,7 @@ def _by_task(session: Session) -> list[tuple[str, Any]]:
         .group_by(LedgerEntry.action)
         .order_by(func.sum(LedgerEntry.delta).desc())
     ).all()
-    return [(f"{TASK_NAMES.get(a, a)} ({n} awards)", total) for a, n, total in rows]
+    return [(f"{TASK_NAMES.get(a, a)} ({n} awards)", total) for a, n, total in rows]  # custom: codes
 
 
 def _debits(session: Session) -> list[tuple[str, Any]]:
@@ -129,11 +142,9 @@ def _debits(session: Session) -> list[tuple[str, Any]]:
 
 
 def _tiers(session: Session) -> list[tuple[str, Any]]:
-    names = dict(session.execute(select(TierRow.code, TierRow.name)).all())
+    """Members by tier, named by the tier's code (the merchant's names are Chinese)."""
     counts = session.execute(select(Member.tier_code, func.count()).group_by(Member.tier_code)).all()
-    return [
-        (names.get(code or "normal", code or "normal"), n) for code, n in sorted(counts, key=lambda r: r[1])
-    ]
+    return [(code or "normal", n) for code, n in sorted(counts, key=lambda r: r[1])]
 
 
 STATUS_NAMES = {
@@ -148,13 +159,16 @@ STATUS_NAMES = {
 
 def print_referrals(session: Session, chains: Any, settled: dict[str, int]) -> None:
     """Referrals: what the scans did, rewards paid, held and voided with reasons, top referrers."""
-    print(f"settlement job: {settled}\n")
+    decided = ", ".join(
+        f"{n} {STATUS_NAMES.get(str(s), str(s))}" for s, n in settled.items() if s != "points"
+    )
+    print(f"\nSettlement job: {decided or 'nothing due'}; {settled.get('points', 0)} points paid\n")
     outcomes = session.execute(
         select(Scan.outcome, func.count()).where(Scan.outcome.is_not(None)).group_by(Scan.outcome)
     ).all()
     _rows(
-        "Referrals (代言): what each scan did",
-        [("posters asked for (推广码)", chains.posters_asked)]
+        "Referrals: what each scan did",
+        [("posters asked for", chains.posters_asked)]
         + [(f"scans: {o}", n) for o, n in sorted(outcomes, key=lambda r: (-r[1], r[0]))],
     )
     rows = session.execute(select(Referral.status, Referral.reasons, Referral.reward_points)).all()
@@ -197,44 +211,47 @@ def print_segments(session: Session, scored: dict[str, int]) -> None:
     _rows(
         "Funnel, people first seen in the last 30 days (conversion from the step before)",
         [
-            (
-                f"{s.name} {s.code}",
-                f"{s.count}" + (f" ({s.conversion:.0%})" if s.conversion is not None else ""),
-            )
+            (s.code, f"{s.count}" + (f" ({s.conversion:.0%})" if s.conversion is not None else ""))
             for s in steps
         ],
     )
     _rows(
         "Relationship stages (following members)",
-        [
-            (f"{s['name']} {s['stage']}", s["members"])
-            for s in segment_reports.stage_counts(session, account_id)
-        ],
+        [(s["stage"], s["members"]) for s in segment_reports.stage_counts(session, account_id)],
     )
     table = segment_reports.rfm_table(session, account_id)
     _rows(
         "RFM segments (buyers in the last 365 days: members, paid yuan)",
-        [(f"{r['name']} {r['segment']}", f"{r['members']} / {r['monetary_fen'] // 100}") for r in table.rows]
+        [(r["segment"].replace("_", " "), f"{r['members']} / {r['monetary_fen'] // 100}") for r in table.rows]
         + [("best 20% of buyers paid (seed 003's 80/20)", f"{table.top20_share or 0:.0%}")],
     )
     run, candidates = segment_reports.kol_candidates(session, account_id)
-    print("KOL candidates (score = the parts' points; evidence below each)")
+    bar = segment_reports.kol_bar(session, account_id)
+    print(
+        f"KOL candidates (score = the parts' points; evidence below each; the bar: a score of "
+        f"{bar.min_score:g} and {bar.min_evidence} referrals, shares, reads or likes)"
+    )
     for c in candidates[:5]:
-        parts = " + ".join(f"{p['name']} {p['count']:g}×{p['weight']:g}" for p in c.parts)
+        parts = " + ".join(
+            f"{PART_NAMES.get(p['part'], p['part'])} {p['count']:g}×{p['weight']:g}" for p in c.parts
+        )
         print(f"  #{c.rank} {c.openid:<20} {c.score:>7.1f} = {parts}")
         ev = c.evidence
         friends = ", ".join(f"{r['openid']}({r['status']})" for r in ev["referees"][:4])
         print(
-            f"      friends: {friends or '-'}; shares {ev['shares']}; good reviews {len(ev['good_reviews'])}"
+            f"      friends: {friends or '-'}; shares {ev['shares']}; "
+            f"good reviews {len(ev['good_reviews'])}; evidence {c.evidence_count}"
         )
 
 
 def print_campaign(session: Session, sent: dict[str, Any], journeyed: dict[str, int]) -> None:
     """Journeys, then the campaign: preview, the report per variant, what WeChat said of mass sends."""
+    print()
     _rows("Triggered journeys (messages planned by this run)", sorted(journeyed.items()))
     p = sent["preview"]
     print(
-        "\nCampaign 周末回馈 to 粘/深/铁 members, two variants (a 45009 burst, an expired token on the way)"
+        "\nCampaign to sticky, deep and iron members, two variants "
+        "(a 45009 burst, an expired token on the way)"
     )
     _rows(
         "Preview (before sending)",

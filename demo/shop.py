@@ -43,7 +43,7 @@ def run(web_url: str, sim_url: str, token: str, appid: str, openids: list[str]) 
         "refunds (one full, one partial)": refunded,
         "members racing for the last coupon": race["racers"],
         "winners (stock was 1)": race["winners"],
-        "told 已兑完 / 积分不足": f"{race['sold_out']} / {race['short']}",
+        "told sold out / not enough points": f"{race['sold_out']} / {race['short']}",
     }
 
 

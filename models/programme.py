@@ -8,6 +8,7 @@ from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
+from rules.segments.scoring import DEFAULT_KOL_MIN_EVIDENCE, DEFAULT_KOL_MIN_SCORE
 
 
 class Programme(Base):
@@ -36,6 +37,8 @@ class Programme(Base):
     kol_weights: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)  # empty: the defaults
     kol_top_n: Mapped[int] = mapped_column(default=20)
     kol_threshold: Mapped[float | None]  # set: everyone at or above it instead of the top N
+    kol_min_score: Mapped[float] = mapped_column(default=DEFAULT_KOL_MIN_SCORE)  # no candidate below it …
+    kol_min_evidence: Mapped[int] = mapped_column(default=DEFAULT_KOL_MIN_EVIDENCE)  # … or with less evidence
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

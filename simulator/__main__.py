@@ -1,12 +1,17 @@
-"""Run the simulated WeChat API for development: python -m simulator --port 8800."""
+"""Run the simulated WeChat API for development: python -m simulator --port 8800.
+
+`python -m simulator customer --help`: be one of an account's customers from the shell (simulator/shell.py).
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
 from werkzeug.serving import make_server
 
+from simulator import shell
 from simulator.api import create_api_app
 from simulator.state import SimulatorState
 
@@ -14,6 +19,7 @@ EPILOG = """\
 Point the project's https://api.weixin.qq.com/ and https://open.weixin.qq.com/ at this server.
 To open an account's H5 pages as a member in a desktop browser, visit /_sim/login?openid=OPENID&next=URL
 first: it sets the sim_openid cookie that tells WeChat's web OAuth who is browsing.
+Customers from the shell: python -m simulator customer --help.
 Control API: /_sim/apps, /_sim/calls, /_sim/faults, /_sim/expire-tokens, /_sim/reset, /_sim/menus/APPID,
 /_sim/users, /_sim/templates, /_sim/template-messages, /_sim/qrcodes, /_sim/expire-qrcodes, /_sim/media,
 /_sim/media/MEDIA_ID, /_sim/expire-media, /_sim/interactions, /_sim/custom-messages, /_sim/limits.
@@ -73,7 +79,10 @@ def _pairs(option: str, form: str, values: Sequence[str]) -> list[tuple[str, str
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Serve the simulated WeChat API until interrupted."""
+    """Serve the simulated WeChat API until interrupted (or play a customer: `customer …`)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["customer"]:
+        raise SystemExit(shell.main(argv[1:]))
     args = parse_args(argv)
     server = make_server(args.host, args.port, create_api_app(build_state(args)), threaded=True)
     print(f"WeChat API simulator on http://{args.host}:{server.server_port}", flush=True)

@@ -99,6 +99,16 @@ def put_user() -> Response:
     return json_response(current_state().put_user(appid, openid, **fields))
 
 
+@admin.get("/users")
+def show_user() -> Response:
+    """Whether WeChat knows a member and whether they follow: ?appid=&openid= (nothing is invented)."""
+    appid, openid = request.args.get("appid", ""), request.args.get("openid", "")
+    if not appid or not is_valid_openid(openid):
+        return _bad_request("appid and a valid openid are required")
+    state = current_state()
+    return json_response({"known": state.knows_user(appid, openid), "follows": state.follows(appid, openid)})
+
+
 @admin.post("/templates")
 def add_template() -> Response:
     """Register a template id an account may send: {"appid", "template_id"}."""

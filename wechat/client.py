@@ -12,6 +12,7 @@ from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
 
 from metrics import WECHAT_ERRORS
+from wechat.errors import QrImageUnavailable
 
 REAL_HOSTS = ("https://api.weixin.qq.com", "https://mp.weixin.qq.com")
 
@@ -76,9 +77,14 @@ def showqrcode_url(api_base: str, ticket: str) -> str:
 
 
 def qrcode_image(api_base: str, ticket: str, timeout: float = 10.0) -> bytes:
-    """A code's PNG from showqrcode (no access token needed)."""
-    answer = requests.get(showqrcode_url(api_base, ticket), timeout=timeout)
-    answer.raise_for_status()
+    """A code's image from showqrcode (no access token needed); QrImageUnavailable when WeChat
+    answers an error (a JSON errcode, a 404 for a bad ticket) or does not answer."""
+    try:
+        answer = requests.get(showqrcode_url(api_base, ticket), timeout=timeout)
+    except requests.RequestException as exc:
+        raise QrImageUnavailable(f"showqrcode: {exc}") from exc
+    if answer.status_code != 200 or not answer.headers.get("Content-Type", "").startswith("image/"):
+        raise QrImageUnavailable(f"showqrcode answered {answer.status_code}: {answer.text[:200]}")
     return answer.content
 
 

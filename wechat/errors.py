@@ -36,6 +36,10 @@ RETRY_CODES = frozenset({SYSTEM_BUSY, RATE_LIMITED})
 TOKEN_CODES = frozenset({INVALID_TOKEN, EXPIRED_TOKEN})
 
 
+class QrImageUnavailable(Exception):
+    """showqrcode did not answer a code's image (an error, a non-image answer, no answer at all)."""
+
+
 class Outcome(enum.StrEnum):
     """What to do after a WeChat error code."""
 

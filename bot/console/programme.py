@@ -77,6 +77,8 @@ LABELS = {  # every field a merchant edits, as they call it
     "kol_weights": "影响力权重",
     "kol_top_n": "KOL 名额",
     "kol_threshold": "KOL 分数线",
+    "kol_min_score": "KOL 最低影响力",
+    "kol_min_evidence": "KOL 最少传播次数",
     "tiers": "会员等级",
     "code": "等级代码",
     "threshold": "升级门槛",
@@ -309,6 +311,8 @@ def programme_settings() -> ResponseReturnValue:
         "kol_weights": {p: number(form.get(f"weight-{p}")) for p in PARTS},
         "kol_top_n": whole(form.get("kol_top_n")),
         "kol_threshold": number(form.get("kol_threshold"), None),
+        "kol_min_score": number(form.get("kol_min_score")),
+        "kol_min_evidence": whole(form.get("kol_min_evidence")),
     }
     try:
         body = as_api(ProgrammeChanges, values)

@@ -57,6 +57,7 @@ def segments() -> ResponseReturnValue:
             "rfm": reports.rfm_table(s, account.id),
             "run": run,
             "candidates": candidates,
+            "bar": reports.kol_bar(s, account.id),
         }
 
     found = read(load)
@@ -74,6 +75,7 @@ def segments() -> ResponseReturnValue:
             {"会员": [row["members"] for row in stages]},
         ),
         part_help=PART_HELP,
+        bar_parts="、".join(p["name"] for p in reports.bar_parts()),
         referral_status=REFERRAL_STATUS,
         **found,
     )

@@ -96,7 +96,7 @@ def member_action(purpose: str) -> Callable[[View], View]:
             wanted = purpose.format(**kwargs)
             key = forms.key_of(tiefen().settings.secret_key, token, account.id, openid, wanted)
             if key is None:
-                raise Refused(403, "页面已过期,请返回刷新后再试。")
+                raise Refused(403, "页面已过期，请返回刷新后再试。")
             return view(Visitor(account, openid), key, **kwargs)
 
         return wrapper
@@ -130,15 +130,15 @@ def oauth_callback(appid: str) -> Response:
     state = oauth.read_state(settings.secret_key, request.args.get("state"))
     nonce = session.get(NONCE_KEY)
     if state is None or state.account_id != account.id or not nonce or state.nonce != nonce:
-        raise Refused(403, "授权已失效,请从公众号菜单重新打开页面。")
+        raise Refused(403, "授权已失效，请从公众号菜单重新打开页面。")
     code = request.args.get("code")
     if not code or len(code) > 512:
-        raise Refused(403, "未获得微信授权,请从公众号菜单重新打开页面。")
+        raise Refused(403, "未获得微信授权，请从公众号菜单重新打开页面。")
     try:
         openid = oauth.exchange(settings, account, code)
     except oauth.OAuthFailed as exc:
         log.warning("web OAuth failed for %s: %s", account.appid, exc.reason)
-        message = "微信授权失败,请从公众号菜单重新打开页面。" if exc.status == 403 else None
+        message = "微信授权失败，请从公众号菜单重新打开页面。" if exc.status == 403 else None
         raise Refused(exc.status, message) from None
     remember(account, openid)
     return redirect(f"{h5.url_prefix}/{appid}/{state.page}")

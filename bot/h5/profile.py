@@ -22,11 +22,11 @@ from services.referrals import shares
 from services.referrals.shares import Profile
 from tasks.points import announce
 
-DONE = {"registered": "注册成功,手机号已绑定。", "updated": "手机号已更新。", "birthday": "生日已保存。"}
+DONE = {"registered": "注册成功，手机号已绑定。", "updated": "手机号已更新。", "birthday": "生日已保存。"}
 PROBLEMS = {
-    "invalid": "请输入正确的 11 位手机号码(如 13800138000)。",
-    "bad_nickname": f"昵称请填写 1–{NICKNAME_MAX} 个字,不含特殊符号。",
-    "not_member": "关注公众号成为会员后,才能完善资料。",
+    "invalid": "请输入正确的 11 位手机号码（如 13800138000）。",
+    "bad_nickname": f"昵称请填写 1–{NICKNAME_MAX} 个字，不含特殊符号。",
+    "not_member": "关注公众号成为会员后，才能完善资料。",
     "birthday": "请选择正确的生日日期。",
     "already_set": "生日设置后不可修改。",
 }
@@ -70,7 +70,7 @@ def save_birthday(me: Visitor, key: str) -> tuple[str, int]:
         return _again(me, PROBLEMS["not_member"], 403)
     if done.kind == "already_set" and done.birthday != day:  # the same date again is a retried form
         return _again(me, PROBLEMS["already_set"], 409)
-    gift = f"本月是你的生日月,{done.points} 积分生日礼已到账!" if done.points else ""
+    gift = f"本月是你的生日月，{done.points} 积分生日礼已到账！" if done.points else ""
     return _again(me, None, 200, done=DONE["birthday"] + gift)
 
 

@@ -24,7 +24,7 @@ from services.inbound import outbox as inbound
 from services.points import reviews
 from tasks import wake_drainer
 
-PROBLEMS = {"rating": "请选择 1 到 5 星评分", "too_long": f"评价内容最多 {MAX_TEXT} 字,请精简后再提交"}
+PROBLEMS = {"rating": "请选择 1 到 5 星评分", "too_long": f"评价内容最多 {MAX_TEXT} 字，请精简后再提交"}
 
 
 @h5.get("/<appid>/reviews/new")
@@ -53,7 +53,7 @@ def submit_review(me: Visitor, key: str) -> tuple[str, int]:
     if stored is not None:
         wake_drainer()  # after commit: the drain must find the event
     if done.review_id is None:
-        thanks = "这条评价已经提交过了,无需重复提交。"
+        thanks = "这条评价已经提交过了，无需重复提交。"
     else:
         thanks = replies.review_thanks(draft.rating, done.points, done.status == "pending", done.refusal)
     return page("h5/reviews/done.html", me=me, thanks=thanks)

@@ -25,7 +25,7 @@ class Progress:
 def progress(st: Statement, tiers: Sequence[Tier], basis: str) -> Progress:
     name = st.tier.name if st.tier else "普通会员"
     if st.next is None:
-        return Progress(name, 100, "已是最高等级,感谢你的支持")
+        return Progress(name, 100, "已是最高等级，感谢你的支持")
     upcoming, gap = st.next
     value = upcoming.threshold - gap
     reached = tier_for(value, tiers)  # the bar starts where the value is, whatever tier is held

@@ -32,8 +32,8 @@ PURPOSE = "share"  # the form token the page's script sends with a share
 REFUSALS = {
     "target": "分享方式不正确。",
     "page": "分享的页面不存在。",
-    "daily_limit": f"今天的分享已记录 {shares.DAILY_SHARES} 次,本次不再计入。",
-    "not_member": "关注公众号成为会员后,分享才会计入。",
+    "daily_limit": f"今天的分享已记录 {shares.DAILY_SHARES} 次，本次不再计入。",
+    "not_member": "关注公众号成为会员后，分享才会计入。",
 }
 
 
@@ -93,7 +93,7 @@ def shared(appid: str) -> tuple[Response, int]:
     token = fields.get(forms.FIELD)
     secret = tiefen().settings.secret_key
     if openid is None or forms.key_of(secret, _str(token), account.id, openid, PURPOSE) is None:
-        return _answer(403, False, "expired", "页面已过期,请刷新后再分享。")
+        return _answer(403, False, "expired", "页面已过期，请刷新后再分享。")
     page = _routed_page(appid, _str(fields.get("page")) or "")
     if page is None:
         return _answer(400, False, "page", REFUSALS["page"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 TRIGGERS = {
     "follow": "关注后",
     "first_checkin": "第一次签到后",
-    "streak_at_risk": "连续签到快要中断(上次签到后一天未签)",
+    "streak_at_risk": "连续签到快要中断（上次签到后一天未签）",
     "inactive": "N 天没有互动",
     "tier_up": "会员等级提升后",
     "became_kol": "成为 KOL 候选后",

@@ -67,7 +67,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 }
 PARTS = tuple(DEFAULT_WEIGHTS)
 PART_NAMES = {
-    "activity": "活跃(签到/评价/点赞)",
+    "activity": "活跃（签到/评价/点赞）",
     "good_reviews": "好评",
     "review_likes": "好评获赞",
     "shares": "分享",
@@ -113,3 +113,40 @@ def influence(counts: Mapping[str, float], weights: Mapping[str, float]) -> Infl
 
 
 FRAUD_REASONS = ("burst", "ring")  # a referrer with referrals held for these is never a KOL candidate
+
+
+# A KOL candidate shows influence on others, not only its own visits: one check-in scores 1.0, and in
+# a small shop that was enough to make most members "top 20". The bar: a minimum score and a minimum
+# of evidence, the count of things others did because of the member or through what it shared.
+EVIDENCE_PARTS = ("referrals", "share_follows", "shares", "share_reads", "review_likes")
+DEFAULT_KOL_MIN_SCORE = 10.0
+DEFAULT_KOL_MIN_EVIDENCE = 3
+MAX_KOL_MIN_EVIDENCE = 100_000
+
+
+@dataclass(frozen=True)
+class KolBar:
+    min_score: float = DEFAULT_KOL_MIN_SCORE
+    min_evidence: int = DEFAULT_KOL_MIN_EVIDENCE
+
+
+def counts_of(parts: Mapping[str, float], weights: Mapping[str, float]) -> dict[str, float | None]:
+    """Each part's count back from its points; None where the weight is 0 (nothing to divide by)."""
+    return {p: round(float(v) / weights[p], 2) if weights.get(p) else None for p, v in parts.items()}
+
+
+def evidence(parts: Mapping[str, float], weights: Mapping[str, float]) -> int:
+    """How many referrals, follows and reads of shares, shares and likes of good reviews the member's
+    score holds. A part the merchant weighs 0 does not count: it is not what they call influence."""
+    counts = counts_of({p: parts.get(p, 0) for p in EVIDENCE_PARTS}, weights)
+    return sum(round(c) for c in counts.values() if c)
+
+
+def kol_shortfall(score: float, parts: Mapping[str, float], weights: Mapping[str, float], bar: KolBar) -> str:
+    """Why a scored member is no KOL candidate ("" when it may be one)."""
+    if score <= 0 or score < bar.min_score:
+        return f"影响力 {score:g} 分，不到 {bar.min_score:g} 分"
+    found = evidence(parts, weights)
+    if found < bar.min_evidence:
+        return f"邀请、分享及其阅读、好评获赞共 {found} 次，不到 {bar.min_evidence} 次"
+    return ""

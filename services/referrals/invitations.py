@@ -15,12 +15,12 @@ from typing import Any, Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Member, QrCode, Referral
+from models import Account, Member, QrCode, Referral
 from rules.points.tasks import Action
 from rules.referrals.referrals import ReferralStatus
 from services.points.programme import ProgrammeConfig
 from services.referrals import codes as referral_codes
-from services.referrals.posters import render_poster
+from services.referrals.posters import friend_offer, render_poster
 
 MEDIA_LIFETIME = timedelta(days=3)  # WeChat keeps temporary media this long
 MEDIA_MARGIN = timedelta(hours=2)  # a media id this close to its end is uploaded again
@@ -55,15 +55,26 @@ def friends_by_status(session: Session, member_id: int) -> dict[str, int]:
     return {status: int(n) for status, n in rows}
 
 
+def _points(prog: ProgrammeConfig, action: Action) -> int | None:
+    task = prog.tasks.get(action)
+    return task.points if task is not None and task.enabled and task.points else None
+
+
 def reward_line(prog: ProgrammeConfig) -> str:
-    """What the poster promises, from the programme's current tasks."""
-    referee, referrer = prog.tasks.get(Action.REFEREE), prog.tasks.get(Action.REFERRAL)
+    """What inviting pays, told to the member who invites (the invite page), from the programme's
+    current tasks; the poster tells the friend their part (`posters.friend_offer`)."""
+    referee, referrer = _points(prog, Action.REFEREE), _points(prog, Action.REFERRAL)
     parts = []
-    if referee is not None and referee.enabled and referee.points:
-        parts.append(f"好友关注得 {referee.points} 积分")
-    if referrer is not None and referrer.enabled and referrer.points:
-        parts.append(f"你得 {referrer.points} 积分")
-    return ",".join(parts) or "扫码关注,一起享会员福利"
+    if referee:
+        parts.append(f"好友扫码关注得 {referee} 积分")
+    if referrer:
+        parts.append(f"你得 {referrer} 积分")
+    return "，".join(parts) or "好友扫码关注，一起享会员福利"
+
+
+def poster_lines(prog: ProgrammeConfig, shop: str) -> tuple[str, str]:
+    """The poster's headline (the shop's name) and its gold line for the friend who scans it."""
+    return shop, friend_offer(shop, _points(prog, Action.REFEREE))
 
 
 def poster(
@@ -76,15 +87,17 @@ def poster(
     nickname: str,
     now: datetime,
 ) -> Poster:
-    """The member's poster PNG: their code (created or renewed as needed), their name, the reward."""
+    """The member's poster PNG: their code (created or renewed as needed), their name, the shop's
+    name and what the friend gets. `qr_image` raises when WeChat does not give the code's image."""
     code = referral_codes.member_code(session, wechat.qrcode, prog.account_id, member.id, now)
-    line = reward_line(prog)
-    digest = hashlib.sha1(f"{nickname}|{line}".encode()).hexdigest()[:12]
+    account = session.get(Account, prog.account_id)
+    headline, line = poster_lines(prog, account.name if account else "")
+    digest = hashlib.sha1(f"{nickname}|{headline}|{line}".encode()).hexdigest()[:12]
     key = f"tiefen:poster:{code.id}:{code.issue_count}:{digest}"
     cached = cache.get(key)
     if isinstance(cached, bytes):
         return Poster(code, cached)
-    png = render_poster(qr_image(code.ticket or ""), nickname, "扫码关注 成为会员", line)
+    png = render_poster(qr_image(code.ticket or ""), nickname, headline, line)
     ttl = int((code.expires_at - now).total_seconds()) if code.expires_at else 30 * 86400
     ttl = min(ttl, int(MEDIA_LIFETIME.total_seconds()))  # ~22 KB each: kept as long as the media is
     cache.set(key, png, ex=max(ttl, POSTER_MIN_TTL))

@@ -1,4 +1,5 @@
-"""Invitation posters: a member's parametric QR code on a phone-sized PNG with their nickname and the reward.
+"""Invitation posters: a member's parametric QR code on a phone-sized PNG with their nickname, the shop's
+name and what the friend who scans it gets (`friend_offer`: 扫码关注「店名」得 30 积分).
 
 Pure functions of their inputs (no database, no WeChat): `render_poster` lays out the poster,
 `qr_png` draws a QR code for places that have a URL but no WeChat ticket image.
@@ -44,6 +45,8 @@ QR_SIZE = 420
 QR_BOX = ((WIDTH - QR_SIZE) // 2, 500, QR_SIZE)  # left, top, side of the pasted QR code
 DEFAULT_NICKNAME = "好友"
 INVITE, INVITE_SIZE = " 邀请你关注", 34
+OFFER_SIZE = 36
+OFFER_WIDTH = WIDTH - 2 * 60 - 60  # the gold pill's text, inside its rounded ends
 ELLIPSIS = "…"
 TEXT_WIDTH = WIDTH - 2 * 60
 
@@ -97,11 +100,11 @@ def render_poster(qr_png: bytes, nickname: str, headline: str, reward_line: str)
     draw.rounded_rectangle((left - 40, top - 40, left + side + 40, top + side + 110), 28, fill=CARD)
     poster.paste(code.convert("RGB").resize((side, side), Image.Resampling.NEAREST), (left, top))
     _centred(draw, top + side + 30, "长按识别二维码", _font(28), MUTED)
-    reward = fit(clean(reward_line), _font(36), TEXT_WIDTH - 60)
+    reward = fit(clean(reward_line), _font(OFFER_SIZE), OFFER_WIDTH)
     if reward:
-        pill = _font(36).getlength(reward) + 60
+        pill = _font(OFFER_SIZE).getlength(reward) + 60
         draw.rounded_rectangle(((WIDTH - pill) / 2, 1130, (WIDTH + pill) / 2, 1206), 38, fill=GOLD)
-        _centred(draw, 1146, reward, _font(36), BACKGROUND)
+        _centred(draw, 1146, reward, _font(OFFER_SIZE), BACKGROUND)
     return _palette_png(poster)
 
 
@@ -110,6 +113,16 @@ def invite_line(nickname: str) -> str:
     font = _font(INVITE_SIZE)
     name = fit(clean(nickname) or DEFAULT_NICKNAME, font, TEXT_WIDTH - font.getlength(INVITE))
     return name + INVITE
+
+
+def friend_offer(shop: str, points: int | None) -> str:
+    """The poster's gold line, read by the friend who scans it: 扫码关注「店名」得 30 积分 (the
+    referee's welcome points), or 扫码关注「店名」成为会员 without them. A long shop name is
+    shortened inside its quotes, so that what the friend gets is always read whole."""
+    before, after = "扫码关注「", f"」得 {points} 积分" if points else "」成为会员"
+    font = _font(OFFER_SIZE)
+    room = OFFER_WIDTH - font.getlength(before + after)
+    return before + fit(clean(shop) or "本店", font, room) + after
 
 
 def clean(text: str) -> str:

@@ -13,7 +13,17 @@ from sqlalchemy.orm import Session
 from models import KolRun, Member, MemberScore, PageView, Programme, Referral, Review, Share
 from models.base import UTCDateTime
 from rules.referrals.referrals import ReferralStatus
-from rules.segments.scoring import PART_NAMES, SEGMENTS, STAGE_ORDER, STAGES, weights_of
+from rules.segments.scoring import (
+    EVIDENCE_PARTS,
+    PART_NAMES,
+    SEGMENTS,
+    STAGE_ORDER,
+    STAGES,
+    KolBar,
+    counts_of,
+    weights_of,
+)
+from rules.segments.scoring import evidence as evidence_of
 
 FUNNEL = (("aware", "了解"), ("trial", "试用"), ("registered", "注册"), ("loyal", "忠诚"))
 
@@ -124,6 +134,18 @@ class Candidate:
     score: float
     parts: list[dict[str, Any]]  # part, name, count, weight, points — points add up to `score`
     evidence: dict[str, Any]
+    evidence_count: int  # what the bar's minimum evidence counts (rules.segments.scoring.evidence)
+
+
+def kol_bar(session: Session, account_id: int) -> KolBar:
+    """The bar the account's KOL candidates clear: a minimum score and a minimum of evidence."""
+    settings = session.get(Programme, account_id)
+    return KolBar(settings.kol_min_score, settings.kol_min_evidence) if settings else KolBar()
+
+
+def bar_parts() -> list[dict[str, str]]:
+    """The parts the bar's evidence counts, with their names."""
+    return [{"part": p, "name": PART_NAMES[p]} for p in EVIDENCE_PARTS]
 
 
 def kol_candidates(session: Session, account_id: int) -> tuple[KolRun | None, list[Candidate]]:
@@ -151,18 +173,23 @@ def kol_candidates(session: Session, account_id: int) -> tuple[KolRun | None, li
         if member_id not in rows:
             continue
         s, openid = rows[member_id]
+        found = {p: v for p, v in (s.parts or {}).items() if v}
+        counts = counts_of(found, weights)
         parts = [
-            {
-                "part": p,
-                "name": PART_NAMES[p],
-                "weight": weights[p],
-                "count": round(v / weights[p], 2) if weights[p] else None,
-                "points": v,
-            }
-            for p, v in (s.parts or {}).items()
-            if v
+            {"part": p, "name": PART_NAMES[p], "weight": weights[p], "count": counts[p], "points": v}
+            for p, v in found.items()
         ]
-        out.append(Candidate(rank, member_id, openid, s.influence, parts, evidence(session, member_id)))
+        out.append(
+            Candidate(
+                rank,
+                member_id,
+                openid,
+                s.influence,
+                parts,
+                evidence(session, member_id),
+                evidence_of(found, weights),
+            )
+        )
     return run, out
 
 

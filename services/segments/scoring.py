@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import Integer, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
-from models import EventStatus, InboundEvent, KolRun, MemberTag, Programme, utcnow
+from models import EventStatus, InboundEvent, KolRun, Member, MemberScore, MemberTag, Programme, utcnow
 from models.base import UTCDateTime
 from models.upsert import dialect_of
 from rules.clock import business_date
-from rules.segments.scoring import FRAUD_REASONS, PARTS, SEGMENTS, STAGES, weights_of
+from rules.segments.scoring import FRAUD_REASONS, PARTS, SEGMENTS, STAGES, KolBar, kol_shortfall, weights_of
 from services.points.programme import ProgrammeConfig
 from services.referrals import shares
 from services.segments import increments as segment_increments
@@ -323,23 +323,40 @@ FRAUD_HELD = f"""
 """
 
 
-def pick_candidates(session: Session, account_id: int, top_n: int, threshold: float | None) -> list[int]:
+def pick_candidates(
+    session: Session,
+    account_id: int,
+    top_n: int,
+    threshold: float | None,
+    bar: KolBar,
+    weights: Mapping[str, float],
+) -> list[int]:
     """KOL candidates, best first: the top N by influence (or all at or above the threshold),
-    following, with an influence above zero and no referral rewards held for fraud."""
-    cut = "s.influence >= :t" if threshold is not None else "s.influence > 0"
-    limit = "" if threshold is not None else "LIMIT :n"
-    rows = session.execute(
-        text(
-            f"""
-            SELECT s.member_id FROM member_scores s JOIN members m ON m.id = s.member_id
-            WHERE s.account_id = :a AND {cut} AND m.following
-              AND s.member_id NOT IN ({FRAUD_HELD})
-            ORDER BY s.influence DESC, s.member_id {limit}
-            """
-        ),
-        {"a": account_id, "t": threshold, "n": top_n},
+    following, clearing the bar (`kol_shortfall`: a minimum score and evidence) and with no referral
+    rewards held for fraud. Scores are read best first until N clear the bar."""
+    floor = max(bar.min_score, threshold or 0.0)
+    found = session.execute(
+        select(MemberScore.member_id, MemberScore.influence, MemberScore.parts)
+        .join(Member, Member.id == MemberScore.member_id)
+        .where(
+            MemberScore.account_id == account_id,
+            MemberScore.influence >= floor,
+            MemberScore.influence > 0,
+            Member.following,
+            MemberScore.member_id.not_in(
+                text(FRAUD_HELD).bindparams(a=account_id).columns(referrer_id=Integer)
+            ),
+        )
+        .order_by(MemberScore.influence.desc(), MemberScore.member_id)
+        .execution_options(yield_per=500)
     )
-    chosen = [int(r[0]) for r in rows]
+    chosen: list[int] = []
+    for member_id, influence, parts in found:
+        if not kol_shortfall(influence, parts, weights, bar):
+            chosen.append(int(member_id))
+            if threshold is None and len(chosen) >= top_n:
+                break
+    found.close()
     session.execute(
         text("UPDATE member_scores SET kol = FALSE WHERE account_id = :a AND kol"), {"a": account_id}
     )
@@ -463,7 +480,14 @@ def run(
     step(STEPS[1])
     outcome = RunOutcome(full=full, scored=score(session, prog, scope, now, settings, cuts))
     step(STEPS[2])
-    outcome.candidates = pick_candidates(session, prog.account_id, settings.kol_top_n, settings.kol_threshold)
+    outcome.candidates = pick_candidates(
+        session,
+        prog.account_id,
+        settings.kol_top_n,
+        settings.kol_threshold,
+        KolBar(settings.kol_min_score, settings.kol_min_evidence),
+        weights_of(settings.kol_weights),
+    )
     before = set(previous.candidates if previous else [])
     outcome.added = [m for m in outcome.candidates if m not in before]
     outcome.dropped = sorted(before - set(outcome.candidates))

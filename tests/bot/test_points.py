@@ -29,7 +29,7 @@ def test_a_first_follow_pays_the_welcome_bonus_once_ever(wechat, session, run_jo
 def test_checkin_replies_with_points_streak_next_bonus_and_tier_gap(wechat, session, run_jobs):
     follow(wechat, run_jobs, "oPts2")
     d = checkin(wechat, "oPts2")
-    assert d.content == "签到成功 +10 积分,已连续 1 天,再签 6 天得额外 50 积分\n再得 440 积分升级为银卡会员"
+    assert d.content == "签到成功 +10 积分，已连续 1 天，再签 6 天得额外 50 积分\n再得 440 积分升级为银卡会员"
     run_jobs()
     assert ledger_of(session, "oPts2") == [("follow", 50, "award"), ("checkin", 10, "award")]
     assert member(session, "oPts2").points_balance == 60
@@ -39,9 +39,10 @@ def test_a_week_of_checkins_earns_the_streak_bonus_and_a_missed_day_breaks_it(we
     follow(wechat, run_jobs, "oPts3")
     replies = [checkin(wechat, "oPts3", day).content for day in range(-8, -1)]  # 7 days in a row
     assert replies[-1].startswith(
-        "签到成功 +10 积分,连续签到奖励 +50 积分,已连续 7 天,再签 23 天得额外 300 积分"
+        "签到成功 +10 积分，连续签到奖励 +50 积分，已连续 7 天，再签 23 天得额外 300 积分"
     )
-    assert checkin(wechat, "oPts3", 0).content.startswith("签到成功 +10 积分,已连续 1 天")  # missed yesterday
+    # missed yesterday
+    assert checkin(wechat, "oPts3", 0).content.startswith("签到成功 +10 积分，已连续 1 天")
     run_jobs()
     kinds = [k for k, _, _ in ledger_of(session, "oPts3")]
     assert kinds.count("checkin") == 8 and kinds.count("checkin_bonus") == 1
@@ -51,8 +52,8 @@ def test_a_week_of_checkins_earns_the_streak_bonus_and_a_missed_day_breaks_it(we
 def test_the_day_is_the_callbacks_create_time_in_the_accounts_zone(wechat, session, run_jobs):
     follow(wechat, run_jobs, "oPts4")
     assert checkin(wechat, "oPts4", -1, hour=23).content.startswith("签到成功")
-    assert checkin(wechat, "oPts4", 0, hour=0).content.startswith("签到成功 +10 积分,已连续 2 天")
-    assert checkin(wechat, "oPts4", 0, hour=23).content.startswith("今天已经签到过了,已连续 2 天")
+    assert checkin(wechat, "oPts4", 0, hour=0).content.startswith("签到成功 +10 积分，已连续 2 天")
+    assert checkin(wechat, "oPts4", 0, hour=23).content.startswith("今天已经签到过了，已连续 2 天")
 
 
 def test_a_retried_checkin_gets_the_same_reply_and_pays_once(wechat, session, run_jobs):
@@ -92,13 +93,13 @@ def test_makeup_fills_yesterday_for_its_cost_and_rejoins_the_streak_to_a_bonus(w
     run_jobs()
     before = member(session, "oPts8").points_balance  # 50 + 70
     d = wechat.send(wechat.text("oPts8", "补签", create_time=shanghai(0, 12)))
-    assert d.content.startswith("补签成功") and "消耗 20 积分,当前连续 8 天" in d.content
+    assert d.content.startswith("补签成功") and "消耗 20 积分，当前连续 8 天" in d.content
     run_jobs()
     ledger = ledger_of(session, "oPts8")
     assert ("makeup", -20, "makeup") in ledger and ("checkin_bonus", 50, "award") in ledger  # day 7 reached
     assert member(session, "oPts8").points_balance == before - 20 + 50
     again = wechat.send(wechat.text("oPts8", "补签", create_time=shanghai(0, 13)))
-    assert again.content == "昨天已经签到过了,无需补签"
+    assert again.content == "昨天已经签到过了，无需补签"
 
 
 def test_makeup_is_refused_for_a_day_before_the_member_followed(wechat, session, run_jobs):
@@ -107,7 +108,7 @@ def test_makeup_is_refused_for_a_day_before_the_member_followed(wechat, session,
     run_jobs()
     before = member(session, "oPtsNew").points_balance
     d = wechat.send(wechat.text("oPtsNew", "补签", create_time=shanghai(0, 12)))
-    assert d.content == "昨天你还没有关注本店,无需补签"
+    assert d.content == "昨天你还没有关注本店，无需补签"
     run_jobs()
     assert member(session, "oPtsNew").points_balance == before and count(session, Checkin) == 1
 
@@ -121,7 +122,7 @@ def test_points_reply_shows_balance_tier_and_gap(wechat, session, run_jobs):
     follow(wechat, run_jobs, "oPts10")
     d = wechat.send(wechat.text("oPts10", "积分"))
     text, link = d.content.rsplit("\n", 1)
-    assert text == "当前积分 50\n会员等级:普通会员\n再得 450 积分升级为银卡会员"
+    assert text == "当前积分 50\n会员等级：普通会员\n再得 450 积分升级为银卡会员"
     assert (
         link.startswith('<a href="')
         and "/h5/" in link
@@ -133,13 +134,13 @@ def test_points_reply_shows_balance_tier_and_gap(wechat, session, run_jobs):
 def test_a_text_review_is_stored_thanked_and_paid(wechat, session, run_jobs):
     follow(wechat, run_jobs, "oRev1")
     d = wechat.send(wechat.text("oRev1", "评价 5 咖啡很好喝,店员也很热情周到", create_time=shanghai(0)))
-    assert d.content == "感谢你的5星评价!+20 积分,稍后到账。"
+    assert d.content == "感谢你的5星评价！+20 积分，稍后到账。"
     run_jobs()
     assert ("review", 20, "award") in ledger_of(session, "oRev1")
     second = wechat.send(
         wechat.text("oRev1", "评价 4 第二次来了,依旧很好喝很好喝", create_time=shanghai(0, 11))
     )
-    assert second.content == "感谢你的4星评价!今日奖励次数已用完。"
+    assert second.content == "感谢你的4星评价！今日奖励次数已用完。"
     run_jobs()
     assert count(session, Review) == 2 and [k for k, _, _ in ledger_of(session, "oRev1")].count("review") == 1
 
@@ -157,6 +158,6 @@ def test_bad_reviews_get_a_polite_answer_and_store_no_review(wechat, session):
 def test_a_short_review_is_kept_but_earns_nothing(wechat, session, run_jobs):
     follow(wechat, run_jobs, "oRev3")
     d = wechat.send(wechat.text("oRev3", "评价 5 好"))
-    assert d.content == "感谢你的5星评价!字数太少,不计积分。"
+    assert d.content == "感谢你的5星评价！字数太少，不计积分。"
     run_jobs()
     assert count(session, Review) == 1 and [k for k, _, _ in ledger_of(session, "oRev3")] == ["follow"]

@@ -198,6 +198,8 @@ def test_settings_are_saved_as_the_api_saves_them(sign_in, api):  # noqa: F811
         "ladder-0-b": "",
         "tier_basis": "spend",
         "kol_threshold": "12.5",
+        "kol_min_score": "5",
+        "kol_min_evidence": "1",
         "weight-shares": "0",
     }
     r = owner.post("/console/programme/settings", form)
@@ -215,6 +217,7 @@ def test_settings_are_saved_as_the_api_saves_them(sign_in, api):  # noqa: F811
         12.5,
         0.0,
     )
+    assert (saved["kol_min_score"], saved["kol_min_evidence"]) == (5.0, 1)
     again = settings_form(owner)
     assert (
         again["makeup_cost"] == "" and again["review_approval"] == "on" and again["expiry_mode"] == "year_end"
@@ -237,6 +240,7 @@ def test_settings_are_saved_as_the_api_saves_them(sign_in, api):  # noqa: F811
         ({"burst-a": "1"}, "referral_burst", "人数须为 2–10000", {"referral_burst": [1, 10]}),
         ({"weight-shares": "2000"}, "kol_weights", "不能大于 1000", {"kol_weights": {"shares": 2000}}),
         ({"kol_threshold": "0"}, "kol_threshold", "须大于 0", {"kol_threshold": 0}),
+        ({"kol_min_evidence": "-1"}, "kol_min_evidence", "不能小于 0", {"kol_min_evidence": -1}),
     ],
 )
 def test_bad_settings_are_refused_by_field_and_nothing_is_stored(

@@ -94,6 +94,9 @@ def test_segments_page_shows_charts_links_and_candidates(sign_in, population, ro
     assert f'href="/console/members/{kol}">oMineKol</a>' in html and "影响力 25.0" in html
     for part in ("直接邀请", "好评", "分享", "通过其邀请码关注的好友数"):
         assert part in html
+    assert "传播 4 次" in html  # one friend, three shares' worth of points (10 / weight 3)
+    bar = "候选门槛：影响力至少 10 分，且直接邀请、分享带来关注、分享、分享被阅读、好评获赞合计至少 3 次"
+    assert bar in html
     assert "oMineFriend · 已奖励" in html and "Mine咖啡很好喝" in html and "分享页面 1 个" in html
     # next door stays next door
     assert "oNext" not in html and "Next咖啡" not in html and "¥77,777.77" not in html

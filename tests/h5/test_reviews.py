@@ -34,7 +34,7 @@ def test_a_review_is_stored_thanked_and_paid_by_the_drain(client, login, wechat,
     follow(wechat, run_jobs, MEMBER)
     login(MEMBER)
     done = write(client)
-    assert done.status_code == 200 and "感谢你的5星评价!+20 积分,稍后到账。" in done.text
+    assert done.status_code == 200 and "感谢你的5星评价！+20 积分，稍后到账。" in done.text
     review = session.scalar(select(Review))
     assert (review.rating, review.text, review.status) == (5, GOOD, "approved")
     event = session.scalar(select(InboundEvent).where(InboundEvent.dedup_key == review.source_key))
@@ -47,7 +47,7 @@ def test_a_review_is_stored_thanked_and_paid_by_the_drain(client, login, wechat,
 def test_a_short_review_is_stored_but_earns_nothing(client, login, wechat, run_jobs, session):
     follow(wechat, run_jobs, MEMBER)
     login(MEMBER)
-    assert "感谢你的4星评价!字数太少,不计积分。" in write(client, "4", "不错").text
+    assert "感谢你的4星评价！字数太少，不计积分。" in write(client, "4", "不错").text
     run_jobs()
     assert count(session, Review) == 1 and [k for k, _, _ in ledger_of(session, MEMBER)] == ["follow"]
 

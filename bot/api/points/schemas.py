@@ -23,7 +23,7 @@ from rules.points.orders import MAX_AMOUNT_FEN, ORDER_NO
 from rules.points.redemptions import RedemptionStatus
 from rules.points.tasks import CUSTOM_ACTION, MAX_TASK_POINTS
 from rules.referrals.referrals import MAX_LADDER, MAX_LADDER_POINTS
-from rules.segments.scoring import MAX_WEIGHT, weight_problems, weights_of
+from rules.segments.scoring import MAX_KOL_MIN_EVIDENCE, MAX_WEIGHT, weight_problems, weights_of
 
 Name = Annotated[str, Field(min_length=1, max_length=60)]
 Cap = Annotated[int, Field(ge=1, le=2_147_483_647)]
@@ -168,6 +168,10 @@ class ProgrammeChanges(Changes):
     kol_weights: KolWeights = kept()
     kol_top_n: Annotated[int, Field(ge=1, le=1000)] = kept()
     kol_threshold: Annotated[float, Field(gt=0, le=1e9)] | None = kept("set: every score at or above")
+    kol_min_score: Annotated[float, Field(ge=0, le=1e9)] = kept("no KOL candidate scores below it")
+    kol_min_evidence: Annotated[int, Field(ge=0, le=MAX_KOL_MIN_EVIDENCE)] = kept(
+        "no KOL candidate has fewer referrals, shares, reads and follows of shares and likes of reviews"
+    )
 
 
 class Programme(Answer):
@@ -189,6 +193,8 @@ class Programme(Answer):
     kol_weights: dict[str, float]
     kol_top_n: int
     kol_threshold: float | None
+    kol_min_score: float
+    kol_min_evidence: int
 
     @classmethod
     def of(cls, row: ProgrammeRow) -> Programme:

@@ -102,9 +102,22 @@ class KolCandidate(Answer):
     score: float = Field(description="the sum of the parts' points")
     parts: list[ScorePart]
     evidence: Evidence
+    evidence_count: int = Field(description="the counts of the bar's evidence parts, added up")
+
+
+class BarPart(Answer):
+    part: str
+    name: str
+
+
+class KolBar(Answer):
+    min_score: float = Field(description="no candidate scores below it (programme: kol_min_score)")
+    min_evidence: int = Field(description="no candidate has less evidence (programme: kol_min_evidence)")
+    evidence_parts: list[BarPart] = Field(description="the parts whose counts are the evidence")
 
 
 class Kol(Answer):
+    bar: KolBar = Field(description="what a member's score must clear to be a candidate")
     run: KolRun | None
     candidates: list[KolCandidate]
 

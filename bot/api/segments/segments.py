@@ -11,7 +11,17 @@ from bot.api.auth import current_account
 from bot.api.errors import ApiError
 from bot.api.outputs import local
 from bot.api.routes import operation
-from bot.api.segments.schemas import Funnel, FunnelQuery, FunnelStep, Kol, KolCandidate, KolRun, Rfm, Stages
+from bot.api.segments.schemas import (
+    Funnel,
+    FunnelQuery,
+    FunnelStep,
+    Kol,
+    KolBar,
+    KolCandidate,
+    KolRun,
+    Rfm,
+    Stages,
+)
 from bot.db import read
 from models import utcnow
 from services.accounts import members
@@ -89,6 +99,7 @@ def get_kol() -> Kol:
                     "score": c.score,
                     "parts": c.parts,
                     "evidence": c.evidence,
+                    "evidence_count": c.evidence_count,
                 }
             )
             for c in candidates
@@ -96,6 +107,14 @@ def get_kol() -> Kol:
         for candidate in found:
             for referee in candidate.evidence.referees:
                 referee.bound_at = local(referee.bound_at)
-        return Kol(run=last, candidates=found)
+        bar = segment_reports.kol_bar(session, current_account().id)
+        limits = KolBar.model_validate(
+            {
+                "min_score": bar.min_score,
+                "min_evidence": bar.min_evidence,
+                "evidence_parts": segment_reports.bar_parts(),
+            }
+        )
+        return Kol(bar=limits, run=last, candidates=found)
 
     return read(load)

@@ -36,6 +36,8 @@ DEFAULTS = {
     },
     "kol_top_n": 20,
     "kol_threshold": None,
+    "kol_min_score": 10.0,
+    "kol_min_evidence": 3,
 }
 LADDER = [
     {"code": "normal", "name": "普通会员", "threshold": 0, "benefits": None},
@@ -113,6 +115,8 @@ def test_settings_that_do_not_hold_are_422_and_nothing_changes(api, session):
         {"kol_weights": {"shares": -1}},
         {"kol_top_n": 0},
         {"kol_threshold": 0},
+        {"kol_min_score": -1},
+        {"kol_min_evidence": 1.5},
         {"active_days": "30"},
         {"colour": "red"},
         {"expiry_mode": "monthly", "tier_grace_days": -1},

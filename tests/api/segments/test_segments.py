@@ -54,6 +54,9 @@ def population(api, wechat, session, run_jobs):
 
 def test_kol_candidates_come_with_parts_that_add_up_and_evidence(api, population):
     body = api.get("/kol").get_json()
+    assert (body["bar"]["min_score"], body["bar"]["min_evidence"]) == (10.0, 3)
+    assert {p["part"] for p in body["bar"]["evidence_parts"]} >= {"referrals", "shares", "share_reads"}
+    assert [c["openid"] for c in body["candidates"]] == ["oSegStar1"]  # not the fan who checked in once
     assert body["run"]["full"] and body["run"]["added"][0] == "oSegStar1"
     top = body["candidates"][0]
     assert top["openid"] == "oSegStar1" and top["rank"] == 1
@@ -61,6 +64,7 @@ def test_kol_candidates_come_with_parts_that_add_up_and_evidence(api, population
     referrals = next(p for p in top["parts"] if p["part"] == "referrals")
     assert (referrals["count"], referrals["weight"], referrals["points"]) == (2, 10.0, 20.0)
     assert {r["openid"] for r in top["evidence"]["referees"]} == {"oSegFan01", "oSegFan02"}
+    assert top["evidence_count"] == 3  # two friends, one read of a share
     assert top["evidence"]["top_shared_pages"] == [{"page": "/h5/x/invite", "reads": 1, "follows": 0}]
 
 

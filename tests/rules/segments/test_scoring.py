@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rules.segments import scoring
 from rules.segments.scoring import (
     DEFAULT_WEIGHTS,
     SEGMENT_NAMES,
@@ -51,3 +52,20 @@ def test_weights_are_checked():
         "activity must be a number between 0 and 1000",
     ]
     assert weight_problems([1]) == ["kol_weights must be an object of part: weight"]
+
+
+def test_the_kol_bar_wants_a_score_and_evidence_of_influence():
+    weights = scoring.weights_of(None)
+    bar = scoring.KolBar()
+    one_checkin = scoring.influence({"activity": 1}, weights)
+    assert "不到 10 分" in scoring.kol_shortfall(one_checkin.score, one_checkin.parts, weights, bar)
+    regular = scoring.influence({"activity": 30, "good_reviews": 2}, weights)  # 40 points, no one else
+    assert regular.score == 40
+    assert "共 0 次" in scoring.kol_shortfall(regular.score, regular.parts, weights, bar)
+    star = scoring.influence({"referrals": 2, "shares": 1, "share_reads": 2}, weights)
+    assert scoring.evidence(star.parts, weights) == 5
+    assert scoring.kol_shortfall(star.score, star.parts, weights, bar) == ""
+    unweighted = {**weights, "share_reads": 0.0}  # a part weighed 0 is no evidence
+    assert scoring.evidence(scoring.influence({"share_reads": 9}, unweighted).parts, unweighted) == 0
+    assert scoring.kol_shortfall(1.0, one_checkin.parts, weights, scoring.KolBar(0, 0)) == ""
+    assert scoring.kol_shortfall(0.0, {}, weights, scoring.KolBar(0, 0)) != ""  # zero is never

@@ -40,7 +40,7 @@ def test_new_followers_get_the_welcome_once_an_hour_after_following(wechat, run_
     assert planned["新人欢迎 · 第一天"] == 1 and planned["新人欢迎 · 第三天"] == 0
     sent = simulator.state.custom_messages(APPID)
     assert [(m.touser, m.content["articles"][0]["title"]) for m in sent] == [
-        ("oNewbie01", "欢迎加入,每日签到领积分")
+        ("oNewbie01", "欢迎加入，每日签到领积分")
     ]
     assert run_journeys()["新人欢迎 · 第一天"] == 0  # once per member
     assert len(simulator.state.custom_messages(APPID)) == 1

@@ -203,3 +203,25 @@ def test_rendering_is_quick() -> None:
 def _dark(image: Image.Image) -> bytes:
     """Threshold a greyscale image to dark (1) / light (0) pixels."""
     return bytes(pixel < 128 for pixel in image.tobytes())
+
+
+def test_the_friend_reads_what_they_get_for_scanning() -> None:
+    assert posters.friend_offer("铁粉小店", 30) == "扫码关注「铁粉小店」得 30 积分"
+    assert posters.friend_offer("铁粉小店", None) == "扫码关注「铁粉小店」成为会员"
+    assert posters.friend_offer("  ", 30) == "扫码关注「本店」得 30 积分"
+    long = posters.friend_offer("铁粉咖啡静安寺旗舰店" * 5, 30)
+    assert long.startswith("扫码关注「铁粉咖啡") and long.endswith("…」得 30 积分")  # the points stay whole
+    assert posters._font(posters.OFFER_SIZE).getlength(long) <= posters.OFFER_WIDTH
+
+
+def test_the_headline_is_drawn() -> None:
+    qr = posters.qr_png(URL, 10)
+    one = Image.open(
+        io.BytesIO(posters.render_poster(qr, "小红", "铁粉小店", "扫码关注「铁粉小店」得 30 积分"))
+    )
+    two = Image.open(
+        io.BytesIO(posters.render_poster(qr, "小红", "隔壁咖啡", "扫码关注「铁粉小店」得 30 积分"))
+    )
+    headline = (0, 190, posters.WIDTH, 360)
+    assert one.crop(headline).tobytes() != two.crop(headline).tobytes()
+    assert one.crop((0, 0, posters.WIDTH, 190)).tobytes() == two.crop((0, 0, posters.WIDTH, 190)).tobytes()

@@ -22,6 +22,7 @@ from models import (
     Share,
     utcnow,
 )
+from rules.segments.scoring import KolBar, weights_of
 from services.accounts.members import ensure_members
 from services.points import programme
 from services.segments import scoring as segments
@@ -82,7 +83,8 @@ def score_all(session, account_id, top_n=2):
     settings.kol_top_n = top_n
     scope = segments.Scope(True, 0, None)
     segments.score(session, prog, scope, NOW, settings)
-    chosen = segments.pick_candidates(session, account_id, top_n, None)
+    bar = KolBar(settings.kol_min_score, settings.kol_min_evidence)
+    chosen = segments.pick_candidates(session, account_id, top_n, None, bar, weights_of(settings.kol_weights))
     tags = segments.sync_rule_tags(session, account_id, scope, NOW)
     session.commit()
     session.expire_all()
@@ -224,3 +226,36 @@ def test_rfm_quintiles_segments_and_rule_tags(session, account_id):
     assert gone == {"RFM:重要价值", "阶段:深关系"}
     again = score_all(session, account_id)[2]
     assert again == (0, 0)  # nothing changed: nothing written
+
+
+def test_a_small_shop_gets_no_candidates_from_check_ins_only(session, account_id):
+    """40 members who checked in once each (the shop that got 19 candidates scoring 1.0), a regular
+    who checked in every day, and one who brought three friends and whose shares were read."""
+    p = people(session, account_id, *[f"S{i:02d}" for i in range(40)], "Regular", "Star")
+    for i in range(40):
+        checkins(session, account_id, p[f"S{i:02d}"], 1)
+    checkins(session, account_id, p["Regular"], 25)  # scores 25: over the minimum score, no evidence
+    friends = people(session, account_id, "F1", "F2", "F3")
+    for friend in friends.values():
+        refer(session, account_id, p["Star"], friend)
+    session.add(Share(account_id=account_id, member_id=p["Star"], page="/h5/x/p0"))
+    session.add(
+        PageView(
+            account_id=account_id,
+            viewer_openid="oReader1",
+            page="/h5/x/p0",
+            day=date.today(),
+            sharer_id=p["Star"],
+        )
+    )
+    session.commit()
+
+    rows, chosen, _ = score_all(session, account_id, top_n=20)
+    assert rows[p["S00"]].influence == pytest.approx(1.0) and rows[p["Regular"]].influence == 25
+    assert chosen == [p["Star"]]
+    assert rows[p["Star"]].kol and not rows[p["Regular"]].kol and not rows[p["S00"]].kol
+
+    settings = session.get(Programme, account_id)
+    settings.kol_min_score, settings.kol_min_evidence = 1.0, 0  # the merchant lowers the bar: all count
+    _, chosen, _ = score_all(session, account_id, top_n=50)
+    assert chosen[:2] == [p["Star"], p["Regular"]] and len(chosen) == 42

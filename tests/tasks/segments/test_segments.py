@@ -47,7 +47,8 @@ def test_candidates_come_and_go_and_their_tag_follows(app, wechat, session, run_
     wechat.send(wechat.subscribe("oKolFan01"))
     run_jobs()
     star, fan = member(session, "oKolStar1"), member(session, "oKolFan01")
-    session.get(Programme, star.account_id).kol_top_n = 1
+    settings = session.get(Programme, star.account_id)
+    settings.kol_top_n, settings.kol_min_evidence = 1, 1  # one friend is evidence enough here
     session.add(
         Referral(
             account_id=star.account_id,
