@@ -13,16 +13,18 @@ from bot.context import tiefen
 from services.accounts.images import EXTENSIONS, image_of
 
 YEAR = 365 * 24 * 3600
+MAX_ID = 2**31 - 1  # an INTEGER id: beyond it nothing can be stored, so nothing to find
 
 
 @bp.get("/media/<int:image_id>/<prefix>.<ext>")
 def media(image_id: int, prefix: str, ext: str) -> Response:
+    if not 0 < image_id <= MAX_ID or len(prefix) != 16:
+        abort(404)
     with tiefen().sessions() as session:
         image = image_of(session, image_id)
         if (
             image is None
-            or len(prefix) != 16
-            or not hmac.compare_digest(prefix, image.sha256[:16])
+            or not hmac.compare_digest(prefix.encode(), image.sha256[:16].encode())
             or EXTENSIONS.get(image.content_type) != ext
         ):
             abort(404)

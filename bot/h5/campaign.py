@@ -19,7 +19,7 @@ from services.campaigns import covers, grants
 from services.campaigns import links as campaign_links
 
 
-@h5.get("/<appid>/campaign/<int:campaign_id>/<variant>")
+@h5.get("/<appid>/campaign/<id:campaign_id>/<variant>")
 @member_page
 def campaign_page(me: Visitor, campaign_id: int, variant: str) -> tuple[str, int]:
     with tiefen().sessions.begin() as session:

@@ -73,7 +73,7 @@ def review_list(me: Visitor) -> tuple[str, int]:
     return page("h5/reviews/list.html", me=me, items=items, token=form_token(me, "like"))
 
 
-@h5.post("/<appid>/reviews/<int:review_id>/like")
+@h5.post("/<appid>/reviews/<id:review_id>/like")
 @member_action("like")
 def like(me: Visitor, key: str, review_id: int) -> Response:
     with tiefen().runtime.job_sessions.begin() as session:

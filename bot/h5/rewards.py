@@ -49,7 +49,7 @@ def catalogue(me: Visitor) -> tuple[str, int]:
     )
 
 
-@h5.post("/<appid>/rewards/<int:reward_id>/redeem")
+@h5.post("/<appid>/rewards/<id:reward_id>/redeem")
 @member_action("redeem:{reward_id}")
 def redeem(me: Visitor, key: str, reward_id: int) -> tuple[str, int]:
     outcome = _redeem(me, key, reward_id)
