@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -39,6 +40,14 @@ PROBLEM_NAMES = {
     CodeProblem.EXPIRED: "会员码已过期，请顾客刷新后重新出示",
     CodeProblem.FORGED: "会员码无效，请顾客在公众号里重新打开会员码",
 }
+
+
+@dataclass(frozen=True)
+class CodeKey:
+    """What reading a code takes besides the code and the account: the app's secret, and the time."""
+
+    secret_key: str
+    now: datetime
 
 
 def minute_of(at: datetime) -> int:

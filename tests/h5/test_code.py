@@ -1,5 +1,6 @@
 """会员码 page: the member's current code as a barcode and a QR code, refreshed each minute from JSON."""
 
+# ruff: noqa: F811  (the make_member fixture, imported, is taken by name)
 from __future__ import annotations
 
 import base64
@@ -11,7 +12,7 @@ import pytest
 import bot.h5.code as code_page
 from bot.h5.barcodes import code128_modules
 from rules.accounts.member_codes import read
-from tests.api.conftest import make_member  # noqa: F401
+from tests.api.conftest import make_member  # noqa: F401  (a fixture: the tests take it by name)
 from tests.conftest import APPID
 from tests.h5.helpers import text
 
@@ -34,13 +35,13 @@ def _images(html):
     return dict(re.findall(r'<img id="member-(barcode|qr)" src="([^"]+)"', html))
 
 
-def test_the_page_shows_the_code_as_a_barcode_and_a_qr_code_with_the_member_number(
+def test_the_page_shows_a_barcode_and_a_qr_code_of_the_code_and_the_member_number(
     app,
     client,
     login,
     make_member,
     account,
-    clock,  # noqa: F811
+    clock,
 ):
     member_id = make_member(MEMBER)
     login(MEMBER)
@@ -59,7 +60,7 @@ def test_the_page_shows_the_code_as_a_barcode_and_a_qr_code_with_the_member_numb
     assert "connect-src 'self'" in page.headers["Content-Security-Policy"]
 
 
-def test_the_json_rotates_every_minute(app, client, login, make_member, account, clock):  # noqa: F811
+def test_the_json_rotates_every_minute(app, client, login, make_member, account, clock):
     member_id = make_member(MEMBER)
     login(MEMBER)
     first = client.get(f"/h5/{APPID}/code.json")
@@ -81,7 +82,7 @@ def test_no_session_no_code_and_a_visitor_who_never_followed_sees_the_follow_pro
     client,
     browser,
     login,
-    make_member,  # noqa: F811
+    make_member,
 ):
     make_member(MEMBER)
     stranger = browser()

@@ -15,6 +15,7 @@ from bot.api.auth import current_account
 from bot.api.outputs import local
 from bot.api.points.schemas import Order
 from bot.api.routes import operation
+from bot.context import member_code_key
 from bot.db import read
 from rules.accounts.member_numbers import member_number
 from services.accounts import search
@@ -61,10 +62,10 @@ def _next(ids: list[int], limit: int) -> int | None:
 @operation("GET", "/members", tag="members", answer=MemberList, query=MemberQuery)
 def search_members(query: MemberQuery) -> MemberList:
     """Find members: by openid, phone (or its first digits), tag, stage, tier, RFM segment, following
-    Every filter given must hold; newest member first; `next_before` pages back."""
-    found = read(
-        lambda s: search.members(s, current_account().id, member_filter(query), query.before, query.limit)
-    )
+    Every filter given must hold; newest member first; `next_before` pages back. `q` also takes a
+    member number (会员号) or a current member code (会员码)."""
+    where, codes = member_filter(query), member_code_key()
+    found = read(lambda s: search.members(s, current_account().id, where, query.before, query.limit, codes))
     items = [member_row(f) for f in found]
     return MemberList(items=items, next_before=_next([i.id for i in items], query.limit))
 

@@ -105,7 +105,9 @@ Limit = Annotated[int, Field(ge=1, le=100)]
 
 class MemberQuery(Query):
     q: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
-        None, description="an openid, or the first digits of a phone"
+        None,
+        description="an openid, the first digits of a phone, a member number (会员号) or a current "
+        "member code (会员码, 18 digits: an expired or forged one finds no one)",
     )
     openid: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     phone: Annotated[str, Field(pattern=r"^\d{3,20}$")] | None = Field(
