@@ -17,7 +17,9 @@ from bot.api.points.schemas import Order
 from bot.api.routes import operation
 from bot.context import member_code_key
 from bot.db import read
+from models import utcnow
 from rules.accounts.member_numbers import member_number
+from rules.points.redemptions import status_of
 from services.accounts import search
 
 
@@ -84,6 +86,7 @@ def list_redemptions(query: ListQuery) -> RedemptionList:
     rows = read(
         lambda s: search.redemptions(s, current_account().id, query.openid, query.before, query.limit)
     )
+    now = utcnow()
     items = [
         RedemptionRow.model_validate(
             {
@@ -93,7 +96,10 @@ def list_redemptions(query: ListQuery) -> RedemptionList:
                 "reward_name": name,
                 "points": r.points,
                 "code": r.code,
+                "status": status_of(r.used_at, r.expires_at, now),
                 "created_at": local(r.created_at),
+                "expires_at": local(r.expires_at),
+                "used_at": local(r.used_at),
             }
         )
         for r, openid, name in rows

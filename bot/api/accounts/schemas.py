@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from bot.api.points.schemas import Order
 from bot.api.types import MAX_ID, Answer, Body, Id, Query, Time
 from rules.accounts.roles import Role
+from rules.points.redemptions import RedemptionStatus
 
 Name = Annotated[str, Field(min_length=1, max_length=40)]
 
@@ -161,7 +162,10 @@ class RedemptionRow(Answer):
     reward_name: str
     points: int
     code: str = Field(description="shown to the shop to hand over the reward")
+    status: RedemptionStatus = Field(description="waiting (待使用), used (已使用) or expired (已过期)")
     created_at: Time
+    expires_at: Time | None = Field(description="when an unused code stops working; null: never")
+    used_at: Time | None
 
 
 class RedemptionList(Answer):

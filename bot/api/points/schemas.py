@@ -20,12 +20,14 @@ from models import Reward as RewardRow
 from rules.points import checkins, tiers
 from rules.points.lots import ExpiryMode
 from rules.points.orders import BUYER_FIELDS, MAX_AMOUNT_FEN, ORDER_NO, buyer_problems
-from rules.points.redemptions import RedemptionStatus
+from rules.points.redemptions import MAX_VALID_DAYS, RedemptionStatus
 from rules.points.tasks import CUSTOM_ACTION, MAX_TASK_POINTS
 from rules.referrals.referrals import MAX_LADDER, MAX_LADDER_POINTS
 from rules.segments.scoring import MAX_WEIGHT, weight_problems, weights_of
 
 Name = Annotated[str, Field(min_length=1, max_length=60)]
+ValidDays = Annotated[int, Field(ge=1, le=MAX_VALID_DAYS)]
+VALIDITY = "days a redemption's code is good; null: no expiry"
 Cap = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
 # point tasks ---------------------------------------------------------------------------------------
@@ -244,6 +246,7 @@ class RewardFields(Body):
     stock: Annotated[int, Field(ge=0, le=1_000_000)]
     description: Annotated[str, Field(max_length=200)] | None = None
     enabled: bool = True
+    valid_days: ValidDays | None = Field(None, description=VALIDITY)
 
 
 class NewReward(RewardFields):
@@ -259,6 +262,7 @@ class RewardChanges(Changes):
     stock: Annotated[int, Field(ge=0, le=1_000_000)] = kept()
     description: Annotated[str, Field(max_length=200)] | None = kept()
     enabled: bool = kept()
+    valid_days: ValidDays | None = kept(VALIDITY)
 
 
 class Reward(Answer):
@@ -269,6 +273,7 @@ class Reward(Answer):
     stock: int
     description: str | None
     enabled: bool
+    valid_days: int | None = Field(description=VALIDITY)
     created_at: Time
     image_url: str | None = Field(description="its picture on this server, if any")
 
@@ -469,7 +474,8 @@ class RedemptionCode(Answer):
     reward: str
     openid: str
     points: int
-    status: RedemptionStatus = Field(description="waiting (待使用) or used (已使用)")
+    status: RedemptionStatus = Field(description="waiting (待使用), used (已使用) or expired (已过期)")
     created_at: Time
+    expires_at: Time | None = Field(description="when an unused code stops working; null: never")
     used_at: Time | None
     used_by: str | None = Field(description="the staff member or token that used it")
