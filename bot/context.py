@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.accounts import AccountDirectory
 from bot.programmes import ProgrammeCache
 from config import Settings
+from models import utcnow
+from rules.accounts.member_codes import CodeKey
 from tasks.runtime import Runtime
 
 EXTENSION = "tiefen"
@@ -33,3 +35,8 @@ def tiefen() -> Tiefen:
     """This app's `Tiefen`; needs an app context (a request, a CLI command, `app.app_context()`)."""
     found: Tiefen = current_app.extensions[EXTENSION]
     return found
+
+
+def member_code_key() -> CodeKey:
+    """What reading a member code (会员码) takes here and now: this app's secret and the time."""
+    return CodeKey(tiefen().settings.secret_key, utcnow())

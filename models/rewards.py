@@ -23,6 +23,7 @@ class Reward(Base):
     enabled: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     image_id: Mapped[int | None] = mapped_column(ForeignKey("images.id"))  # its picture, if any
+    valid_days: Mapped[int | None]  # a redemption's code is good this many days; None: no expiry
 
 
 class Redemption(Base):
@@ -43,6 +44,7 @@ class Redemption(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 核销: handed over at the till
     used_by: Mapped[str | None] = mapped_column(String(60))  # the staff member or token who did it
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # from the reward's valid_days
 
 
 class TierChange(Base):

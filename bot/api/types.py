@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -21,6 +22,17 @@ def _honest_defaults(schema: dict[str, Any]) -> None:
     for prop in schema.get("properties", {}).values():
         if "default" in prop and prop["default"] is None and not _nullable(prop):
             del prop["default"]
+
+
+def exactly_one(*names: str) -> Callable[[dict[str, Any]], None]:
+    """A body's `json_schema_extra` when it must send exactly one of `names` (a model validator checks
+    it): the document says so with `oneOf`, one `required` each."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        _honest_defaults(schema)
+        schema["oneOf"] = [{"required": [name]} for name in names]
+
+    return extra
 
 
 class Body(BaseModel):

@@ -16,6 +16,7 @@ from bot.access import current
 from bot.api.accounts.schemas import MemberQuery, PointsAdjustment
 from bot.api.types import problems_of
 from bot.console.web import done, page, view
+from bot.context import member_code_key
 from bot.db import read, write
 from models import Member, utcnow
 from rules.accounts.roles import Area, may
@@ -102,10 +103,11 @@ def members() -> ResponseReturnValue:
         openid=query.openid,
     )
 
+    codes = member_code_key()
+
     def load(session: Session) -> tuple[list[search.Found], dict[str, str]]:
-        return search.members(session, account_id, where, query.before, query.limit), tier_names(
-            session, account_id
-        )
+        found = search.members(session, account_id, where, query.before, query.limit, codes)
+        return found, tier_names(session, account_id)
 
     rows, tiers = read(load)
     older = rows[-1].member.id if len(rows) == query.limit and not errors else None

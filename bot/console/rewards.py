@@ -30,6 +30,7 @@ LABELS = {
     "stock": "库存",
     "description": "说明",
     "enabled": "上架",
+    "valid_days": "兑换码有效期(天)",
     "image": "图片",
 }
 
@@ -48,6 +49,7 @@ def _values(form: Mapping[str, str]) -> dict[str, Any]:
         "stock": whole(form.get("stock")),
         "description": form.get("description", "").strip() or None,
         "enabled": form.get("enabled") == "on",
+        "valid_days": whole(form.get("valid_days"), blank=None),  # blank: no expiry
     }
 
 
@@ -127,6 +129,7 @@ def rewards_edit(reward_id: int) -> ResponseReturnValue:
         "stock": str(reward.stock),
         "description": reward.description or "",
         "enabled": "on" if reward.enabled else "",
+        "valid_days": "" if reward.valid_days is None else str(reward.valid_days),
     }
     return _edit_page(reward_id, form, path)
 

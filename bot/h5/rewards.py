@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from bot.context import tiefen
 from bot.h5 import h5
 from bot.h5 import wording as labels
+from bot.h5.barcodes import qr_uri
 from bot.h5.identity import Visitor, form_token, member_action, member_page
 from bot.h5.web import Refused, follow_points, page
 from models import utcnow
 from rules.clock import business_date
 from rules.points.lots import NotEnoughPoints
+from rules.points.redemptions import STATUS_NAMES, RedemptionStatus, status_of
 from services.accounts import images, members
 from services.points import balances as statements
 from services.points import rewards
@@ -26,6 +28,21 @@ class Outcome:
     new: bool = True  # False: this form was submitted before; the same redemption is shown
     refusal: str | None = None  # points | stock
     available: int = 0
+    until: str | None = None  # 有效期至, in the account's time zone; None: no expiry
+
+
+@dataclass(frozen=True)
+class Held:
+    """One of the member's redemptions as 我的兑换 shows it."""
+
+    name: str
+    code: str
+    points: int
+    redeemed: str  # when, in the account's time zone
+    status: RedemptionStatus
+    state: str  # the status in words: 待使用 / 已使用 / 已过期
+    until: str | None  # 有效期至: the expiry in the account's time zone; None: no expiry
+    qr: str  # a QR code of the code, for the till's scanner
 
 
 @h5.get("/<appid>/rewards")
@@ -75,7 +92,9 @@ def _redeem(me: Visitor, key: str, reward_id: int) -> Outcome:
             done = rewards.redeem(
                 session, me.account.id, member_id, reward_id, key, business_date(now, prog.timezone), now
             )
-            return Outcome(name, done.redemption.points, done.redemption.code, done.new)
+            expires = done.redemption.expires_at
+            until = labels.local_time(expires, prog.timezone) if expires else None
+            return Outcome(name, done.redemption.points, done.redemption.code, done.new, until=until)
     except NotEnoughPoints as exc:
         return Outcome(name, price, refusal="points", available=exc.available)
     except OutOfStock:
@@ -89,7 +108,14 @@ def redemptions(me: Visitor) -> tuple[str, int]:
     with tiefen().sessions() as session:
         member_id = members.member_id_of(session, me.account.id, me.openid)
         rows = rewards.redemptions_of(session, member_id) if member_id else []
-    items = [(r, name, labels.local_time(r.created_at, prog.timezone)) for r, name in rows]
+    now = utcnow()
+    items = []
+    for r, name in rows:
+        status = status_of(r.used_at, r.expires_at, now)
+        until = labels.local_time(r.expires_at, prog.timezone) if r.expires_at else None
+        when = labels.local_time(r.created_at, prog.timezone)
+        qr = qr_uri(r.code, scale=4)
+        items.append(Held(name, r.code, r.points, when, status, STATUS_NAMES[status], until, qr))
     return page(
         "h5/rewards/mine.html", me=me, member_id=member_id, items=items, follow_points=follow_points(prog)
     )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 
 from rules.clock import ahead_of
 
 MAX_AMOUNT_FEN = 100_000_000  # 100万元: anything above is a typo or an attack
 ORDER_NO = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+BUYER_FIELDS = ("openid", "member_code", "phone")  # an order names its member by exactly one of these
 
 
 def order_problems(
@@ -34,3 +36,12 @@ def refund_problems(refund_fen: object, amount_fen: int, already_refunded: int) 
     if refund_fen + already_refunded > amount_fen:
         return [f"refund exceeds what is left of the order ({amount_fen - already_refunded} fen)"]
     return []
+
+
+def buyer_problems(given: Sequence[str]) -> list[str]:
+    """What is wrong with the BUYER_FIELDS an order gave: it must give exactly one, each field named."""
+    if len(given) == 1:
+        return []
+    if not given:
+        return ["openid: required, or member_code or phone instead"]
+    return [f"{name}: give only one of openid, member_code or phone" for name in given]

@@ -3,8 +3,8 @@
 Every filter reads an index (migration 0021): the list walks (account_id, id) backwards; a stage
 or RFM segment walks member_scores' (account_id, stage | rfm_segment, member_id); a tag walks
 member_tags' (account_id, tag, member_id); a tier (account_id, tier_code, id); a phone or a
-nickname its pattern index by prefix (0025); an openid the unique (account_id, openid). `before` is
-the last id seen.
+nickname its pattern index by prefix (0025); an openid the unique (account_id, openid); a member
+code (会员码) or number (会员号) the primary key. `before` is the last id seen.
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from models import Checkin, Member, MemberScore, MemberTag, Order, OrderRefund, Redemption, Review, Reward
+from rules.accounts import member_codes
+from rules.accounts.member_codes import CodeKey
 from rules.accounts.member_numbers import member_id_of
 
 MAX_LIMIT = 100
@@ -23,7 +25,7 @@ MAX_LIMIT = 100
 
 @dataclass(frozen=True)
 class MemberFilter:
-    q: str | None = None  # an openid, a phone's or a nickname's first characters, or a member number (会员号)
+    q: str | None = None  # an openid, a phone's or nickname's first characters, a 会员号 or a 会员码
     openid: str | None = None
     phone: str | None = None  # exact or its first digits
     nickname: str | None = None  # exact or its first characters
@@ -54,21 +56,32 @@ def _nickname_like(nickname: str) -> ColumnElement[bool]:
     return Member.nickname.like(_prefix(nickname), escape="\\")
 
 
-def _anything(q: str) -> ColumnElement[bool]:
-    """The quick search box: an openid, a nickname's first characters; digits also a phone or 会员号."""
-    found = [Member.openid == q, _nickname_like(q)]
+def _typed(q: str, account_id: int, codes: CodeKey | None) -> ColumnElement[bool]:
+    """Who a typed `q` names: a current member code its member (an old or forged one no one, and so
+    without `codes`); else an openid, a nickname's first characters, and for digits the start of a
+    phone or a member number's member."""
+    if member_codes.looks_like(q):
+        found = member_codes.read(codes.secret_key, account_id, q, codes.now) if codes else None
+        return Member.id == found if isinstance(found, int) else false()
+    found_by = [Member.openid == q, _nickname_like(q)]
     if q.isdigit():
-        found.append(_phone_like(q))
+        found_by.append(_phone_like(q))
     number = member_id_of(q)
     if number is not None:
-        found.append(Member.id == number)
-    return or_(*found)
+        found_by.append(Member.id == number)
+    return or_(*found_by)
 
 
 def members(
-    session: Session, account_id: int, where: MemberFilter, before: int | None = None, limit: int = 20
+    session: Session,
+    account_id: int,
+    where: MemberFilter,
+    before: int | None = None,
+    limit: int = 20,
+    codes: CodeKey | None = None,
 ) -> list[Found]:
-    """One page of the account's members matching every filter given, newest member first."""
+    """One page of the account's members matching every filter given, newest member first; `codes`
+    reads a member code typed as `q`."""
     limit = max(1, min(limit, MAX_LIMIT))
     score_joined = where.stage is not None or where.rfm is not None
     stmt = select(Member, MemberScore.stage, MemberScore.rfm_segment, MemberScore.influence)
@@ -114,7 +127,7 @@ def members(
     if where.nickname is not None:
         stmt = stmt.where(_nickname_like(where.nickname))
     if where.q and where.q.strip():
-        stmt = stmt.where(_anything(where.q.strip()))
+        stmt = stmt.where(_typed(where.q.strip(), account_id, codes))
     rows = session.execute(stmt.order_by(order).limit(limit)).all()
     return [Found(row[0], row[1], row[2], row[3]) for row in rows]
 

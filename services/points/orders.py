@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Member, Order, OrderRefund
+from rules.accounts import member_codes
+from rules.accounts.member_codes import CodeKey
 from rules.inbound import messages
 from rules.points.orders import order_problems, refund_problems
 from services.inbound.outbox import record_api_event
@@ -30,6 +33,46 @@ class UnknownOrder(LookupError):
 
 class OrderConflict(ValueError):
     """The same order (or refund) number came again with different contents."""
+
+
+class BuyerRefused(ValueError):
+    """The order's `field` names no one member: a member code expired or forged (`reason` is its
+    CodeProblem), or a phone several members bound ("shared_phone")."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field, self.reason = field, reason
+
+
+@dataclass(frozen=True)
+class Buyer:
+    """Who an order is for: exactly one of these (the API's NewOrder checked which)."""
+
+    openid: str | None = None
+    member_code: str | None = None  # 会员码, read with the app's secret at the time of posting
+    phone: str | None = None
+
+
+def buyer_openid(session: Session, account_id: int, buyer: Buyer, codes: CodeKey) -> str:
+    """The openid of the member an order names; BuyerRefused, or UnknownMember for no such member."""
+    if buyer.openid is not None:
+        return buyer.openid
+    stmt = select(Member.openid).where(Member.account_id == account_id)
+    if buyer.member_code is not None:
+        found = member_codes.read(codes.secret_key, account_id, buyer.member_code, codes.now)
+        if isinstance(found, member_codes.CodeProblem):
+            raise BuyerRefused("member_code", found.value)
+        stmt = stmt.where(Member.id == found)
+    elif buyer.phone is not None:
+        stmt = stmt.where(Member.phone == buyer.phone)
+    else:
+        raise BuyerRefused("openid", "missing")
+    openids = session.scalars(stmt.order_by(Member.id).limit(2)).all()
+    if len(openids) > 1:
+        raise BuyerRefused("phone", "shared_phone")
+    if not openids:
+        raise UnknownMember(buyer.member_code or buyer.phone)
+    return openids[0]
 
 
 def post_order(

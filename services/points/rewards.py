@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from models import Member, Redemption, Reward
 from models.pages import page_of
 from models.upsert import table_of
+from rules.points.redemptions import expires_at_of
 from services.points import ledger
 
 
@@ -54,11 +55,11 @@ def redeem(
             Reward.stock > 0,
         )
         .values(stock=Reward.stock - 1)
-        .returning(Reward.points_price, Reward.name)
+        .returning(Reward.points_price, Reward.name, Reward.valid_days)
     ).first()
     if taken is None:
         raise OutOfStock(reward_id)
-    price, name = taken
+    price, name, valid_days = taken
     ledger.debit(
         session, account_id, member_id, price, f"redeem:{request_key}", "redemption", day, now, note=name
     )
@@ -70,6 +71,7 @@ def redeem(
         code=secrets.token_hex(4).upper(),
         request_key=request_key,
         created_at=now,
+        expires_at=expires_at_of(now, valid_days),
     )
     session.add(redemption)
     session.flush()
@@ -132,7 +134,7 @@ class CodeUse:
     redemption: Redemption
     reward_name: str
     openid: str
-    used_now: bool  # False: it had been used before (by `redemption.used_by`, at `redemption.used_at`)
+    used_now: bool  # False: used before (by `redemption.used_by`, at `used_at`) or expired (`expires_at`)
 
 
 def find_code(session: Session, account_id: int, code: str) -> CodeUse | None:
@@ -147,10 +149,16 @@ def find_code(session: Session, account_id: int, code: str) -> CodeUse | None:
 
 
 def use_code(session: Session, account_id: int, code: str, by: str, now: datetime) -> CodeUse | None:
-    """Mark a code used (核销) once however often it is posted, by whom; the first use wins a race."""
+    """Mark a code used (核销) once however often it is posted, by whom; the first use wins a race. An
+    expired code is left as it is (`used_now` False, `used_at` None)."""
     used = session.execute(
         update(table_of(Redemption))
-        .where(Redemption.account_id == account_id, Redemption.code == code, Redemption.used_at.is_(None))
+        .where(
+            Redemption.account_id == account_id,
+            Redemption.code == code,
+            Redemption.used_at.is_(None),
+            or_(Redemption.expires_at.is_(None), Redemption.expires_at > now),
+        )
         .values(used_at=now, used_by=by[:60])
         .returning(Redemption.id)
     ).first()

@@ -16,7 +16,7 @@ def test_a_cashier_finds_a_member_posts_an_order_once_and_refunds_it(sign_in, se
     c = sign_in("cashier")
     found = c.get("/console/till?find=1370000")
     assert found.status_code == 200 and "oTill" in found.text and "137****7777" in found.text
-    order = {"openid": "oTill", "order_no": "T-1001", "amount": "38.5"}
+    order = {"member": "oTill", "order_no": "T-1001", "amount": "38.5"}
     r = c.post("/console/till/order", order)
     assert r.status_code == 302
     assert "已记录订单 T-1001" in c.get("/console/till").text
@@ -40,22 +40,22 @@ def test_bad_till_input_names_the_field_and_stores_nothing(sign_in, session, mak
     c = sign_in("owner")
     c.get("/console/till")
     cases = (
-        ({"openid": "oTill2", "order_no": "T-2", "amount": "abc"}, "请输入金额"),
-        ({"openid": "oTill2", "order_no": "T-2", "amount": "0"}, "请输入金额"),
-        ({"openid": "oTill2", "order_no": "T-2", "amount": "1.234"}, "请输入金额"),
-        ({"openid": "oTill2", "order_no": "", "amount": "5"}, "格式不正确"),
-        ({"openid": "", "order_no": "T-2", "amount": "5"}, "不能为空"),
-        ({"openid": "nobody", "order_no": "T-2", "amount": "5"}, "找不到这位会员"),
+        ({"member": "oTill2", "order_no": "T-2", "amount": "abc"}, "请输入金额"),
+        ({"member": "oTill2", "order_no": "T-2", "amount": "0"}, "请输入金额"),
+        ({"member": "oTill2", "order_no": "T-2", "amount": "1.234"}, "请输入金额"),
+        ({"member": "oTill2", "order_no": "", "amount": "5"}, "格式不正确"),
+        ({"member": "", "order_no": "T-2", "amount": "5"}, "请扫描或输入会员码"),
+        ({"member": "nobody", "order_no": "T-2", "amount": "5"}, "找不到这位会员"),
     )
     for form, said in cases:
         r = c.post("/console/till/order", form)
         assert r.status_code == 422 and said in r.text and 'class="field-error"' in r.text, form
     assert count(session, Order) == 0
     assert (
-        c.post("/console/till/order", {"openid": "oTill2", "order_no": "T-3", "amount": "5"}).status_code
+        c.post("/console/till/order", {"member": "oTill2", "order_no": "T-3", "amount": "5"}).status_code
         == 302
     )
-    conflict = c.post("/console/till/order", {"openid": "oTill2", "order_no": "T-3", "amount": "6"})
+    conflict = c.post("/console/till/order", {"member": "oTill2", "order_no": "T-3", "amount": "6"})
     assert conflict.status_code == 409 and "已用于其他会员或金额" in conflict.text
     refunds = (
         ({"order_no": "T-9", "refund_no": "R", "amount": "1"}, "找不到这个订单"),
@@ -75,7 +75,7 @@ def test_a_viewer_cannot_use_the_till(sign_in, make_member, session):  # noqa: F
     assert c.get("/console/till").status_code == 403
     c.get("/console/members")
     assert (
-        c.post("/console/till/order", {"openid": "oTill3", "order_no": "V-1", "amount": "5"}).status_code
+        c.post("/console/till/order", {"member": "oTill3", "order_no": "V-1", "amount": "5"}).status_code
         == 403
     )
     assert (
@@ -86,3 +86,45 @@ def test_a_viewer_cannot_use_the_till(sign_in, make_member, session):  # noqa: F
     assert "收银核销" not in c.get("/console/members").text
     operator = sign_in("operator", "op-x")
     assert operator.get("/console/till").status_code == 403
+
+
+def test_the_till_finds_a_member_by_code_number_or_phone_and_posts_an_order_by_code(
+    app,
+    account,
+    sign_in,
+    session,
+    make_member,  # noqa: F811
+):
+    from datetime import timedelta
+
+    from models import utcnow
+    from rules.accounts.member_codes import issue
+
+    mid = make_member("oTillCode1")
+    make_member("oTillCode2")
+    session.execute(update(Member).where(Member.id == mid).values(phone="13700008888"))
+    session.commit()
+    secret = app.config["SECRET_KEY"]
+    code = issue(secret, account.id, mid, utcnow())
+    c = sign_in("cashier")
+    for typed in (code, f"{mid:08d}", "13700008888"):
+        found = c.get(f"/console/till?find={typed}").text
+        assert "oTillCode1" in found and "oTillCode2" not in found and f"会员号 {mid:08d}" in found, typed
+    old = issue(secret, account.id, mid, utcnow() - timedelta(minutes=5))
+    stale = c.get(f"/console/till?find={old}").text
+    assert "会员码已过期" in stale and "oTillCode1" not in stale
+    r = c.post("/console/till/order", {"member": code, "order_no": "TC-1", "amount": "12"})
+    assert r.status_code == 302 and session.query(Order).one().member_id == mid
+    refused = c.post("/console/till/order", {"member": old, "order_no": "TC-2", "amount": "12"})
+    assert (
+        refused.status_code == 422
+        and "会员码已过期" in refused.text
+        and 'class="field-error"' in refused.text
+    )
+    by_phone = c.post("/console/till/order", {"member": "137 0000 8888", "order_no": "TC-3", "amount": "5"})
+    assert by_phone.status_code == 302
+    assert count(session, Order) == 2 and {o.member_id for o in session.query(Order)} == {mid}
+    unknown = c.post("/console/till/order", {"member": "13700009999", "order_no": "TC-4", "amount": "5"})
+    assert unknown.status_code == 422 and "找不到这位会员" in unknown.text
+    refund = c.post("/console/till/refund", {"order_no": "TC-1", "refund_no": "TR-1", "amount": "12"})
+    assert refund.status_code == 302 and count(session, OrderRefund) == 1

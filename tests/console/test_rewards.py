@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import io
 import os
+import re
 
 import pytest
 from PIL import Image as Pil
@@ -185,3 +186,22 @@ def test_cashiers_and_viewers_cannot_change_the_catalogue(sign_in, session, role
     assert page.status_code == 200 and "添加商品" not in page.text
     assert person.post("/console/rewards/add", COFFEE).status_code == 403
     assert counts(session) == (0, 0)
+
+
+def test_a_rewards_validity_is_set_in_the_editor_and_checked(sign_in, api, session):
+    owner = sign_in("operator")
+    owner.get("/console/rewards")
+    assert owner.post("/console/rewards/add", COFFEE | {"valid_days": "30"}).status_code == 302
+    item = api.get("/rewards").get_json()["items"][0]
+    assert item["valid_days"] == 30
+    editor = owner.get(f"/console/rewards/{item['id']}").text
+    assert 'name="valid_days"' in editor and 'value="30"' in editor and "兑换码有效期" in editor
+    for bad in ("0", "3651", "abc", "1.5"):
+        r = owner.post(f"/console/rewards/{item['id']}", COFFEE | {"valid_days": bad})
+        assert r.status_code == 422 and re.search(
+            r'name="valid_days".*?</div><div class="field-error">', r.text
+        ), bad
+    assert api.get("/rewards").get_json()["items"][0]["valid_days"] == 30
+    assert owner.post(f"/console/rewards/{item['id']}", COFFEE | {"valid_days": ""}).status_code == 302
+    assert api.get("/rewards").get_json()["items"][0]["valid_days"] is None  # blank: no expiry
+    assert "长期" in owner.get("/console/rewards").text

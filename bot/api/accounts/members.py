@@ -15,8 +15,11 @@ from bot.api.auth import current_account
 from bot.api.outputs import local
 from bot.api.points.schemas import Order
 from bot.api.routes import operation
+from bot.context import member_code_key
 from bot.db import read
+from models import utcnow
 from rules.accounts.member_numbers import member_number
+from rules.points.redemptions import status_of
 from services.accounts import search
 
 
@@ -63,10 +66,10 @@ def _next(ids: list[int], limit: int) -> int | None:
 @operation("GET", "/members", tag="members", answer=MemberList, query=MemberQuery)
 def search_members(query: MemberQuery) -> MemberList:
     """Find members: by openid, phone (or its first digits), tag, stage, tier, RFM segment, following
-    Every filter given must hold; newest member first; `next_before` pages back."""
-    found = read(
-        lambda s: search.members(s, current_account().id, member_filter(query), query.before, query.limit)
-    )
+    Every filter given must hold; newest member first; `next_before` pages back. `q` also takes a
+    member number (会员号) or a current member code (会员码)."""
+    where, codes = member_filter(query), member_code_key()
+    found = read(lambda s: search.members(s, current_account().id, where, query.before, query.limit, codes))
     items = [member_row(f) for f in found]
     return MemberList(items=items, next_before=_next([i.id for i in items], query.limit))
 
@@ -85,6 +88,7 @@ def list_redemptions(query: ListQuery) -> RedemptionList:
     rows = read(
         lambda s: search.redemptions(s, current_account().id, query.openid, query.before, query.limit)
     )
+    now = utcnow()
     items = [
         RedemptionRow.model_validate(
             {
@@ -94,7 +98,10 @@ def list_redemptions(query: ListQuery) -> RedemptionList:
                 "reward_name": name,
                 "points": r.points,
                 "code": r.code,
+                "status": status_of(r.used_at, r.expires_at, now),
                 "created_at": local(r.created_at),
+                "expires_at": local(r.expires_at),
+                "used_at": local(r.used_at),
             }
         )
         for r, openid, name in rows

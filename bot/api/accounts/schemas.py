@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from bot.api.points.schemas import Order
 from bot.api.types import MAX_ID, Answer, Body, Id, Query, Time
 from rules.accounts.roles import Role
+from rules.points.redemptions import RedemptionStatus
 
 Name = Annotated[str, Field(min_length=1, max_length=40)]
 
@@ -105,7 +106,9 @@ Limit = Annotated[int, Field(ge=1, le=100)]
 
 class MemberQuery(Query):
     q: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
-        None, description="an openid, the first characters of a nickname, a phone's first digits or a 会员号"
+        None,
+        description="an openid, the first characters of a nickname, the first digits of a phone, a member "
+        "number (会员号) or a current member code (会员码, 18 digits: an expired or forged one finds no one)",
     )
     openid: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     phone: Annotated[str, Field(pattern=r"^\d{3,20}$")] | None = Field(
@@ -163,7 +166,10 @@ class RedemptionRow(Answer):
     reward_name: str
     points: int
     code: str = Field(description="shown to the shop to hand over the reward")
+    status: RedemptionStatus = Field(description="waiting (待使用), used (已使用) or expired (已过期)")
     created_at: Time
+    expires_at: Time | None = Field(description="when an unused code stops working; null: never")
+    used_at: Time | None
 
 
 class RedemptionList(Answer):

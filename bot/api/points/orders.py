@@ -8,11 +8,20 @@ from bot.api.auth import current_account
 from bot.api.errors import ApiError
 from bot.api.points.schemas import NewOrder, NewRefund, Order, OrderPosted, Refund, RefundPosted
 from bot.api.routes import operation
+from bot.context import member_code_key
 from bot.db import read, write
 from models import utcnow
 from rules.accounts.roles import Area
 from services.points import orders
-from services.points.orders import InvalidOrder, OrderConflict, UnknownMember
+from services.points.orders import Buyer, BuyerRefused, InvalidOrder, OrderConflict, UnknownMember
+
+BUYER_WORDS = {
+    "expired": "expired: a member code lives a minute; ask the customer to show a fresh one",
+    "forged": "is not a valid member code of this account",
+    "malformed": "is not a member code",
+    "shared_phone": "several members bound this phone; name the member by member_code or openid",
+    "missing": "required, or member_code or phone instead",
+}
 
 
 def _order(session: Session, order_no: str) -> Order:
@@ -35,23 +44,27 @@ def _order(session: Session, order_no: str) -> Order:
     errors=(409,),
 )
 def post_order(body: NewOrder) -> tuple[OrderPosted, int]:
-    """Post a paid order (201 new, 200 and `duplicate` for the same order again)"""
+    """Post a paid order (201 new, 200 and `duplicate` for the same order again)
+    The member is named by exactly one of `openid`, `member_code` (会员码, scanned at the till: it
+    lives a minute, an expired or forged one is 422) or `phone` (404 when no member bound it)."""
+    buyer = Buyer(body.openid, body.member_code, body.phone)
+    codes = member_code_key()
 
     def save(session: Session) -> tuple[Order, bool]:
+        account_id = current_account().id
         try:
+            openid = orders.buyer_openid(session, account_id, buyer, codes)
             order, created = orders.post_order(
-                session,
-                current_account().id,
-                body.openid,
-                body.order_no,
-                body.amount_fen,
-                body.paid_at,
-                utcnow(),
+                session, account_id, openid, body.order_no, body.amount_fen, body.paid_at, utcnow()
             )
+        except BuyerRefused as exc:
+            details = [f"{exc.field}: {BUYER_WORDS[exc.reason]}"]
+            raise ApiError(422, "invalid_order", "the order names no one member", details) from None
         except InvalidOrder as exc:
             raise ApiError(422, "invalid_order", "the order does not hold", exc.problems) from None
         except UnknownMember:
-            raise ApiError(404, "unknown_member", f"no member has openid {body.openid}") from None
+            named = next(f"{k} {v}" for k, v in vars(buyer).items() if v is not None)
+            raise ApiError(404, "unknown_member", f"no member has {named}") from None
         except OrderConflict as exc:
             raise ApiError(409, "order_conflict", str(exc)) from None
         return _order(session, order.order_no), created

@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from bot.api.outputs import local
-from bot.api.types import Answer, Body, Changes, Fen, Page, Paging, Time, Whole, kept
+from bot.api.types import Answer, Body, Changes, Fen, Page, Paging, Time, Whole, exactly_one, kept
 from models import LedgerEntry as LedgerRow
 from models import Order as OrderRow
 from models import OrderRefund, PointTaskRow, TierRow
@@ -19,13 +19,15 @@ from models import Review as ReviewRow
 from models import Reward as RewardRow
 from rules.points import checkins, tiers
 from rules.points.lots import ExpiryMode
-from rules.points.orders import MAX_AMOUNT_FEN, ORDER_NO
-from rules.points.redemptions import RedemptionStatus
+from rules.points.orders import BUYER_FIELDS, MAX_AMOUNT_FEN, ORDER_NO, buyer_problems
+from rules.points.redemptions import MAX_VALID_DAYS, RedemptionStatus
 from rules.points.tasks import CUSTOM_ACTION, MAX_TASK_POINTS
 from rules.referrals.referrals import MAX_LADDER, MAX_LADDER_POINTS
 from rules.segments.scoring import MAX_KOL_MIN_EVIDENCE, MAX_WEIGHT, weight_problems, weights_of
 
 Name = Annotated[str, Field(min_length=1, max_length=60)]
+ValidDays = Annotated[int, Field(ge=1, le=MAX_VALID_DAYS)]
+VALIDITY = "days a redemption's code is good; null: no expiry"
 Cap = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
 # point tasks ---------------------------------------------------------------------------------------
@@ -250,6 +252,7 @@ class RewardFields(Body):
     stock: Annotated[int, Field(ge=0, le=1_000_000)]
     description: Annotated[str, Field(max_length=200)] | None = None
     enabled: bool = True
+    valid_days: ValidDays | None = Field(None, description=VALIDITY)
 
 
 class NewReward(RewardFields):
@@ -265,6 +268,7 @@ class RewardChanges(Changes):
     stock: Annotated[int, Field(ge=0, le=1_000_000)] = kept()
     description: Annotated[str, Field(max_length=200)] | None = kept()
     enabled: bool = kept()
+    valid_days: ValidDays | None = kept(VALIDITY)
 
 
 class Reward(Answer):
@@ -275,6 +279,7 @@ class Reward(Answer):
     stock: int
     description: str | None
     enabled: bool
+    valid_days: int | None = Field(description=VALIDITY)
     created_at: Time
     image_url: str | None = Field(description="its picture on this server, if any")
 
@@ -324,13 +329,28 @@ class ReviewPage(Page[Review]):
 
 OrderNo = Annotated[str, Field(pattern=ORDER_NO.pattern)]
 OpenId = Annotated[str, Field(min_length=1, max_length=64)]
+MemberCode = Annotated[str, Field(pattern=r"^\d{18,20}$")]
+Phone = Annotated[str, Field(pattern=r"^1[3-9]\d{9}$")]
 
 
 class NewOrder(Body):
+    """A paid order of one member, named by exactly one of `openid`, `member_code` or `phone`."""
+
+    model_config = ConfigDict(json_schema_extra=exactly_one(*BUYER_FIELDS))
+
     order_no: OrderNo
-    openid: OpenId
+    openid: OpenId = kept("the member's openid")
+    member_code: MemberCode = kept("会员码: the rotating code the member shows at the till (a minute)")
+    phone: Phone = kept("the mobile number the member bound (one member only)")
     amount_fen: Annotated[int, Field(ge=1, le=MAX_AMOUNT_FEN, description="amount in fen (分)")]
     paid_at: Time | None = None
+
+    @model_validator(mode="after")
+    def _one_member(self) -> Self:
+        problems = buyer_problems([name for name in BUYER_FIELDS if getattr(self, name) is not None])
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class NewRefund(Body):
@@ -460,7 +480,8 @@ class RedemptionCode(Answer):
     reward: str
     openid: str
     points: int
-    status: RedemptionStatus = Field(description="waiting (待使用) or used (已使用)")
+    status: RedemptionStatus = Field(description="waiting (待使用), used (已使用) or expired (已过期)")
     created_at: Time
+    expires_at: Time | None = Field(description="when an unused code stops working; null: never")
     used_at: Time | None
     used_by: str | None = Field(description="the staff member or token that used it")
