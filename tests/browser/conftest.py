@@ -42,7 +42,7 @@ class Watched:
         self.page, self.base, self.name, self.problems = page, base, name, []
         page.on("console", self.console_message)
         page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
-        page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url} {r.failure}"))
+        page.on("requestfailed", self.request_failed)
         page.on(
             "response",
             lambda r: (
@@ -50,6 +50,13 @@ class Watched:
             ),
         )
         self.allowed: set[str] = set()
+
+    def request_failed(self, request: Any) -> None:
+        """A failed request is a problem; a fetch the page dropped itself is not (a live preview's
+        request in flight when the next keystroke or a navigation supersedes it: net::ERR_ABORTED)."""
+        if request.resource_type in ("fetch", "xhr") and "ERR_ABORTED" in (request.failure or ""):
+            return
+        self.problems.append(f"failed: {request.url} {request.failure}")
 
     def expected(self, response: Any) -> bool:
         return any(re.search(p, response.url) for p in self.allowed)
