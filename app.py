@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from bot.console import console
     from bot.context import EXTENSION, Tiefen
     from bot.h5 import h5
+    from bot.h5.assets import assets as h5_assets
     from bot.programmes import ProgrammeCache
     from bot.sessions import SkipWebhookSessions
 
@@ -50,6 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(bot_bp)
     app.register_blueprint(api)
     app.register_blueprint(h5)
+    app.register_blueprint(h5_assets)
     app.register_blueprint(console)
     limits.init_app(app, settings)
     app.session_interface = SkipWebhookSessions()
