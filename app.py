@@ -43,6 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from bot.console import console
     from bot.context import EXTENSION, Tiefen
     from bot.h5 import h5
+    from bot.h5.assets import assets as h5_assets
     from bot.ops import ops
     from bot.programmes import ProgrammeCache
     from bot.sessions import SkipWebhookSessions
@@ -55,6 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(bot_bp)
     app.register_blueprint(api)
     app.register_blueprint(h5)
+    app.register_blueprint(h5_assets)
     app.register_blueprint(console)
     app.register_blueprint(ops)
     app.before_request(_take_request_id)

@@ -228,3 +228,17 @@ def list_tags() -> Response:
     account's with ?appid=: {"accounts": {appid: {"tags": [{id, name, count, openids}], "members": {...}}}}.
     """
     return json_response({"accounts": current_state().tags.dump(request.args.get("appid"))})
+
+
+@admin.post("/js-config")
+def check_js_config() -> Response:
+    """Check a page's wx.config as WeChat's client would: {"appId", "url", "timestamp", "nonceStr",
+    "signature"} -> {"errcode": 0} when signed with one of the account's live jsapi_tickets for that
+    URL, 63002 "invalid signature" otherwise."""
+    body = _body()
+    fields = [body.get(name) for name in ("appId", "url", "nonceStr", "signature")]
+    if not all(isinstance(value, str) for value in fields) or body.get("timestamp") is None:
+        return _bad_request("appId, url, timestamp, nonceStr and signature are required")
+    appid, url, nonce, signature = fields
+    errcode = current_state().tickets.check_config(appid, url, body["timestamp"], nonce, signature)
+    return json_response(error_body(errcode, "invalid signature" if errcode else "ok"))

@@ -10,6 +10,7 @@ from typing import Any
 
 from simulator.custom import REPLY_WINDOW, CustomBook, SentCustom
 from simulator.errors import ApiError
+from simulator.jsapi import TICKET_TTL, TicketBook
 from simulator.mass import MassBook
 from simulator.media import MEDIA_TTL, MediaStore
 from simulator.oauth import OAUTH_CODE_TTL, OAuthCodes
@@ -30,9 +31,10 @@ class SimulatorState:
     (`media`), customer-service messages with the interactions that allow them (`custom`) and user tags
     (`tags`) live in stores with their own locks. Their limits are settings: `qr_permanent_limit` (WeChat:
     100,000 permanent codes an account), `media_ttl` (3 days), `reply_window` (48 hours) and `tag_limit`
-    (100 tags an account); each can also be changed later through its store, e.g.
-    `state.qrcodes.permanent_limit = 3`. Mass sends live in `mass` (its quota and event settings are
-    attributes) and each account's webhook, where WeChat pushes its own events, in `webhooks`.
+    (100 tags an account); JS-SDK tickets (`tickets`) live `ticket_ttl` (2 hours). Each can also be
+    changed later through its store, e.g. `state.qrcodes.permanent_limit = 3`. Mass sends live in `mass`
+    (its quota and event settings are attributes) and each account's webhook, where WeChat pushes its own
+    events, in `webhooks`.
     """
 
     def __init__(
@@ -45,6 +47,7 @@ class SimulatorState:
         media_ttl: float = MEDIA_TTL,
         reply_window: float = REPLY_WINDOW,
         tag_limit: int = TAG_LIMIT,
+        ticket_ttl: int = TICKET_TTL,
     ) -> None:
         self.auto_register = auto_register
         self.token_ttl = token_ttl
@@ -54,6 +57,7 @@ class SimulatorState:
         self.media = MediaStore(media_ttl)
         self.custom = CustomBook(reply_window)
         self.tags = TagBook(tag_limit)
+        self.tickets = TicketBook(ticket_ttl)
         self.mass = MassBook()
         self.webhooks = WebhookBook()
         self._lock = threading.Lock()
@@ -219,5 +223,5 @@ class SimulatorState:
             self._calls.clear()
             self._faults.clear()
         books = (self.templates, self.oauth_codes, self.qrcodes, self.media, self.custom, self.tags)
-        for book in (*books, self.mass, self.webhooks):
+        for book in (*books, self.tickets, self.mass, self.webhooks):
             book.clear()

@@ -7,6 +7,8 @@ from urllib.parse import quote
 
 import requests
 from redis import Redis
+from requests import PreparedRequest, Response
+from requests.adapters import HTTPAdapter
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
@@ -28,6 +30,8 @@ class TiefenClient(WeChatClient):  # type: ignore[misc]
         self.api_base = api_base.rstrip("/")
         self.API_BASE_URL = self._rebase(WeChatClient.API_BASE_URL)
         settle_environment(self._http, self.api_base)
+        for scheme in ("https://", "http://"):
+            self._http.mount(scheme, _TimeoutAdapter(timeout))
 
     def _rebase(self, url: str) -> str:
         if self.api_base in REAL_HOSTS:  # production: each URL stays on its own host
@@ -59,6 +63,27 @@ class TiefenClient(WeChatClient):  # type: ignore[misc]
         return self._fetch_access_token(url=f"{self.api_base}/cgi-bin/token", params=params)
 
 
+class _TimeoutAdapter(HTTPAdapter):
+    """Every call gets the client's timeout: wechatpy passes none when it fetches the access token,
+    and a WeChat that hangs must not hang the page or job waiting on it."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.timeout = timeout
+
+    def send(
+        self,
+        request: PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float | None, float | None] | None = None,
+        verify: bool | str = True,
+        cert: str | tuple[str, str] | None = None,
+        proxies: dict[str, str] | None = None,
+    ) -> Response:
+        timeout = self.timeout if timeout is None else timeout
+        return super().send(request, stream, timeout, verify, cert, proxies)
+
+
 def settle_environment(http: requests.Session, api_base: str) -> None:
     """Take the proxy and CA settings from the environment once, for the API's host, instead of on
     every call: requests scans the whole environment per request when `trust_env` is on, a fifth
@@ -88,9 +113,9 @@ def qrcode_image(api_base: str, ticket: str, timeout: float = 10.0) -> bytes:
     return answer.content
 
 
-def client_for(appid: str, secret: str, api_base: str, redis: Redis) -> TiefenClient:
+def client_for(appid: str, secret: str, api_base: str, redis: Redis, timeout: float = 5.0) -> TiefenClient:
     """A client whose access token lives in Redis, shared by every web and worker process."""
-    return TiefenClient(appid, secret, api_base, RedisStorage(redis, prefix="tiefen:wechat"))
+    return TiefenClient(appid, secret, api_base, RedisStorage(redis, prefix="tiefen:wechat"), timeout)
 
 
 def nickname_of(client: Any, openid: str) -> str:

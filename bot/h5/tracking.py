@@ -2,7 +2,7 @@
 
 Every member page opened counts as a read, once per reader per page per day; a `?from=` share
 link credits the member who shared it. The page carries its visitor's own share link for the
-JS-SDK and posts to `/h5/<appid>/shared` when WeChat says it was shared.
+JS-SDK (configured by jssdk.py) and posts to `/h5/<appid>/shared` when WeChat says it was shared.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from bot.context import tiefen
-from bot.h5 import forms, h5, links
+from bot.h5 import forms, h5, jssdk, links
 from bot.h5.identity import Visitor, form_token, on_page_opened, page_arg, remembered
 from bot.h5.profile import member_profile
 from bot.h5.web import account_or_404
@@ -64,6 +64,9 @@ class ShareConfig:
     page: str
     post: str  # where the page tells us it was shared
     key: str  # the form token that post carries
+    card: dict[str, str]  # the share card: link (absolute), desc, imgUrl
+    wechat: dict[str, Any] | None  # wx.config's arguments, signed for this page; None: no ticket now
+    sdk: str  # where the JS-SDK is served
 
 
 @h5.app_template_global()
@@ -74,12 +77,16 @@ def share_of(me: object) -> ShareConfig | None:
     found = member_profile(me) if page is not None else None
     if found is None or not isinstance(me, Visitor):
         return None
-    link = urlsplit(links.share_link(me.account, found.member_id, page))
+    absolute = links.share_link(me.account, found.member_id, page)
+    link = urlsplit(absolute)
     return ShareConfig(
-        url=f"{link.path}?{link.query}",  # the page makes it absolute on its own host
+        url=f"{link.path}?{link.query}",
         page=page,
         post=url_for("h5.shared", appid=me.account.appid),
         key=form_token(me, PURPOSE),
+        card=jssdk.card(me.account, absolute),  # on PUBLIC_BASE_URL, the JS-safe domain
+        wechat=jssdk.signed_config(me.account),
+        sdk=jssdk.sdk_src(),
     )
 
 
