@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 REDIS_URL ?=
 QUEUES := events campaigns scheduled
 
-.PHONY: demo test test-embedded test-real serve worker cron bench bench-console lint fmt clean
+.PHONY: demo test test-embedded test-real fuzz serve worker cron bench bench-console lint fmt clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,14 @@ test-real: $(STAMP)
 	else \
 		echo "== SKIPPED the PostgreSQL + Redis run: set TEST_DATABASE_URL and TEST_REDIS_URL to run it"; \
 	fi
+
+# a long hunt: about 100,000 generated inputs over the webhook (plaintext and safe mode), the H5 pages
+# and every API operation (TIEFEN_FUZZ_EXAMPLES per API operation and mode, ten times that per
+# webhook and H5 test); the suite runs the same tests with 12
+FUZZ_EXAMPLES ?= 700
+fuzz: $(STAMP)
+	TIEFEN_TEST_BACKEND=embedded TIEFEN_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q \
+		--hypothesis-show-statistics tests/fuzz tests/api/test_schemathesis.py
 
 # the dev server keeps a generated SECRET_KEY in instance/ (unless one is exported): Tiefen refuses to
 # start without one, since it signs every member link
