@@ -1,16 +1,18 @@
 """The load's request bodies: signed subscribe events and text messages, each one distinct.
 
-Bodies come from the simulator's builders with slots for the openid and the MsgId; the
-Python generator and the wrk script (`webhook.lua`) fill them with the same formulas, so
-both send identical traffic: even request numbers subscribe, odd ones send text.
+Bodies come from the simulator's builders with slots for the openid and the MsgId, filled per
+request: even request numbers subscribe, odd ones send text. Each request is signed with its own
+nonce, as WeChat signs each callback: the webhook binds a signed query string to the first message
+it carried, so one query string for every body would be refused (it is the replay it guards).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from simulator.customer import WeChatServer
+from simulator.customer import WeChatServer, sign
 
 APPID = "wxbench"
 TOKEN = "benchtoken"
@@ -18,7 +20,7 @@ TEXT_CONTENT = "你好"
 OPENID_SLOT = "OPENIDSLOT"
 MSGID_SLOT = "MSGIDSLOT"
 _MSGID_SENTINEL = 918_273_645_546_372_819  # rendered, then swapped for MSGID_SLOT
-MAX_RUN = 99  # keeps every MsgId below 2**53, exact in wrk's Lua numbers
+MAX_RUN = 99  # keeps every MsgId below 2**53
 MAX_WORKER = 999
 
 
@@ -37,11 +39,6 @@ def templates(server: WeChatServer) -> Templates:
     return Templates(subscribe, text.replace(str(_MSGID_SENTINEL), MSGID_SLOT))
 
 
-def signed_path(server: WeChatServer) -> str:
-    """`/wechat?signature=…&timestamp=now&nonce=…`: valid for every body for the replay window."""
-    return "/wechat?" + urlencode(server.sign_params())
-
-
 def openid(run: int, worker: int, n: int) -> str:
     """A 28-character openid unique to (run, worker, request number)."""
     return f"o{run:03d}w{worker:03d}n{n:019d}"
@@ -53,14 +50,22 @@ def msg_id(run: int, worker: int, n: int) -> int:
 
 @dataclass(frozen=True)
 class BodyFactory:
-    """Request `n` of one worker (a wrk thread or a Python connection) in run `run`."""
+    """Request `n` of one worker (a connection) in run `run`: its body and its signed query."""
 
     templates: Templates
     run: int
+    timestamp: str = field(default_factory=lambda: str(int(time.time())))  # fresh for the replay window
 
     def __post_init__(self) -> None:
         if not 0 < self.run <= MAX_RUN:
             raise ValueError(f"run must be 1..{MAX_RUN}")
+
+    def query(self, worker: int, n: int) -> str:
+        """`signature=…&timestamp=…&nonce=…` for this request alone (a nonce of its own)."""
+        nonce = f"{self.run:02d}{worker:03d}{n:010d}"
+        return urlencode(
+            {"signature": sign(TOKEN, self.timestamp, nonce), "timestamp": self.timestamp, "nonce": nonce}
+        )
 
     def body(self, worker: int, n: int) -> bytes:
         who = openid(self.run, worker, n)

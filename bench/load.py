@@ -1,13 +1,9 @@
-"""The load: a closed loop of N connections for a fixed time, by wrk or, without it, Python.
-
-Both generators send the same bodies (bench/bodies.py) and report a `LoadResult`.
+"""The load: a closed loop of N connections for a fixed time (bench/pyload.py), each request a body
+of bench/bodies.py signed with its own nonce; the result a `LoadResult`.
 """
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,7 +16,7 @@ RESULT_MARK = "BENCH_RESULT "
 
 @dataclass(frozen=True)
 class LoadSpec:
-    """Where and how hard to push: `url` is the signed webhook URL (query included)."""
+    """Where and how hard to push: `url` is the webhook's URL (each request adds its signed query)."""
 
     url: str
     bodies: BodyFactory
@@ -53,58 +49,17 @@ class LoadResult:
 
 
 def pick_generator(preference: str) -> str:
-    """`wrk` when asked or when on PATH (for `auto`), else `python`."""
-    if preference not in ("auto", "wrk", "python"):
-        raise ValueError(f"BENCH_GENERATOR must be auto, wrk or python, got {preference!r}")
-    if preference == "python":
-        return "python"
-    if shutil.which("wrk"):
-        return "wrk"
-    if preference == "wrk":
-        raise RuntimeError("BENCH_GENERATOR=wrk but wrk is not on PATH")
+    """`python`: the one generator. wrk sent every body under one signed query string, which the
+    webhook now refuses (a query string carries one message); it cannot sign each request."""
+    if preference not in ("auto", "python"):
+        raise ValueError(f"BENCH_GENERATOR must be auto or python, got {preference!r}")
     return "python"
 
 
 def run_load(generator: str, spec: LoadSpec) -> LoadResult:
-    if generator == "wrk":
-        return run_wrk(spec)
     from bench.pyload import run_python
 
     return run_python(spec)
-
-
-def run_wrk(spec: LoadSpec) -> LoadResult:
-    threads = min(2, spec.connections)
-    tpl = spec.bodies.templates
-    args = [
-        *("wrk", "-t", str(threads), "-c", str(spec.connections), "-d", f"{max(1, round(spec.seconds))}s"),
-        *("--timeout", "10s", "--latency", "-s", str(LUA_SCRIPT), spec.url),
-        *("--", str(spec.bodies.run), tpl.subscribe, tpl.text),
-    ]
-    done = subprocess.run(args, capture_output=True, text=True, check=False)
-    line = next((ln for ln in done.stdout.splitlines() if ln.startswith(RESULT_MARK)), None)
-    if done.returncode != 0 or line is None:
-        raise RuntimeError(f"wrk failed (exit {done.returncode}):\n{done.stdout}\n{done.stderr}")
-    return wrk_result(json.loads(line[len(RESULT_MARK) :]))
-
-
-def wrk_result(raw: dict[str, float]) -> LoadResult:
-    requests = int(raw["requests"])
-    errors = sum(int(raw[k]) for k in ("connect_errors", "read_errors", "write_errors", "timeouts"))
-    return LoadResult(
-        generator="wrk",
-        seconds=raw["duration_us"] / 1e6,
-        requests=requests,
-        ok=int(raw["ok"]),
-        non200=int(raw["non200"]),
-        socket_errors=errors,
-        cut_off=max(0, int(raw["sent"]) - requests),
-        p50_ms=raw["p50_us"] / 1000,
-        p90_ms=raw["p90_us"] / 1000,
-        p99_ms=raw["p99_us"] / 1000,
-        mean_ms=raw["mean_us"] / 1000,
-        max_ms=raw["max_us"] / 1000,
-    )
 
 
 def host_port(url: str) -> tuple[str, int, str]:

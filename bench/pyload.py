@@ -1,4 +1,4 @@
-"""The fallback load generator: asyncio over raw HTTP/1.1 sockets, for machines without wrk.
+"""The load generator: asyncio over raw HTTP/1.1 sockets, each request signed with its own nonce.
 
 One task per connection sends a request, reads the whole response, and sends the next one;
 it reconnects when the server closes (gunicorn's sync workers always do). At the deadline
@@ -42,11 +42,12 @@ async def _run(spec: LoadSpec, tally: Tally, deadline: float) -> None:
 async def _connection(spec: LoadSpec, worker: int, deadline: float, tally: Tally) -> None:
     loop = asyncio.get_running_loop()
     host, port, path = host_port(spec.url)
-    head = f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: text/xml\r\nContent-Length: "
+    rest = f" HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: text/xml\r\nContent-Length: "
     sock: socket.socket | None = None
     n = 0
     while time.perf_counter() < deadline:
         body = spec.bodies.body(worker, n)
+        head = f"POST {path}?{spec.bodies.query(worker, n)}{rest}"
         n += 1
         try:
             sock = sock or await _connect(loop, host, port)

@@ -42,7 +42,7 @@ class Round:
     full: LoadResult
     baseline: LoadResult
     floor: LoadResult
-    stored: int  # inbound events (a)'s run added: its 200s plus those cut off in flight (wrk)
+    stored: int  # inbound events (a)'s run added: its 200s (none are cut off in flight)
     floor_stored: int  # rows (c)'s run added
     steal_pct: tuple[float, float, float]  # CPU time the hypervisor took during (a), (b), (c)
 

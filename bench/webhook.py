@@ -4,15 +4,15 @@
 (b) `bench/baseline.py`: verify, parse, reply; nothing stored or enqueued.
 (c) the floor, (b) plus one durable INSERT of the body: what any webhook that stores each callback
 before replying costs at least, whatever else it does or leaves out.
-Each runs under `gunicorn -w 2 -k sync` and takes the same closed-loop load (wrk, or the
-Python generator without it), in rounds: (a), (b), (c), then again. Prints each round and the
+Each runs under `gunicorn -w 2 -k sync` and takes the same closed-loop load (bench/pyload.py, each
+request signed with its own nonce), in rounds: (a), (b), (c), then again. Prints each round and the
 medians, writes bench/results/webhook.json, and checks that the database holds one inbound
 event per request Tiefen answered (and one row per request the floor answered).
 
 Environment: BENCH_SECONDS (10, per server and round), BENCH_ROUNDS (3), BENCH_WARMUP_SECONDS (2),
 BENCH_CONNECTIONS (32),
 BENCH_SERVICE_SECONDS (5; 0 skips the run at one connection per worker),
-BENCH_GENERATOR (auto|wrk|python), BENCH_DATABASE_URL, BENCH_REDIS_URL,
+BENCH_GENERATOR (auto|python), BENCH_DATABASE_URL, BENCH_REDIS_URL,
 BENCH_ENFORCE_TARGETS (1: exit 1 when a target is missed).
 """
 
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import entry, report, stack
-from bench.bodies import APPID, TOKEN, BodyFactory, signed_path, templates, wechat_server
+from bench.bodies import APPID, TOKEN, BodyFactory, templates, wechat_server
 from bench.load import LoadResult, LoadSpec, pick_generator, run_load
 from bench.points.cpu import MachineTicks
 from bench.report import Pair, Round, Totals
@@ -134,7 +134,7 @@ def floor_spec(dsn: str) -> ServerSpec:
 def push(url: str, run: int, seconds: float, connections: int, cfg: Config) -> LoadResult:
     """One load run against the server at `url`; `run` keeps its openids and MsgIds apart."""
     server = wechat_server(url)
-    spec = LoadSpec(url + signed_path(server), BodyFactory(templates(server), run), connections, seconds)
+    spec = LoadSpec(url + "/wechat", BodyFactory(templates(server), run), connections, seconds)
     return run_load(cfg.generator, spec)
 
 

@@ -1,6 +1,6 @@
 """`python -m bench.webhook_app`: the webhook's own cost per callback, with no HTTP server.
 
-`bench.webhook` measures the whole machine: gunicorn, sockets, PostgreSQL and wrk share its two
+`bench.webhook` measures the whole machine: gunicorn, sockets, PostgreSQL and the load generator share its two
 cores, and its figures drift by ±10 % from run to run. This drives the Flask apps' WSGI callables
 directly, in this process, with the same signed bodies (half subscribes, half texts, each one
 distinct): (a) Tiefen, `app:create_app()` on the bench's PostgreSQL and Redis, (b) the bare
@@ -30,7 +30,7 @@ from typing import Any
 from werkzeug.test import EnvironBuilder
 
 from bench import baseline, stack
-from bench.bodies import TOKEN, BodyFactory, signed_path, templates, wechat_server
+from bench.bodies import TOKEN, BodyFactory, templates, wechat_server
 from bench.entry import env_int, main
 from bench.webhook import tiefen_settings
 from config import parse_bool
@@ -65,24 +65,24 @@ class Figures:
     wall_ms: float  # per callback, waits on PostgreSQL and Redis included
 
 
-def environs(query: str, bodies: list[bytes]) -> list[dict[str, Any]]:
-    """One WSGI environ a body (werkzeug's builder), made before the clock starts."""
+def environs(requests: list[tuple[str, bytes]]) -> list[dict[str, Any]]:
+    """One WSGI environ a (signed query, body) (werkzeug's builder), made before the clock starts."""
     return [
         EnvironBuilder(
             path="/wechat", method="POST", query_string=query, data=body, content_type="text/xml"
         ).get_environ()
-        for body in bodies
+        for query, body in requests
     ]
 
 
-def drive(app: WsgiApp, query: str, bodies: list[bytes], profile: cProfile.Profile | None = None) -> Figures:
+def drive(app: WsgiApp, sent: list[tuple[str, bytes]], profile: cProfile.Profile | None = None) -> Figures:
     """Send every body through `app`; each answer must be 200."""
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
         if not status.startswith("200"):
             raise RuntimeError(f"the app answered {status}")
 
-    requests = environs(query, bodies)
+    requests = environs(sent)
     cpu, wall = time.process_time(), time.perf_counter()
     if profile:
         profile.enable()
@@ -104,16 +104,15 @@ def run(cfg: Config) -> int:
     os.environ["BENCH_FLOOR_DSN"] = stack.prepare_floor(cfg.database_url)
     floor = baseline.create_durable_app(TOKEN)
     server = wechat_server("http://127.0.0.1")
-    query = signed_path(server).split("?", 1)[1]
     factory = BodyFactory(templates(server), run=int(time.time()) % 90 + 1)
-    bodies = [factory.body(0, n) for n in range(WARMUP + cfg.requests)]
+    sent = [(factory.query(0, n), factory.body(0, n)) for n in range(WARMUP + cfg.requests)]
     profile = cProfile.Profile() if cfg.profile else None
     results: dict[str, Figures] = {}
     apps = (("(a) Tiefen full path", tiefen), ("(b) bare baseline", bare), ("(c) floor: (b) + INSERT", floor))
     for name, flask_app in apps:
         app = flask_app.wsgi_app
-        drive(app, query, bodies[:WARMUP])
-        results[name] = drive(app, query, bodies[WARMUP:], profile if name.startswith("(a)") else None)
+        drive(app, sent[:WARMUP])
+        results[name] = drive(app, sent[WARMUP:], profile if name.startswith("(a)") else None)
     stack.flush_redis(cfg.redis_url)
     report(cfg, results, profile)
     return 0

@@ -32,7 +32,7 @@ class Config:
     profile_batches: int  # (a) batches the profile runs
     seconds: float  # (b) load time
     connections: int  # (b)
-    generator: str  # (b) wrk or python
+    generator: str  # (b) python
     ledger_rows: int  # (c)
     members: int  # (c)
     enforce_targets: bool

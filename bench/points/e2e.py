@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import stack
-from bench.bodies import TEXT_CONTENT, BodyFactory, Templates, signed_path, templates, wechat_server
+from bench.bodies import TEXT_CONTENT, BodyFactory, Templates, templates, wechat_server
 from bench.load import LoadResult, LoadSpec, run_load
 from bench.points import checks, cpu, db
 from bench.points.config import Config, app_env
@@ -46,9 +46,7 @@ def checkin_templates(url: str) -> Templates:
 
 
 def push(url: str, run: int, seconds: float, cfg: Config) -> LoadResult:
-    spec = LoadSpec(
-        url + signed_path(wechat_server(url)), BodyFactory(checkin_templates(url), run), 0, seconds
-    )
+    spec = LoadSpec(url + "/wechat", BodyFactory(checkin_templates(url), run), 0, seconds)
     return run_load(cfg.generator, replace(spec, connections=cfg.connections))
 
 
