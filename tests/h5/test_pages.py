@@ -73,11 +73,12 @@ def test_the_ledger_lists_entries_in_chinese_with_signed_deltas_and_local_dates(
     run_jobs()
     login(MEMBER)
     page = text(client.get(f"/h5/{APPID}/ledger").text)
-    yesterday = (today() - timedelta(days=1)).isoformat()
+    yesterday = today() - timedelta(days=1)
     checked_in = datetime.fromtimestamp(when, TZ)
-    assert f"关注奖励 · 首次关注 {yesterday} 10:00 +50" in page
-    assert f"签到 · 每日签到 {checked_in:%Y-%m-%d %H:%M} +10" in page
-    assert page.index("签到 · 每日签到") < page.index("关注奖励")  # newest first
+    assert f"关注奖励 {yesterday:%m-%d} 10:00 +50" in page  # 关注奖励 · 首次关注 said it twice
+    assert f"每日签到 {checked_in:%m-%d %H:%M} +10" in page
+    assert page.index("每日签到") < page.index("关注奖励")  # newest first
+    assert f"{today().year}年{today().month}月 每日签到" in page  # under its month's header
 
 
 def test_the_ledger_pages_twenty_at_a_time(client, login, wechat, run_jobs, session, account):
