@@ -153,10 +153,10 @@ def ledger(me: Visitor) -> tuple[str, int]:
     with tiefen().sessions() as session:
         member_id = members.member_id_of(session, me.account.id, me.openid)
         if member_id is not None:
-            entries, total = statements.history(session, member_id, number, PER_PAGE, sign)
+            entries, total = statements.history(session, member_id, number, PER_PAGE, sign, by_time=True)
             if not entries and total:  # past the last page: show the last page
                 number = (total + PER_PAGE - 1) // PER_PAGE
-                entries, total = statements.history(session, member_id, number, PER_PAGE, sign)
+                entries, total = statements.history(session, member_id, number, PER_PAGE, sign, by_time=True)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     return page(
         "h5/ledger.html",
@@ -211,7 +211,10 @@ def way_back() -> tuple[str, str] | None:
     a member (返回会员中心) or a visitor (the centre's address starts WeChat's sign-in); None when
     the URL names no account."""
     appid = (request.view_args or {}).get("appid")
-    if not isinstance(appid, str):
+    if appid is None:  # refused by routing (a 405): the URL's own /h5/<appid>/
+        parts = request.path.split("/")
+        appid = parts[2] if len(parts) > 3 and f"/{parts[1]}" == h5.url_prefix else None
+    if not isinstance(appid, str) or len(appid) > 64:
         return None
     account = tiefen().accounts.get(appid)
     if account is None and appid == tiefen().settings.wechat_appid:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -193,3 +194,66 @@ def test_twenty_members_race_for_the_last_item_and_one_wins(
     balances = {openid: member(session, openid).points_balance for openid in racers}
     assert balances == {o: 0 if o in winners else 10 if o in poor else 50 for o in racers}
     assert count(session, LedgerEntry, LedgerEntry.kind == "redemption") == 1
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image as Pil
+
+    buffer = io.BytesIO()
+    Pil.new("RGB", (40, 40), (10, 122, 67)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_the_shelf_shows_pictures_and_puts_sold_out_items_last(
+    client, login, wechat, run_jobs, session, account
+):
+    from services.accounts.images import reencoded, store_image
+
+    follow(wechat, run_jobs, MEMBER)
+    picture = store_image(session, account.id, reencoded(_png()))
+    session.commit()
+    add_reward(session, account.id, "限量杯", price=5, stock=0)
+    add_reward(session, account.id, "帆布袋", price=80, stock=3)
+    add_reward(session, account.id, "咖啡兑换券", price=30, stock=5, image_id=picture.id)
+    login(MEMBER)
+    html = client.get(f"/h5/{APPID}/rewards").text
+    page = text(html)
+    assert page.index("咖啡兑换券") < page.index("帆布袋") < page.index("限量杯")
+    src = re.search(r'<img src="([^"]+)" alt="咖啡兑换券"', html)
+    assert src and src.group(1).startswith("/media/")
+    shown = client.get(src.group(1))
+    assert shown.status_code == 200 and shown.mimetype == "image/png"
+    assert '<div class="pic"><span aria-hidden="true">帆</span>' in html  # no picture: its first character
+    assert "限量杯 优惠券 5 积分 已兑完" in page and "剩余 0" not in page
+    assert 'type="button" disabled>还差 30 分</button>' in html
+    assert 'type="button" disabled>已兑完</button>' in html
+
+
+def test_points_are_spent_only_once_confirmed(client, login, wechat, run_jobs, session, account):
+    follow(wechat, run_jobs, MEMBER)
+    reward_id = add_reward(session, account.id, price=30, stock=5)
+    login(MEMBER)
+    catalogue = client.get(f"/h5/{APPID}/rewards").text
+    assert "确认用 30 积分兑换「咖啡兑换券」?" in text(catalogue)  # the sheet, behind its button
+    assert re.search(r'<details class="sheet">\s*<summary class="btn block">兑换</summary>', catalogue)
+    key = key_for(client, reward_id)
+    asked = client.post(redeem_path(reward_id), data={"request_key": key})  # a form sent without the sheet
+    assert asked.status_code == 200 and "确认用 30 积分兑换「咖啡兑换券」?" in text(asked.text)
+    assert "你当前可用 50 积分" in text(asked.text)
+    assert forms(asked.text)[redeem_path(reward_id)] == key and 'name="confirmed" value="1"' in asked.text
+    assert count(session, Redemption) == 0 and member(session, MEMBER).points_balance == 50
+    for unconfirmed in ("0", "yes", ""):
+        client.post(redeem_path(reward_id), data={"request_key": key, "confirmed": unconfirmed})
+    assert count(session, Redemption) == 0
+    done = client.post(redeem_path(reward_id), data=confirmed(key))
+    assert "兑换成功!已扣除 30 积分" in text(done.text) and member(session, MEMBER).points_balance == 20
+
+
+def test_a_hidden_rewards_confirm_page_is_404(client, login, wechat, run_jobs, session, account):
+    follow(wechat, run_jobs, MEMBER)
+    reward_id = add_reward(session, account.id, price=30, stock=5, enabled=False)
+    login(MEMBER)
+    asked = client.post(redeem_path(reward_id), data={"request_key": key_for(client, reward_id)})
+    assert asked.status_code == 404 and "该商品不存在或已下架" in asked.text
