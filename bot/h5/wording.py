@@ -107,9 +107,15 @@ def tier_threshold(threshold: int, basis: str) -> str:
 
 
 def checkin_said(result: CheckinResult, upcoming: tuple[int, int] | None) -> str:
-    """What the 签到 button did, as the page says it (the chat's words, without the tier gap)."""
+    """What the 签到 button did, as the page says it: the chat's reply in the page's punctuation."""
     if result.kind == "closed":
-        return replies.checkin_closed(result.reason)
+        return f"签到暂不可用：{replies.REFUSALS.get(result.reason, result.reason)}"
     if result.kind == "again":
-        return f"今日已签到,已连续 {result.streak} 天,明天再来哦。"
-    return replies.checkin_ok(result.points, result.bonus, result.streak, upcoming, "")
+        return f"今日已签到，已连续 {result.streak} 天，明天再来哦。"
+    parts = [f"签到成功 +{result.points} 积分"]
+    if result.bonus:
+        parts.append(f"连续签到奖励 +{result.bonus} 积分")
+    parts.append(f"已连续 {result.streak} 天")
+    if upcoming:
+        parts.append(f"再签 {upcoming[0]} 天得额外 {upcoming[1]} 积分")
+    return "，".join(parts) + "。"

@@ -191,7 +191,7 @@ def _shop(app: Any, session: Any, account: Any, wechat: Any, run_jobs: Any) -> N
     fans = session.execute(select(Member.id, Member.openid).where(Member.openid.like("oPhoneFan%"))).all()
     for n, (member_id, openid) in enumerate(sorted(fans, key=lambda f: f[1])):
         session.execute(update(Member).where(Member.id == member_id).values(nickname=f"咖啡爱好者{n}号"))
-        words = "拿铁很香,店员也很热情,下次还来!" if n % 2 else "环境不错,就是周末人有点多。"
+        words = "拿铁很香，店员也很热情，下次还来！" if n % 2 else "环境不错，就是周末人有点多。"
         session.add(
             Review(
                 account_id=account.id,
@@ -203,8 +203,9 @@ def _shop(app: Any, session: Any, account: Any, wechat: Any, run_jobs: Any) -> N
             )
         )
     session.execute(update(Member).where(Member.openid == MEMBER).values(nickname="小周"))
-    for code, benefits in (("silver", "饮品 9 折,生日当月双倍积分"), ("gold", "饮品 8 折,每月一杯免费拿铁")):
-        session.execute(update(TierRow).where(TierRow.code == code).values(benefits=benefits))
+    benefits = {"silver": "饮品 9 折，生日当月双倍积分", "gold": "饮品 8 折，每月一杯免费拿铁"}
+    for code, words in benefits.items():
+        session.execute(update(TierRow).where(TierRow.code == code).values(benefits=words))
     member_id = session.scalar(select(Member.id).where(Member.openid == MEMBER))
     now = utcnow()
     hold = ledger.Credit(account.id, member_id, "purchase:phone-1", 68, "purchase", now.date(), now, None, 7)
@@ -229,7 +230,7 @@ def test_every_page_with_data_and_the_member_checks_in_and_redeems(
     member.go(f"/h5/{APPID}/rewards")
     member.page.locator("details.sheet summary").first.click()
     member.page.wait_for_selector("details.sheet[open] .sheet-panel")
-    assert "确认用 40 积分兑换「拿铁兑换券」?" in member.page.inner_text("details.sheet[open] .sheet-panel")
+    assert "确认用 40 积分兑换「拿铁兑换券」？" in member.page.inner_text("details.sheet[open] .sheet-panel")
     audit(member, "confirm-sheet")
     member.page.get_by_role("button", name="取消").click()  # the page's script closes the sheet
     assert member.page.locator("details.sheet[open]").count() == 0

@@ -47,14 +47,14 @@ def test_the_button_checks_in_once_and_pays_what_the_chat_pays(
     first = client.post(CHECKIN, data={"request_key": key, "back": "member"})
     assert first.status_code == 303 and first.headers["Location"].endswith(CENTRE)
     page = text(client.get(CENTRE).text)
-    assert "签到成功 +10 积分,已连续 1 天,再签 6 天得额外 50 积分" in page
+    assert "签到成功 +10 积分，已连续 1 天，再签 6 天得额外 50 积分" in page
     assert "✓ 今日已签到" in page and "立即签到" not in page and CHECKIN not in forms(page)
     assert "签到成功" not in text(client.get(CENTRE).text)  # said once
 
     retried = client.post(CHECKIN, data={"request_key": key}, follow_redirects=True)
     assert "签到成功 +10 积分" in text(retried.text)  # the same form again: told what it got
     other_tab = client.post(CHECKIN, data={"request_key": token(app, account, MEMBER)}, follow_redirects=True)
-    assert "今日已签到,已连续 1 天" in text(other_tab.text)
+    assert "今日已签到，已连续 1 天" in text(other_tab.text)
     run_jobs()
     assert count(session, Checkin) == 1
     made = session.scalar(select(Checkin))
@@ -132,5 +132,5 @@ def test_a_closed_checkin_shows_no_button_and_says_why(
     page = text(client.get(CENTRE).text)
     assert "立即签到" not in page and "签到活动暂未开放" in page
     said = client.post(CHECKIN, data={"request_key": token(app, account, MEMBER)}, follow_redirects=True)
-    assert "签到暂不可用:该活动暂未开放" in text(said.text)
+    assert "签到暂不可用：该活动暂未开放" in text(said.text)
     assert count(session, Checkin) == 0

@@ -31,7 +31,7 @@ def test_the_member_is_shown_by_nickname_initial_and_member_number(
     login(MEMBER)
     html = client.get(CENTRE).text
     assert '<div class="avatar" aria-hidden="true">会员</div>' in html  # no nickname yet
-    assert f"会员号:{member_id:08d}" in text(html)
+    assert f"会员号：{member_id:08d}" in text(html)
     session.execute(update(Member).where(Member.id == member_id).values(nickname="小明同学"))
     session.commit()
     html = client.get(CENTRE).text
@@ -49,7 +49,7 @@ def test_the_last_seven_days_are_marked_in_words_with_the_next_streak_gift(clien
     label = {d: f"周{WEEKDAYS[(today() + timedelta(days=d)).weekday()]}" for d in range(-6, 0)}
     assert f"{label[-2]} ✓ 已签 {label[-1]} · 未签 今天 ✓ 已签" in page
     assert f"{label[-6]} · 未签" in page and page.count("✓ 已签") == 2
-    assert "再签 6 天,连续签到奖励 +50 积分" in page  # a streak of 1: day 7 gives 50
+    assert "再签 6 天，连续签到奖励 +50 积分" in page  # a streak of 1: day 7 gives 50
 
 
 def test_the_cheapest_reward_out_of_reach_says_how_much_more_to_save(

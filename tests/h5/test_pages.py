@@ -46,9 +46,9 @@ def test_the_member_centre_shows_balance_pending_expiring_tier_and_checkins(
     page = text(client.get(f"/h5/{APPID}/member").text)
     assert "可用积分 100 30 待入账 40 即将过期" in page  # 50 + 10 + 30 + 40, of which 30 on hold
     soon = today() + timedelta(days=10)
-    assert f"即将过期({soon.month}月{soon.day}日)" in page
+    assert f"即将过期（{soon.month}月{soon.day}日）" in page
     assert "普通会员" in page and "再得 370 积分升级为银卡会员" in page  # 500 - 130
-    assert "本月已签到 1 天,已连续 1 天" in page and "今日已签到" in page
+    assert "本月已签到 1 天，已连续 1 天" in page and "今日已签到" in page
     for link in ("积分明细", "积分商城", "我的兑换", "写评价"):
         assert link in page
 
@@ -87,7 +87,7 @@ def test_the_ledger_pages_twenty_at_a_time(client, login, wechat, run_jobs, sess
         credit(session, account, MEMBER, f"custom:gift-{i}", 1, action="custom:gift")
     login(MEMBER)
     first = client.get(f"/h5/{APPID}/ledger").text
-    assert first.count('class="plus"') == 20 and "第 1 / 2 页,共 25 条" in text(first)
+    assert first.count('class="plus"') == 20 and "第 1 / 2 页，共 25 条" in text(first)
     second = client.get(f"/h5/{APPID}/ledger?page=2").text
     assert second.count('class="plus"') == 5 and "关注奖励" in second and "上一页" in second
     for past_the_end in ("99", "99999999999999999999999"):
@@ -122,7 +122,7 @@ def test_the_calendar_marks_checked_and_made_up_days_streak_and_next_bonus(clien
     this_month = text(pages[today().strftime("%Y-%m")])
     in_month = sum(1 for d in (-2, -1, 0) if days[d].month == today().month)
     assert f"本月签到 {in_month} 天" in this_month
-    assert "当前连续签到 3 天,今日已签到" in this_month and "再签 4 天得额外 50 积分" in this_month
+    assert "当前连续签到 3 天，今日已签到" in this_month and "再签 4 天得额外 50 积分" in this_month
     assert "回复「签到」" in this_month and "回复「补签」" in this_month
 
 
@@ -157,7 +157,7 @@ def test_the_member_centre_shows_what_the_tiers_give(app, client, login, wechat,
     app.extensions["tiefen"].programmes.forget(account.id)  # as a change through the console does
     login(MEMBER)
     page = text(client.get(f"/h5/{APPID}/member").text)
-    assert "普通会员权益:生日当月双倍积分" in page and "升级到银卡会员可享:饮品 9 折" in page
+    assert "普通会员权益：生日当月双倍积分" in page and "升级到银卡会员可享：饮品 9 折" in page
 
 
 def _spend(session, account, openid, key, points, note):
@@ -202,7 +202,7 @@ def test_the_ledger_pages_keep_the_filter_and_group_lines_by_month(
     _spend(session, account, MEMBER, "redeem:one", 3, "咖啡兑换券")
     login(MEMBER)
     first = client.get(f"/h5/{APPID}/ledger?flow=in").text
-    assert "第 1 / 2 页,共 26 条" in text(first)  # 24 gifts, the follow, the old one; not the spend
+    assert "第 1 / 2 页，共 26 条" in text(first)  # 24 gifts, the follow, the old one; not the spend
     assert f'href="/h5/{APPID}/ledger?flow=in&amp;page=2"' in first
     second = text(client.get(f"/h5/{APPID}/ledger?flow=in&page=2").text)
     month = lambda at: f"{at.year}年{at.month}月"  # noqa: E731

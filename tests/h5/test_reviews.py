@@ -27,7 +27,7 @@ def write(client, rating="5", words=GOOD, key=None):
 def test_the_form_says_what_a_review_earns(client, login):
     login(MEMBER)
     page = text(client.get(NEW).text)
-    assert "发表评价得 20 积分(至少 10 字)" in page and "提交评价" in page
+    assert "发表评价得 20 积分（至少 10 字）" in page and "提交评价" in page
 
 
 def test_a_review_is_stored_thanked_and_paid_by_the_drain(client, login, wechat, run_jobs, session):
@@ -180,7 +180,7 @@ def test_the_reviews_page_shows_thirty_a_page_and_a_summary_of_all(client, login
     assert "4.3 平均 4.3 星 共 35 条评价" in first
     assert "5 星 20 条 4 星 10 条 3 星 3 条 2 星 0 条 1 星 2 条" in first
     assert first.count("条评价 ") >= 30 and "第 34 条评价" in first and "第 4 条评价" not in first
-    assert "第 1 / 2 页,共 35 条" in first and "下一页" in first
+    assert "第 1 / 2 页，共 35 条" in first and "下一页" in first
     second = client.get(f"{SUBMIT}?page=2").text
     assert all(f"第 {i} 条评价" in second for i in range(5)) and "第 5 条评价" not in second
     assert "上一页" in text(second) and "待审" not in second
@@ -210,4 +210,4 @@ def test_others_are_named_by_their_masked_nickname(client, login, session, accou
 def test_an_empty_reviews_page_invites_the_first(client, login):
     login(MEMBER)
     page = text(client.get(SUBMIT).text)
-    assert "还没有评价,来写第一条吧。" in page and "平均" not in page and "下一页" not in page
+    assert "还没有评价，来写第一条吧。" in page and "平均" not in page and "下一页" not in page

@@ -55,7 +55,7 @@ def test_the_catalogue_shows_price_stock_and_the_members_points(
     html = client.get(f"/h5/{APPID}/rewards").text
     page = text(html)
     assert "可用积分 50" in page
-    assert "咖啡兑换券 优惠券:任意中杯一杯 30 积分 剩余 5 兑换 确认用 30 积分兑换「咖啡兑换券」?" in page
+    assert "咖啡兑换券 优惠券：任意中杯一杯 30 积分 剩余 5 兑换 确认用 30 积分兑换「咖啡兑换券」？" in page
     assert "帆布袋 优惠券 80 积分 剩余 3 还差 30 分" in page
     assert page.endswith("已兑完 限量杯 优惠券 10 积分 已兑完")  # sold out: last, however cheap
     assert "下架品" not in page
@@ -69,7 +69,7 @@ def test_a_redemption_spends_points_and_stock_and_shows_its_code(
     reward_id = add_reward(session, account.id, price=30, stock=5)
     login(MEMBER)
     done = client.post(redeem_path(reward_id), data=confirmed(key_for(client, reward_id)))
-    assert done.status_code == 200 and "兑换成功!已扣除 30 积分" in text(done.text)
+    assert done.status_code == 200 and "兑换成功！已扣除 30 积分" in text(done.text)
     code = session.scalar(select(Redemption.code))
     assert code in done.text
     assert stock(session, reward_id) == 4 and member(session, MEMBER).points_balance == 20
@@ -84,7 +84,7 @@ def test_short_of_points_nothing_is_spent(client, login, wechat, run_jobs, sessi
     login(MEMBER)
     refused = client.post(redeem_path(reward_id), data=confirmed(key_for(client, reward_id)))
     assert refused.status_code == 409
-    assert "积分不足:兑换「咖啡兑换券」需要 80 积分,你当前可用 50 积分" in text(refused.text)
+    assert "积分不足：兑换「咖啡兑换券」需要 80 积分，你当前可用 50 积分" in text(refused.text)
     assert stock(session, reward_id) == 5 and member(session, MEMBER).points_balance == 50
     assert (
         count(session, Redemption) == 0 and count(session, LedgerEntry, LedgerEntry.kind == "redemption") == 0
@@ -119,7 +119,7 @@ def test_the_same_form_submitted_twice_redeems_once(client, login, wechat, run_j
     first = client.post(redeem_path(reward_id), data=confirmed(key))
     second = client.post(redeem_path(reward_id), data=confirmed(key))
     assert first.status_code == second.status_code == 200
-    assert "该兑换已完成,无需重复提交" in second.text
+    assert "该兑换已完成，无需重复提交" in second.text
     code = session.scalar(select(Redemption.code))
     assert code in first.text and code in second.text
     assert count(session, Redemption) == 1 and stock(session, reward_id) == 4
@@ -236,11 +236,11 @@ def test_points_are_spent_only_once_confirmed(client, login, wechat, run_jobs, s
     reward_id = add_reward(session, account.id, price=30, stock=5)
     login(MEMBER)
     catalogue = client.get(f"/h5/{APPID}/rewards").text
-    assert "确认用 30 积分兑换「咖啡兑换券」?" in text(catalogue)  # the sheet, behind its button
+    assert "确认用 30 积分兑换「咖啡兑换券」？" in text(catalogue)  # the sheet, behind its button
     assert re.search(r'<details class="sheet">\s*<summary class="btn block">兑换</summary>', catalogue)
     key = key_for(client, reward_id)
     asked = client.post(redeem_path(reward_id), data={"request_key": key})  # a form sent without the sheet
-    assert asked.status_code == 200 and "确认用 30 积分兑换「咖啡兑换券」?" in text(asked.text)
+    assert asked.status_code == 200 and "确认用 30 积分兑换「咖啡兑换券」？" in text(asked.text)
     assert "你当前可用 50 积分" in text(asked.text)
     assert forms(asked.text)[redeem_path(reward_id)] == key and 'name="confirmed" value="1"' in asked.text
     assert count(session, Redemption) == 0 and member(session, MEMBER).points_balance == 50
@@ -248,7 +248,7 @@ def test_points_are_spent_only_once_confirmed(client, login, wechat, run_jobs, s
         client.post(redeem_path(reward_id), data={"request_key": key, "confirmed": unconfirmed})
     assert count(session, Redemption) == 0
     done = client.post(redeem_path(reward_id), data=confirmed(key))
-    assert "兑换成功!已扣除 30 积分" in text(done.text) and member(session, MEMBER).points_balance == 20
+    assert "兑换成功！已扣除 30 积分" in text(done.text) and member(session, MEMBER).points_balance == 20
 
 
 def test_a_hidden_rewards_confirm_page_is_404(client, login, wechat, run_jobs, session, account):
