@@ -29,6 +29,7 @@ WECHAT = (
 )
 PAGES = {  # what the customer calls it: the path under /h5/<appid>/
     "会员中心": "member",
+    "会员码": "code",
     "权益": "tiers",
     "积分明细": "ledger",
     "签到日历": "checkins",

@@ -37,6 +37,7 @@ def test_the_member_is_shown_by_nickname_initial_and_member_number(
     html = client.get(CENTRE).text
     assert '<div class="avatar" aria-hidden="true">小</div>' in html and "小明同学 会员号" in text(html)
     assert "<img" not in html  # the avatar is drawn, never fetched
+    assert f'href="/h5/{APPID}/code">会员码</a>' in html  # shown at the till
 
 
 def test_the_last_seven_days_are_marked_in_words_with_the_next_streak_gift(client, login, wechat, run_jobs):
@@ -98,7 +99,7 @@ def test_a_visitor_sees_the_tiers_without_one_marked(client, login):
     page = text(client.get(f"/h5/{APPID}/tiers").text)
     assert "你还不是会员" in page and "银卡会员 累计获得 500 积分" in page and "当前等级" not in page
     centre = text(client.get(CENTRE).text)
-    assert "访客" in centre and "会员号" not in centre
+    assert "访客" in centre and "会员号" not in centre and "会员码" not in centre
 
 
 def test_every_error_page_has_a_way_back(client, browser, login, wechat, run_jobs):
