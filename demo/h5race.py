@@ -23,7 +23,8 @@ def run(web_url: str, sim_url: str, appid: str, reward_id: int, openids: list[st
             if match is None:
                 return "no form"
             url = f"{web_url}/h5/{appid}/rewards/{reward_id}/redeem"
-            answer = phone.post(url, data={"request_key": match.group(1)})
+            sent = {"request_key": match.group(1), "confirmed": "1"}  # as the confirm sheet sends it
+            answer = phone.post(url, data=sent)
             if answer.status_code == 200:
                 return "won"
             return (

@@ -11,10 +11,12 @@ from werkzeug.wrappers import Response
 
 from bot.context import tiefen
 from bot.h5 import forms, h5
+from bot.h5 import shapes as figures
 from bot.h5 import wording as labels
 from bot.h5.identity import Visitor, form_token, member_action, member_page
 from bot.h5.web import Refused, page
 from models import utcnow
+from rules.accounts.nicknames import masked_nickname
 from rules.inbound import replies
 from rules.inbound.messages import REVIEW_SUBMITTED
 from rules.points.reviews import MAX_TEXT, ReviewProblem, read_review
@@ -24,6 +26,8 @@ from services.inbound import outbox as inbound
 from services.points import reviews
 from tasks import wake_drainer
 
+PER_PAGE = 30
+MAX_PAGE = 10_000
 PROBLEMS = {"rating": "请选择 1 到 5 星评分", "too_long": f"评价内容最多 {MAX_TEXT} 字，请精简后再提交"}
 
 
@@ -63,14 +67,35 @@ def submit_review(me: Visitor, key: str) -> tuple[str, int]:
 @member_page
 def review_list(me: Visitor) -> tuple[str, int]:
     prog = tiefen().programmes.get(me.account.id)
+    number = _page_number(request.args.get("page"))
     with tiefen().sessions() as session:
         member_id = members.member_id_of(session, me.account.id, me.openid)
-        rows = reviews.approved_reviews(session, me.account.id, member_id)
+        rows, total = reviews.approved_reviews(session, me.account.id, member_id, number, PER_PAGE)
+        pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+        if not rows and number > pages:  # past the last page: show the last page
+            number = pages
+            rows, total = reviews.approved_reviews(session, me.account.id, member_id, number, PER_PAGE)
+        counts = reviews.star_counts(session, me.account.id)
     items = [
-        (r, liked, r.member_id == member_id, labels.local_time(r.created_at, prog.timezone))
-        for r, liked in rows
+        (
+            row.review,
+            row.liked,
+            row.review.member_id == member_id,
+            masked_nickname(row.nickname),
+            labels.local_time(row.review.created_at, prog.timezone),
+        )
+        for row in rows
     ]
-    return page("h5/reviews/list.html", me=me, items=items, token=form_token(me, "like"))
+    return page(
+        "h5/reviews/list.html",
+        me=me,
+        items=items,
+        stars=figures.stars(counts),
+        number=number,
+        pages=pages,
+        total=total,
+        token=form_token(me, "like"),
+    )
 
 
 @h5.post("/<appid>/reviews/<id:review_id>/like")
@@ -83,7 +108,14 @@ def like(me: Visitor, key: str, review_id: int) -> Response:
         standing = members.standing(session, me.account.id, me.openid)
         if review.member_id != standing.member_id:  # liking one's own review counts for nothing
             reviews.like(session, review_id, standing.member_id)
-    return redirect(url_for("h5.review_list", appid=me.account.appid, _anchor=f"r{review_id}"), 303)
+    number = _page_number(request.form.get("page"))
+    back = url_for("h5.review_list", appid=me.account.appid, page=number if number > 1 else None)
+    return redirect(f"{back}#r{review_id}", 303)
+
+
+def _page_number(raw: str | None) -> int:
+    """A page number from a form or query: 1 for anything that is not one."""
+    return min(max(int(raw), 1), MAX_PAGE) if raw and raw.isascii() and raw.isdigit() and len(raw) < 10 else 1
 
 
 def _form(me: Visitor, token: str, problem: str | None = None, status: int = 200) -> tuple[str, int]:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import request
+
 from bot.context import tiefen
-from bot.h5 import h5
+from bot.h5 import forms, h5
+from bot.h5 import shapes as figures
 from bot.h5 import wording as labels
 from bot.h5.barcodes import qr_uri
 from bot.h5.identity import Visitor, form_token, member_action, member_page
@@ -53,7 +56,7 @@ def catalogue(me: Visitor) -> tuple[str, int]:
         st = statements.statement(
             session, me.account.id, me.openid, prog.tiers, prog.tier_basis, prog.timezone, utcnow()
         )
-        items = rewards.catalogue(session, me.account.id)
+        items = figures.on_shelf(rewards.catalogue(session, me.account.id))
         pictures = images.paths_of(session, [r.image_id for r in items if r.image_id])
     offers = [(r, form_token(me, f"redeem:{r.id}"), pictures.get(r.image_id or 0)) for r in items]
     return page(
@@ -69,9 +72,26 @@ def catalogue(me: Visitor) -> tuple[str, int]:
 @h5.post("/<appid>/rewards/<id:reward_id>/redeem")
 @member_action("redeem:{reward_id}")
 def redeem(me: Visitor, key: str, reward_id: int) -> tuple[str, int]:
+    """Spends only once confirmed: the catalogue's sheet sends `confirmed`; a form sent without it
+    (a browser that cannot open the sheet) gets the confirm page, with the same form key."""
+    if request.form.get("confirmed") != "1":
+        return _confirm(me, reward_id)
     outcome = _redeem(me, key, reward_id)
     status = 409 if outcome.refusal else 200
     return page("h5/rewards/result.html", status, me=me, outcome=outcome)
+
+
+def _confirm(me: Visitor, reward_id: int) -> tuple[str, int]:
+    prog = tiefen().programmes.get(me.account.id)
+    with tiefen().sessions() as session:
+        reward = rewards.reward_of(session, me.account.id, reward_id)
+        if reward is None or not reward.enabled:
+            raise Refused(404, "该商品不存在或已下架。")
+        st = statements.statement(
+            session, me.account.id, me.openid, prog.tiers, prog.tier_basis, prog.timezone, utcnow()
+        )
+    token = request.form[forms.FIELD]
+    return page("h5/rewards/confirm.html", me=me, reward=reward, st=st, token=token)
 
 
 def _redeem(me: Visitor, key: str, reward_id: int) -> Outcome:

@@ -48,6 +48,7 @@ ORDER_PAID = "order_paid"  # event_key: the order's id
 ORDER_REFUNDED = "order_refunded"  # event_key: the refund's id
 REVIEW_SUBMITTED = "review_submitted"  # from the H5 form; the review's source_key is the dedup key
 REVIEW_APPROVED = "review_approved"  # event_key: the review's id
+CHECKED_IN = "checked_in"  # the H5 签到 button; the check-in's source_key is the dedup key
 CUSTOM = "custom"  # event_key: the action, "custom:<code>"
 SHARED = "shared"  # a member shared an H5 page; event_key: the share's id
 SHARE_READ = "share_read"  # someone read a member's share; the sharer's event, event_key: the read's id

@@ -74,9 +74,10 @@ def harvest(session: Session, events: list[InboundEvent], member_ids: dict[tuple
 
 
 def _checkins(session: Session, events: list[InboundEvent], at: dict[str, datetime], h: Harvest) -> None:
-    """Check-ins the batch's callbacks made pay what the reply promised; a 补签 may also lift the
-    next day's streak to a bonus, so that day's check-in is looked at again (its keys make it once)."""
-    keys = [e.dedup_key for e in events if e.msg_type != m.API]
+    """Check-ins the batch's callbacks (and the H5 button's events) made pay what the reply promised;
+    a 补签 may also lift the next day's streak to a bonus, so that day's check-in is looked at again
+    (its keys make it once)."""
+    keys = [e.dedup_key for e in events if e.msg_type != m.API or e.event == m.CHECKED_IN]
     if not keys:
         return
     made = [

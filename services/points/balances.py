@@ -71,14 +71,19 @@ def _expiring(session: Session, member_id: int, now: datetime, tz: str) -> tuple
 
 
 def history(
-    session: Session, member_id: int, page: int = 1, per_page: int = 20
+    session: Session, member_id: int, page: int = 1, per_page: int = 20, sign: int = 0, by_time: bool = False
 ) -> tuple[list[LedgerEntry], int]:
-    """One page of the member's ledger, newest first, and how many entries there are in all."""
-    total = int(session.scalar(select(func.count()).where(LedgerEntry.member_id == member_id)) or 0)
+    """One page of the member's ledger, newest first (as written, or by when each happened: a
+    purchase is dated when it was paid), and how many entries there are in all; only what came in
+    (`sign` 1) or went out (-1) when asked."""
+    where = [LedgerEntry.member_id == member_id]
+    if sign:
+        where.append(LedgerEntry.delta > 0 if sign > 0 else LedgerEntry.delta < 0)
+    total = int(session.scalar(select(func.count()).where(*where)) or 0)
     rows = session.scalars(
         select(LedgerEntry)
-        .where(LedgerEntry.member_id == member_id)
-        .order_by(LedgerEntry.id.desc())
+        .where(*where)
+        .order_by(*((LedgerEntry.created_at.desc(),) if by_time else ()), LedgerEntry.id.desc())
         .offset((max(page, 1) - 1) * per_page)
         .limit(per_page)
     )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from models import Member, Review, ReviewLike
@@ -99,28 +99,45 @@ def like(session: Session, review_id: int, member_id: int) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class Listed:
+    review: Review
+    liked: bool  # by the member looking
+    nickname: str | None  # the writer's
+
+
 def approved_reviews(
-    session: Session, account_id: int, member_id: int | None, limit: int = 30
-) -> list[tuple[Review, bool]]:
-    """The account's latest approved reviews, each with whether `member_id` liked it."""
-    reviews = list(
-        session.scalars(
-            select(Review)
-            .where(Review.account_id == account_id, Review.status == "approved")
-            .order_by(Review.id.desc())
-            .limit(limit)
-        )
+    session: Session, account_id: int, member_id: int | None, page: int = 1, per_page: int = 30
+) -> tuple[list[Listed], int]:
+    """One page of the account's approved reviews, newest first, each with its writer's nickname and
+    whether `member_id` liked it; and how many there are in all."""
+    stmt = (
+        select(Review, Member.nickname)
+        .join(Member, Member.id == Review.member_id)
+        .where(Review.account_id == account_id, Review.status == "approved")
+        .order_by(Review.id.desc())
     )
+    rows, total = page_of(session, stmt, page, per_page)
     liked: set[int] = set()
-    if member_id is not None and reviews:
+    if member_id is not None and rows:
         liked = set(
             session.scalars(
                 select(ReviewLike.review_id).where(
-                    ReviewLike.member_id == member_id, ReviewLike.review_id.in_([r.id for r in reviews])
+                    ReviewLike.member_id == member_id, ReviewLike.review_id.in_([r.id for r, _ in rows])
                 )
             )
         )
-    return [(r, r.id in liked) for r in reviews]
+    return [Listed(r, r.id in liked, nickname) for r, nickname in rows], total
+
+
+def star_counts(session: Session, account_id: int) -> dict[int, int]:
+    """How many approved reviews the account has of each rating."""
+    rows = session.execute(
+        select(Review.rating, func.count())
+        .where(Review.account_id == account_id, Review.status == "approved")
+        .group_by(Review.rating)
+    )
+    return {int(rating): int(n) for rating, n in rows}
 
 
 def approved_review_of(session: Session, account_id: int, review_id: int) -> Review | None:

@@ -27,6 +27,7 @@ PAGES = [
     "member",
     "ledger",
     "checkins",
+    "tiers",
     "profile",
     "reviews",
     "reviews/new",
@@ -40,6 +41,7 @@ PAGES = [
     "no/such/page",
 ]
 FORMS = [
+    "checkin",
     "profile",
     "profile/birthday",
     "reviews",
@@ -50,13 +52,16 @@ FORMS = [
     "shared",
 ]
 FIELDS = ["request_key", "phone", "nickname", "birthday", "rating", "content", "page", "target", "confirm"]
+FIELDS += ["confirmed", "back"]  # the confirm sheet's and the 签到 button's
 
 texts = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=120)
 values = st.one_of(
     texts, st.integers(-(2**40), 2**40).map(str), st.sampled_from(["", "0", "2024-02-30", "5"])
 )
 queries = st.dictionaries(
-    st.sampled_from(["page", "month", "kind", "t", "from", "state", "code", "filter"]), values, max_size=4
+    st.sampled_from(["page", "month", "kind", "flow", "t", "from", "state", "code", "filter"]),
+    values,
+    max_size=4,
 )
 
 

@@ -73,6 +73,6 @@ def test_a_new_redemption_says_how_long_its_code_is_good(client, login, make_mem
         return (utcnow() + timedelta(days=7)).astimezone(ZoneInfo(account.timezone)).strftime("%Y-%m-%d")
 
     before = day_in_a_week()
-    done = client.post(f"/h5/{APPID}/rewards/{reward_id}/redeem", data={"request_key": key})
+    done = client.post(f"/h5/{APPID}/rewards/{reward_id}/redeem", data={"request_key": key, "confirmed": "1"})
     days = {before, day_in_a_week()}  # the same day unless midnight passed in between
     assert done.status_code == 200 and any(f"有效期至 {d}" in text(done.text) for d in days)

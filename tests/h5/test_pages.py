@@ -46,9 +46,9 @@ def test_the_member_centre_shows_balance_pending_expiring_tier_and_checkins(
     page = text(client.get(f"/h5/{APPID}/member").text)
     assert "可用积分 100 30 待入账 40 即将过期" in page  # 50 + 10 + 30 + 40, of which 30 on hold
     soon = today() + timedelta(days=10)
-    assert f"即将过期({soon.month}月{soon.day}日)" in page
+    assert f"即将过期（{soon.month}月{soon.day}日）" in page
     assert "普通会员" in page and "再得 370 积分升级为银卡会员" in page  # 500 - 130
-    assert "本月已签到 1 天,已连续 1 天" in page and "今日已签到" in page
+    assert "本月已签到 1 天，已连续 1 天" in page and "今日已签到" in page
     for link in ("积分明细", "积分商城", "我的兑换", "写评价"):
         assert link in page
 
@@ -73,11 +73,12 @@ def test_the_ledger_lists_entries_in_chinese_with_signed_deltas_and_local_dates(
     run_jobs()
     login(MEMBER)
     page = text(client.get(f"/h5/{APPID}/ledger").text)
-    yesterday = (today() - timedelta(days=1)).isoformat()
+    yesterday = today() - timedelta(days=1)
     checked_in = datetime.fromtimestamp(when, TZ)
-    assert f"关注奖励 · 首次关注 {yesterday} 10:00 +50" in page
-    assert f"签到 · 每日签到 {checked_in:%Y-%m-%d %H:%M} +10" in page
-    assert page.index("签到 · 每日签到") < page.index("关注奖励")  # newest first
+    assert f"关注奖励 {yesterday:%m-%d} 10:00 +50" in page  # 关注奖励 · 首次关注 said it twice
+    assert f"每日签到 {checked_in:%m-%d %H:%M} +10" in page
+    assert page.index("每日签到") < page.index("关注奖励")  # newest first
+    assert f"{today().year}年{today().month}月 每日签到" in page  # under its month's header
 
 
 def test_the_ledger_pages_twenty_at_a_time(client, login, wechat, run_jobs, session, account):
@@ -86,7 +87,7 @@ def test_the_ledger_pages_twenty_at_a_time(client, login, wechat, run_jobs, sess
         credit(session, account, MEMBER, f"custom:gift-{i}", 1, action="custom:gift")
     login(MEMBER)
     first = client.get(f"/h5/{APPID}/ledger").text
-    assert first.count('class="plus"') == 20 and "第 1 / 2 页,共 25 条" in text(first)
+    assert first.count('class="plus"') == 20 and "第 1 / 2 页，共 25 条" in text(first)
     second = client.get(f"/h5/{APPID}/ledger?page=2").text
     assert second.count('class="plus"') == 5 and "关注奖励" in second and "上一页" in second
     for past_the_end in ("99", "99999999999999999999999"):
@@ -121,7 +122,7 @@ def test_the_calendar_marks_checked_and_made_up_days_streak_and_next_bonus(clien
     this_month = text(pages[today().strftime("%Y-%m")])
     in_month = sum(1 for d in (-2, -1, 0) if days[d].month == today().month)
     assert f"本月签到 {in_month} 天" in this_month
-    assert "当前连续签到 3 天,今日已签到" in this_month and "再签 4 天得额外 50 积分" in this_month
+    assert "当前连续签到 3 天，今日已签到" in this_month and "再签 4 天得额外 50 积分" in this_month
     assert "回复「签到」" in this_month and "回复「补签」" in this_month
 
 
@@ -156,4 +157,76 @@ def test_the_member_centre_shows_what_the_tiers_give(app, client, login, wechat,
     app.extensions["tiefen"].programmes.forget(account.id)  # as a change through the console does
     login(MEMBER)
     page = text(client.get(f"/h5/{APPID}/member").text)
-    assert "普通会员权益:生日当月双倍积分" in page and "升级到银卡会员可享:饮品 9 折" in page
+    assert "普通会员权益：生日当月双倍积分" in page and "升级到银卡会员可享：饮品 9 折" in page
+
+
+def _spend(session, account, openid, key, points, note):
+    member_id = member_id_of(session, account.id, openid)
+    ledger.debit(session, account.id, member_id, points, key, "redemption", today(), utcnow(), note=note)
+    session.commit()
+
+
+def test_the_ledger_filters_income_and_spending_and_a_bad_filter_shows_everything(
+    client, login, wechat, run_jobs, session, account
+):
+    follow(wechat, run_jobs, MEMBER)
+    checkin(wechat, MEMBER)
+    run_jobs()
+    _spend(session, account, MEMBER, "redeem:one", 30, "咖啡兑换券")
+    login(MEMBER)
+    everything = client.get(f"/h5/{APPID}/ledger").text
+    assert [text(everything).count(s) for s in ("+50", "+10", "-30")] == [1, 1, 1]
+    assert f'href="/h5/{APPID}/ledger" aria-current="page">全部</a>' in everything
+    income = client.get(f"/h5/{APPID}/ledger?flow=in").text
+    assert "+50" in income and "+10" in income and "-30" not in income
+    assert f'href="/h5/{APPID}/ledger?flow=in" aria-current="page">收入</a>' in income
+    spending = text(client.get(f"/h5/{APPID}/ledger?flow=out").text)
+    assert "兑换「咖啡兑换券」" in spending and "+50" not in spending and "+10" not in spending
+    for bad in ("OUT", "x" * 5000, "in%00", "", "收入"):
+        page = client.get(f"/h5/{APPID}/ledger?flow={bad}")
+        assert page.status_code == 200 and text(page.text).count("-30") == 1 and "+50" in page.text, bad
+    page = client.get(f"/h5/{APPID}/ledger?flow=in&flow=out")  # the first one counts
+    assert page.status_code == 200 and "-30" not in page.text
+
+
+def test_the_ledger_pages_keep_the_filter_and_group_lines_by_month(
+    client, login, wechat, run_jobs, session, account
+):
+    follow(wechat, run_jobs, MEMBER)  # 30 days ago: last month's header, or this one's
+    earlier = utcnow() - timedelta(days=62)
+    member_id = member_id_of(session, account.id, MEMBER)
+    old = ledger.Credit(account.id, member_id, "custom:old", 5, "custom:old", earlier.date(), earlier, None)
+    ledger.credit(session, [old], None)
+    for i in range(24):
+        credit(session, account, MEMBER, f"custom:gift-{i}", 1, action="custom:gift")
+    _spend(session, account, MEMBER, "redeem:one", 3, "咖啡兑换券")
+    login(MEMBER)
+    first = client.get(f"/h5/{APPID}/ledger?flow=in").text
+    assert "第 1 / 2 页，共 26 条" in text(first)  # 24 gifts, the follow, the old one; not the spend
+    assert f'href="/h5/{APPID}/ledger?flow=in&amp;page=2"' in first
+    second = text(client.get(f"/h5/{APPID}/ledger?flow=in&page=2").text)
+    month = lambda at: f"{at.year}年{at.month}月"  # noqa: E731
+    old_local = earlier.astimezone(TZ)
+    assert f"{month(old_local)} 活动奖励 {old_local:%m-%d %H:%M} +5 上一页" in second  # by time
+    headers = [m for m in (month(today()), month(today() - timedelta(days=30))) if m in second]
+    assert headers and all(second.count(h) == 1 for h in headers)  # one header per month
+
+
+def test_a_ledger_line_never_says_the_same_words_twice():
+    from types import SimpleNamespace
+
+    from bot.h5.wording import ledger_line
+
+    def line(kind, action, note):
+        at = datetime(2025, 3, 1, 2, 0, tzinfo=ZoneInfo("UTC"))
+        entry = SimpleNamespace(kind=kind, action=action, note=note, delta=5, created_at=at)
+        shown = ledger_line(entry, "Asia/Shanghai")
+        return shown.title, shown.detail, shown.when, shown.month
+
+    assert line("award", "checkin", "每日签到") == ("每日签到", "", "03-01 10:00", "2025年3月")
+    assert line("award", "follow", "首次关注")[:2] == ("关注奖励", "")
+    assert line("award", "checkin_bonus", "连续签到 7 天奖励")[:2] == ("连续签到 7 天奖励", "")
+    assert line("award", "manual", "店庆赠送")[:2] == ("积分调整", "店庆赠送")
+    assert line("redemption", None, "咖啡兑换券")[:2] == ("兑换「咖啡兑换券」", "")
+    assert line("award", "custom:x", None)[:2] == ("活动奖励", "")
+    assert line("reversal", None, "退款扣回积分")[:2] == ("退款扣回积分", "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from bot.h5 import forms as form_tokens
-from models import InboundEvent, Programme, Review, ReviewLike
+from models import InboundEvent, Member, Programme, Review, ReviewLike
 from services.accounts.registry import save_account
 from tests.conftest import APPID
 from tests.factories import count, ledger_of
@@ -27,7 +27,7 @@ def write(client, rating="5", words=GOOD, key=None):
 def test_the_form_says_what_a_review_earns(client, login):
     login(MEMBER)
     page = text(client.get(NEW).text)
-    assert "发表评价得 20 积分(至少 10 字)" in page and "提交评价" in page
+    assert "发表评价得 20 积分（至少 10 字）" in page and "提交评价" in page
 
 
 def test_a_review_is_stored_thanked_and_paid_by_the_drain(client, login, wechat, run_jobs, session):
@@ -118,7 +118,7 @@ def test_the_reviews_page_lists_approved_reviews_with_likes_once_per_member(
     session.expire_all()
     assert session.get(Review, review_id).like_count == 2
     page = text(fans[0].get(SUBMIT).text)
-    assert "★★★★★ 会员" in page and GOOD in page and "赞 2" in page
+    assert "会员 ★★★★★" in page and GOOD in page and "已赞 2" in page  # no nickname: 会员
     own = forms(client.get(SUBMIT).text)[like_path]
     client.post(
         like_path, data={"request_key": own}
@@ -141,3 +141,73 @@ def test_pending_reviews_and_other_accounts_reviews_cannot_be_liked(client, logi
         assert client.post(like, data={"request_key": key}).status_code == 404
     assert client.post(f"/h5/{APPID}/reviews/99999/like", data={"request_key": key}).status_code == 404
     assert count(session, ReviewLike) == 0
+
+
+def _reviews(session, account_id, ratings, nickname=None):
+    """Approved reviews by as many new members, oldest first: (member openid, review id)."""
+    made = []
+    for i, rating in enumerate(ratings):
+        member = Member(account_id=account_id, openid=f"oMany{i:04d}", nickname=nickname, follow_count=1)
+        session.add(member)
+        session.flush()
+        review = Review(
+            account_id=account_id,
+            member_id=member.id,
+            rating=rating,
+            text=f"第 {i} 条评价",
+            status="approved",
+            source_key=f"seed:{i}",
+        )
+        session.add(review)
+        session.flush()
+        made.append((member.openid, review.id))
+    session.commit()
+    return made
+
+
+def test_the_reviews_page_shows_thirty_a_page_and_a_summary_of_all(client, login, session, account):
+    ratings = [5] * 20 + [4] * 10 + [3] * 3 + [1] * 2  # 35: 151 stars, an average of 4.3
+    made = _reviews(session, account.id, ratings)
+    writer = session.scalar(select(Review.member_id).where(Review.id == made[0][1]))
+    session.add(
+        Review(
+            account_id=account.id, member_id=writer, rating=1, text="待审", status="pending", source_key="p"
+        )
+    )
+    session.commit()
+    login(MEMBER)
+    first = text(client.get(SUBMIT).text)
+    assert "4.3 平均 4.3 星 共 35 条评价" in first
+    assert "5 星 20 条 4 星 10 条 3 星 3 条 2 星 0 条 1 星 2 条" in first
+    assert first.count("条评价 ") >= 30 and "第 34 条评价" in first and "第 4 条评价" not in first
+    assert "第 1 / 2 页，共 35 条" in first and "下一页" in first
+    second = client.get(f"{SUBMIT}?page=2").text
+    assert all(f"第 {i} 条评价" in second for i in range(5)) and "第 5 条评价" not in second
+    assert "上一页" in text(second) and "待审" not in second
+    for bad in ("99", "-1", "abc", "²", "9" * 30):
+        page = client.get(f"{SUBMIT}?page={bad}")
+        assert page.status_code == 200, bad
+    assert "第 2 / 2 页" in text(client.get(f"{SUBMIT}?page=99").text)
+    assert "第 1 / 2 页" in text(client.get(f"{SUBMIT}?page=abc").text)
+    last_id = made[0][1]  # on page 2: a like comes back to it
+    key = forms(second)[f"/h5/{APPID}/reviews/{last_id}/like"]
+    liked = client.post(f"/h5/{APPID}/reviews/{last_id}/like", data={"request_key": key, "page": "2"})
+    assert liked.headers["Location"].endswith(f"/reviews?page=2#r{last_id}")
+
+
+def test_others_are_named_by_their_masked_nickname(client, login, session, account):
+    made = _reviews(session, account.id, [5, 4], nickname="王小明同学")
+    session.execute(update(Member).where(Member.openid == made[1][0]).values(nickname="李雷"))
+    session.commit()
+    login(made[0][0])
+    page = text(client.get(SUBMIT).text)
+    assert "李* ★★★★☆" in page and "我的评价 ★★★★★" in page
+    assert "王小明同学" not in page and "李雷" not in page
+    login(MEMBER)
+    assert "王***学 ★★★★★" in text(client.get(SUBMIT).text)
+
+
+def test_an_empty_reviews_page_invites_the_first(client, login):
+    login(MEMBER)
+    page = text(client.get(SUBMIT).text)
+    assert "还没有评价，来写第一条吧。" in page and "平均" not in page and "下一页" not in page
