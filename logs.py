@@ -12,8 +12,10 @@ import json
 import logging
 import re
 import secrets
+import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import TextIO
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("tiefen_request_id", default=None)
 SANE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -46,12 +48,25 @@ class WithRequestId(logging.Formatter):
         return f"{text} [request {request_id}]" if request_id else text
 
 
+class ToStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is when a line is written (not when the handler was made), so
+    a process that swaps stderr (a test's capture, a daemon's redirect) loses no line and breaks none."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass
+
+
 def configure(log_format: str, level: str = "INFO") -> None:
     """Route the root logger to stderr in `json` or `text`, once per process."""
     root = logging.getLogger()
     if getattr(root, "_tiefen_configured", False):
         return
-    handler = logging.StreamHandler()
+    handler = ToStderr()
     handler.setFormatter(
         JsonLines()
         if log_format == "json"
