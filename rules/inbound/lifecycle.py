@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
-from rules.inbound.messages import INTERACTIONS, valid_scene
+from rules.inbound.messages import API, INTERACTIONS, valid_scene
 
 FOLLOWS = ("subscribe", "subscribe_scan")
 WINDOW_EVENTS = ("subscribe", "subscribe_scan", "scan", "click")  # open WeChat's 1-minute reply window
@@ -65,7 +65,7 @@ def plan_lifecycle(batch: Iterable[Happened]) -> LifecyclePlan:
             plan.unfollowed_last.discard(h.member_id)
         if h.event in ("subscribe_scan", "scan") and valid_scene(h.key):
             _scan(plan, h, first_follow)
-        if h.msg_type != "event":
+        if h.msg_type not in ("event", API):  # only what the member sent WeChat opens its 48 h window
             _latest(plan.messages, h.member_id, h.at)
         if h.msg_type != "event" or h.event in INTERACTIONS:
             _latest(plan.interactions, h.member_id, h.at)

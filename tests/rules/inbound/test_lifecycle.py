@@ -56,3 +56,9 @@ def test_messages_and_interactions_keep_the_latest_time():
 def test_an_unfollow_is_not_an_interaction():
     plan = plan_lifecycle([ev(1, 7, event="unsubscribe")])
     assert plan.interactions == {} and plan.messages == {}
+
+
+def test_what_the_api_or_a_page_records_is_an_interaction_but_opens_no_message_window():
+    plan = plan_lifecycle([ev(1, 7, msg_type="api", event="order_paid", dt=10), ev(2, 8, msg_type="text")])
+    assert plan.messages == {8: T}  # WeChat's 48-hour customer-service window: a message the member sent
+    assert plan.interactions == {7: T + timedelta(seconds=10), 8: T}
