@@ -148,10 +148,10 @@ def set_up_merchant(app: Any) -> str:
         if result.exit_code != 0:
             raise SystemExit(f"set-up failed: {result.output}")
         if args[1] == "token":
-            token = result.output.strip()
+            token = result.stdout.strip()
             print(f"$ flask --app app account token …\n  {token[:8]}… (the shop's API token)")
         else:
-            print(f"$ flask --app app {' '.join(args[:2])} …\n  {result.output.strip()}")
+            print(f"$ flask --app app {' '.join(args[:2])} …\n  {result.stdout.strip()}")
     with app.extensions["tiefen"].sessions.begin() as session:  # the story starts ten days ago
         session.execute(
             Account.__table__.update()

@@ -46,7 +46,19 @@ def test_an_empty_redis_url_means_embedded(tmp_path: Path):
     assert Settings.from_env({}, tmp_path).override({"REDIS_URL": ""}).embedded_queue
 
 
-def test_outside_tests_tiefen_will_not_start_with_a_known_or_short_secret(tmp_path):
+@pytest.fixture
+def root_logging():
+    """An app built as in production routes the root logger; put it back for the tests after."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, configured = list(root.handlers), getattr(root, "_tiefen_configured", False)
+    yield
+    root.handlers[:] = handlers
+    root._tiefen_configured = configured  # type: ignore[attr-defined]
+
+
+def test_outside_tests_tiefen_will_not_start_with_a_known_or_short_secret(tmp_path, root_logging):
     from app import create_app
     from config import InsecureSettings, insecurities
 
