@@ -58,7 +58,7 @@ class Driver:
         self.rng = random.Random(seed)
         self.sent: list[Sent] = []
         self.late: list[Sent] = []
-        self.latencies: list[float] = []  # seconds, of each delivery answered 200
+        self.latencies: list[tuple[float, float]] = []  # (monotonic time, seconds) of each 200
         self._lock = threading.Lock()
         self._local = threading.local()
         self._copies = ThreadPoolExecutor(8, thread_name_prefix="copies")
@@ -138,7 +138,7 @@ class Driver:
         with self._lock:
             sent.statuses[outcome] += 1
             if delivery.ok:
-                self.latencies.append(time.monotonic() - started)
+                self.latencies.append((time.monotonic(), time.monotonic() - started))
                 if sent.answered_at is None:
                     sent.answered_at, sent.reply = time.monotonic(), delivery.content
         return delivery
