@@ -1,12 +1,13 @@
 """The faults, injected from a thread while the customers go on.
 
-Each kind in turn (or at random, in the soak): SIGKILL an RQ worker (a busy one when there is
-one), SIGKILL a gunicorn worker, stop Redis and start it again (with its data; or crashed with its
-data lost, as after losing its disk: queued jobs and RQ's scheduled retries go), terminate
-this database's PostgreSQL backends (a server restart as the shared machine allows it; with
-TIEFEN_FAULTS_PG_RESTART set, a real restart too), and make the WeChat API answer 45009, -1,
-40001 or not at all (longer than the client's 5 s timeout) on the calls jobs make: codes and
-posters, customer-service messages (posters, campaigns) and template messages (tier notices).
+Each kind in turn (in the soak: each round of them in a random order, at random intervals):
+SIGKILL an RQ worker (a busy one when there is one), SIGKILL a gunicorn worker, stop Redis and
+start it again (with its data; or crashed with its data lost, as after losing its disk: queued
+jobs and RQ's scheduled retries go), terminate this database's PostgreSQL backends (a server
+restart as the shared machine allows it; with TIEFEN_FAULTS_PG_RESTART set, a real restart too),
+and make the WeChat API answer 45009, -1, 40001 or not at all (longer than the client's 5 s
+timeout) on the calls jobs make: codes and posters, customer-service messages (posters,
+campaigns) and template messages (tier notices).
 """
 
 from __future__ import annotations
@@ -75,7 +76,9 @@ class Chaos:
     def _run(self) -> None:
         while not self._stop.wait(self.period * (self.rng.uniform(0.5, 1.5) if self.randomly else 1)):
             turn, self._turn = self._turn, self._turn + 1
-            name, act = self.rng.choice(self.kinds) if self.randomly else self.kinds[turn % len(self.kinds)]
+            if self.randomly and turn % len(self.kinds) == 0:  # a new round in a new order
+                self.rng.shuffle(self.kinds)
+            name, act = self.kinds[turn % len(self.kinds)]
             if self.only is not None and name not in self.only:
                 continue
             self.make(name, act)

@@ -127,7 +127,7 @@ def lags(engine: Engine, since_seconds: float) -> list[float]:
                 InboundEvent.processed_at > since
             )
         ).all()
-    return [(p - r).total_seconds() for r, p in rows]
+    return [(p - r).total_seconds() for r, p in rows if p is not None]
 
 
 class Sampler:
@@ -215,7 +215,7 @@ def header(roles: list[str]) -> str:
 def measure_capacity(stack: Stack, engine: Engine, driver: Driver, load: Load) -> tuple[float, list[str]]:
     """Step the offered rate up until the pipeline stops keeping up; the last rate that held."""
     step, rate, held_at = setting("SOAK_STEP_SECONDS", 15), setting("SOAK_START_RATE", 10), 0.0
-    lines = [f"{'offered/s':>10} {'answered/s':>11} {'p99 ms':>8} {'backlog':>8} {'oldest s':>9}  verdict"]
+    lines = [f"{'offered/s':>10} {'accepted/s':>11} {'p99 ms':>8} {'backlog':>8} {'oldest s':>9}  verdict"]
     for _ in range(int(setting("SOAK_MAX_STEPS", 10))):
         before = len(driver.latencies)
         started = time.monotonic()

@@ -186,7 +186,8 @@ class Stack:
         """SIGKILL one worker of the pool, a busy one when there is one (mid-job): (pid, was busy)."""
         pids = children(self.procs["pool"].pid)
         busy = [p for p in pids if p in self._busy_workers()]
-        return _kill((busy or pids or [None])[0]), bool(busy)
+        chosen = busy or pids
+        return _kill(chosen[0] if chosen else None), bool(busy)
 
     def _busy_workers(self) -> set[int]:
         """The pids of the workers running a job now, as they registered it in Redis."""

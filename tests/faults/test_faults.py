@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from tests.conftest import real_only
 from tests.faults import scenario
@@ -29,7 +30,7 @@ PERIOD = 2.0 if SCALE <= 1 else 4.0  # seconds between faults
 
 
 @pytest.fixture
-def stack(database_url: str, engine) -> Iterator[Stack]:
+def stack(database_url: str, engine: Engine) -> Iterator[Stack]:
     where = workdir("tiefen-faults-")
     stack = Stack(database_url, where).start()
     try:
@@ -42,7 +43,9 @@ def stack(database_url: str, engine) -> Iterator[Stack]:
             remove(Path(where))
 
 
-def test_nothing_accepted_is_lost_and_nothing_is_awarded_twice_under_faults(stack, engine):
+def test_nothing_accepted_is_lost_and_nothing_is_awarded_twice_under_faults(
+    stack: Stack, engine: Engine
+) -> None:
     out = scenario.run(stack, engine, CUSTOMERS, PERIOD)
     print("\n".join(out.lines()))
     assert not out.supervisor, out.supervisor
