@@ -37,6 +37,7 @@ class Outcome:
     restarts: dict[str, int] = field(default_factory=dict)
     supervisor: list[str] = field(default_factory=list)
     codes: str = ""  # referrers who got their code
+    resends: int = 0  # times the merchant pressed send again: the campaign stayed a draft
     campaign: str = ""
     received: int = 0  # campaign messages WeChat took
     notices: int = 0  # tier notices WeChat took
@@ -60,7 +61,8 @@ class Outcome:
             + (f"; could not make: {self.fault_errors}" if self.fault_errors else ""),
             f"restarted by the supervisor: {self.restarts or 'nothing'}"
             + (f"; supervisor: {self.supervisor}" if self.supervisor else ""),
-            f"codes made: {self.codes}; campaign {self.campaign}, {self.received} messages received; "
+            f"codes made: {self.codes}; campaign {self.campaign} (send pressed again {self.resends}×), "
+            f"{self.received} messages received; "
             f"tier notices received: {self.notices}; phases (s): {self.phases}",
             *self.verdict.lines(),
             f"balances off the rules: {len(self.mismatches)} {self.mismatches[:10]}",
@@ -96,6 +98,7 @@ def run(stack: Stack, engine: Engine, customers: int, period: float, seed: int =
         acts.friends([c for c in people if c.referrer in tickets])
         out.stopped = len(acts.stopped)
         campaign_id = merchant.campaign()
+        out.resends = started_sending(merchant, campaign_id)
         t = out.mark("act 3: friends, campaign", t)
         deadline = time.monotonic() + 20 * period
         while min(chaos.done[k] for k, _ in chaos.kinds) == 0 and time.monotonic() < deadline:
@@ -122,6 +125,19 @@ def run(stack: Stack, engine: Engine, customers: int, period: float, seed: int =
         ]
     out.seconds = time.monotonic() - started
     return out
+
+
+def started_sending(merchant: Merchant, campaign_id: int, patience: float = 20) -> int:
+    """Wait for a sender to take the campaign up; press send again while it stays a draft (its
+    senders lost with Redis's data, or retried only when RQ's scheduler comes back). Returns
+    how many times send was pressed again."""
+    again, since = 0, time.monotonic()
+    while merchant.status(campaign_id) == "draft":
+        if time.monotonic() - since > patience:
+            merchant.call("POST", f"/campaigns/{campaign_id}/send", 202)
+            again, since = again + 1, time.monotonic()
+        time.sleep(1)
+    return again
 
 
 def _account_id(engine: Engine) -> int:
@@ -172,13 +188,14 @@ def wait_for_codes(
     engine: Engine,
     people: list[Customer],
     ask_again: Callable[[list[Customer]], None],
-    timeout: float = 60,
+    timeout: float | None = None,
 ) -> dict[str, str]:
     """The referrers' tickets, once the poster jobs made them (through faults and RQ's retries).
     A referrer still without a poster after a while asks again, as a customer would (a job lost
     with Redis's data is not swept: only callbacks and tier notices are)."""
     referrers = [c for c in people if c.role == "referrer"]
     wanted = {c.openid for c in referrers}
+    timeout = 60 + 0.25 * len(referrers) if timeout is None else timeout
     deadline, tickets, asked = time.monotonic() + timeout, {}, time.monotonic()
     while time.monotonic() < deadline:
         if time.monotonic() - asked > 10:
