@@ -74,57 +74,79 @@ def run(stack: Stack, engine: Engine, customers: int, period: float, seed: int =
     started, out = time.monotonic(), Outcome(customers=customers)
     driver = Driver(stack.url, stack.state, 0, seed)
     assert driver.wechat().verify_url("hello").text == "hello"  # the account is in the table now
-    driver.account_id = account_id = _account_id(engine)
+    driver.account_id = _account_id(engine)
     merchant = Merchant(stack.url)
     merchant.set_up()
-    people, acts = cast(customers, seed), Journeys(driver)
     t = out.mark("set-up", started)
     with Chaos(stack, period, seed) as chaos:
-        # the codes are made through one round of API faults and backend terminations only: a Redis
-        # outage kills RQ's scheduler (retries then wait for a worker's 10-minute maintenance) and
-        # loses the poster jobs queued in it (nothing sweeps them), which a short run cannot wait out
-        chaos.only = {"postgres backends terminated"}
-        chaos.make("api", chaos.api)
-        acts.founders(people)
-        tickets = wait_for_codes(stack, engine, people, acts.ask_again)
-        chaos.unleash()
-        out.codes = f"{len(tickets)}/{sum(c.role == 'referrer' for c in people)}"
-        t = out.mark("act 1: codes", t)
-        acts.crowd([c for c in people if c.role != "friend" or c.referrer in tickets], tickets)
-        driver.flush_late()
-        t = out.mark("act 2: the crowd", t)
-        drain(stack, engine)
-        t = out.mark("drain", t)
-        acts.friends([c for c in people if c.referrer in tickets])
-        out.stopped = len(acts.stopped)
-        campaign_id = merchant.campaign()
-        out.resends = started_sending(merchant, campaign_id)
-        t = out.mark("act 3: friends, campaign", t)
-        deadline = time.monotonic() + 20 * period
-        while min(chaos.done[k] for k, _ in chaos.kinds) == 0 and time.monotonic() < deadline:
-            time.sleep(0.5)  # every kind of fault at least once
-        t = out.mark("faults to go", t)
+        campaign_id = _play(stack, engine, driver, merchant, out, chaos, cast(customers, seed))
+    t = time.monotonic()
     driver.flush_late()
     out.unanswered = len(driver.settle())
     t = out.mark("settle", t)
     sweep(stack)
     drain(stack, engine, timeout=180)
     driver.close()
-    t = out.mark("sweep, drain", t)
+    out.mark("sweep, drain", t)
     out.faults, out.fault_errors = chaos.done, chaos.errors
     out.restarts, out.supervisor = stack.restarts, stack.failures
+    _judge(stack, engine, driver, merchant, campaign_id, out)
+    out.seconds = time.monotonic() - started
+    return out
+
+
+def _play(
+    stack: Stack,
+    engine: Engine,
+    driver: Driver,
+    merchant: Merchant,
+    out: Outcome,
+    chaos: Chaos,
+    people: list[Customer],
+) -> int:
+    """The three acts and the campaign, while the chaos goes on. Returns the campaign's id."""
+    acts, t = Journeys(driver), time.monotonic()
+    # the codes are made through one round of API faults and backend terminations only: a Redis
+    # outage kills RQ's scheduler (retries then wait for a worker's 10-minute maintenance) and
+    # loses the poster jobs queued in it (nothing sweeps them), which a short run cannot wait out
+    chaos.only = {"postgres backends terminated"}
+    chaos.make("api", chaos.api)
+    acts.founders(people)
+    tickets = wait_for_codes(stack, engine, people, acts.ask_again)
+    chaos.unleash()
+    out.codes = f"{len(tickets)}/{sum(c.role == 'referrer' for c in people)}"
+    t = out.mark("act 1: codes", t)
+    acts.crowd([c for c in people if c.role != "friend" or c.referrer in tickets], tickets)
+    driver.flush_late()
+    t = out.mark("act 2: the crowd", t)
+    drain(stack, engine)
+    t = out.mark("drain", t)
+    acts.friends([c for c in people if c.referrer in tickets])
+    out.stopped = len(acts.stopped)
+    campaign_id = merchant.campaign()
+    out.resends = started_sending(merchant, campaign_id)
+    t = out.mark("act 3: friends, campaign", t)
+    deadline = time.monotonic() + 20 * chaos.period
+    while min(chaos.done[k] for k, _ in chaos.kinds) == 0 and time.monotonic() < deadline:
+        time.sleep(0.5)  # every kind of fault at least once
+    out.mark("faults to go", t)
+    return campaign_id
+
+
+def _judge(
+    stack: Stack, engine: Engine, driver: Driver, merchant: Merchant, campaign_id: int, out: Outcome
+) -> None:
+    """The invariant checker with what the driver saw accepted and WeChat received; the balances."""
     out.campaign = f"{campaign_id} {merchant.status(campaign_id)}"
     got = received(stack.state, campaign_id)
     out.received, out.notices = len(got), len(stack.state.template_messages(APPID))
     out.callbacks, out.deliveries = len(driver.sent), driver.statuses()
     with Session(engine) as session:
         out.verdict = invariants.check(session, accepted=driver.accepted(), received=got)
-        out.mismatches = balance_mismatches(session, account_id, driver.sent)
+        out.mismatches = balance_mismatches(session, driver.account_id, driver.sent)
         out.explained = [
-            explain(session, account_id, m.split(":")[0], driver.sent) for m in out.mismatches[:5]
+            explain(session, driver.account_id, m.split(":")[0], driver.sent) for m in out.mismatches[:5]
         ]
-    out.seconds = time.monotonic() - started
-    return out
 
 
 def started_sending(merchant: Merchant, campaign_id: int, patience: float = 20) -> int:
