@@ -239,9 +239,8 @@ def write_results(
         ("outbox backlog (callbacks waiting)", {"backlog": [(s.t, float(s.backlog)) for s in samples]}),
         ("RSS (MB) by process", {r: [(s.t, s.rss.get(r, 0.0)) for s in samples] for r in roles}),
     ]
-    png = plot.save(
-        RESULTS / f"soak-{stamp}.png", f"Tiefen soak at {rate} callbacks/s; red ticks: faults", panels, marks
-    )
+    title = f"Tiefen soak at {rate} callbacks/s; red ticks: faults ({plot.legend()})"
+    png = plot.save(RESULTS / f"soak-{stamp}.png", title, panels, marks)
     data: dict[str, Any] = {
         "rate": rate,
         "samples": [s.__dict__ for s in samples],
