@@ -118,7 +118,8 @@ def measure_capacity(stack: Stack, engine: Engine, driver: Driver, load: Load) -
 
 
 def memory_lines(samples: list[Sample]) -> list[str]:
-    """Each role's RSS: mean of the first 20 % of samples against the last 20 %."""
+    """Each role's RSS: mean of the first 20 % of samples against the last 20 % (a killed worker's
+    replacement starts small: a role's dip is a restart, not memory given back)."""
     if len(samples) < 5:
         return ["too few samples to compare memory"]
     k = max(1, len(samples) // 5)
