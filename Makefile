@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 REDIS_URL ?=
 QUEUES := events campaigns scheduled
 
-.PHONY: demo test test-embedded test-real fuzz serve worker cron bench bench-console lint fmt clean
+.PHONY: demo test test-embedded test-real test-faults soak fuzz serve worker cron bench bench-console lint fmt clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,17 @@ FUZZ_EXAMPLES ?= 700
 fuzz: $(STAMP)
 	TIEFEN_TEST_BACKEND=embedded TIEFEN_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q \
 		--hypothesis-show-statistics tests/fuzz tests/api/test_schemathesis.py
+
+# the fault run at scale (the short one is part of test-real): thousands of customers, faults every 4 s
+TIEFEN_FAULTS_SCALE ?= 20
+test-faults: $(STAMP)
+	@test -n "$$TEST_DATABASE_URL" || (echo "set TEST_DATABASE_URL (PostgreSQL; its schema is rebuilt)"; exit 1)
+	TIEFEN_TEST_BACKEND=real TIEFEN_FAULTS_SCALE=$(TIEFEN_FAULTS_SCALE) $(PY) -m pytest -q -s tests/faults
+
+# capacity, then SOAK_MINUTES (10) at 60 % of it with random faults; a table, bench/results/soak-*.png
+SOAK_MINUTES ?= 10
+soak: $(STAMP)
+	SOAK_MINUTES=$(SOAK_MINUTES) $(PY) -m tests.faults.soak
 
 # the dev server keeps a generated SECRET_KEY in instance/ (unless one is exported): Tiefen refuses to
 # start without one, since it signs every member link

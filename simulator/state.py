@@ -128,6 +128,11 @@ class SimulatorState:
         with self._lock:
             self._faults.append(Fault(path, errcode, delay, times))
 
+    def faults_waiting(self, path: str) -> int:
+        """How many calls to `path` the injected faults will still hit."""
+        with self._lock:
+            return sum(f.times for f in self._faults if f.path == path)
+
     def take_fault(self, path: str) -> Fault | None:
         """Consume one use of the oldest fault injected for `path`."""
         with self._lock:

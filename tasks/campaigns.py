@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 import requests
+from rq import Retry
 from sqlalchemy.orm import Session
 from wechatpy.exceptions import WeChatClientException
 
@@ -47,9 +48,16 @@ SENDERS = 2  # jobs per campaign: they share the batches (SKIP LOCKED) and the r
 SEND_TIMEOUT = 4 * 3600  # a 100,000-member campaign at 200 messages/s takes over 8 minutes
 
 
+# a sender that fails before its claim (the database restarting) would leave a sent campaign a
+# draft, which nothing sweeps (resume_stalled looks at sending ones): RQ tries it again
+SENDER_RETRY = Retry(max=3, interval=[5, 30, 120])
+
+
 def queue_senders(queue: Any, campaign_id: int) -> None:
     for _ in range(SENDERS):
-        queue.enqueue(send_campaign, campaign_id, job_timeout=SEND_TIMEOUT, result_ttl=3600)
+        queue.enqueue(
+            send_campaign, campaign_id, job_timeout=SEND_TIMEOUT, result_ttl=3600, retry=SENDER_RETRY
+        )
 
 
 @counted

@@ -168,6 +168,17 @@ def test_fault_answers_before_the_token_check(api: FlaskClient, state: Simulator
     assert api.get("/cgi-bin/menu/get").get_json()["errcode"] == 41001
 
 
+def test_faults_waiting_counts_the_calls_still_to_be_hit(api: FlaskClient, state: SimulatorState) -> None:
+    state.inject("/cgi-bin/menu/get", errcode=-1, times=2)
+    state.inject("/cgi-bin/menu/get", delay=0.0)
+    assert state.faults_waiting("/cgi-bin/menu/get") == 3
+    assert state.faults_waiting("/cgi-bin/menu/create") == 0
+
+    api.get("/cgi-bin/menu/get")
+
+    assert state.faults_waiting("/cgi-bin/menu/get") == 2
+
+
 @pytest.mark.parametrize(
     "kwargs", [{}, {"errcode": 1, "times": 0}, {"delay": -1.0}], ids=["nothing", "zero-times", "negative"]
 )

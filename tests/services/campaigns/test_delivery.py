@@ -13,7 +13,7 @@ from models import Campaign, ContactWindow, Delivery, utcnow
 from rules.campaigns.planner import Rules
 from services.campaigns import audience as campaign_service
 from services.campaigns import delivery
-from tasks.campaigns import resume_stalled, send_campaign
+from tasks.campaigns import SENDERS, queue_senders, resume_stalled, send_campaign
 from tests.conftest import APPID
 
 VARIANTS = [
@@ -129,6 +129,23 @@ def test_a_campaign_left_sending_by_a_dead_worker_is_picked_up_again(
     run_jobs()
     assert len(simulator.state.custom_messages(APPID)) == 6
     assert resume_stalled() == 0
+
+
+def test_a_sender_that_fails_before_its_claim_is_retried():
+    """Seen in tests/faults: both senders met a terminated database connection on their claim, and
+    the sent campaign stayed a draft (resume_stalled only looks at sending ones)."""
+    queued: list[dict[str, object]] = []
+
+    class Queue:
+        def enqueue(self, *args: object, **kwargs: object) -> None:
+            queued.append({"args": args, **kwargs})
+
+    queue_senders(Queue(), 7)
+
+    assert len(queued) == SENDERS
+    for job in queued:
+        assert job["args"] == (send_campaign, 7)
+        assert job["retry"].max == 3 and job["retry"].intervals == [5, 30, 120]
 
 
 def test_a_message_spends_the_window_that_was_open(api, talkers, run_jobs, session):
