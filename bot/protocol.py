@@ -34,6 +34,9 @@ MAX_MSG_ID = 2**63 - 1  # a BIGINT
 MAX_NAME = 32  # characters of a message type or event name (the longest WeChat sends is 23)
 
 
+MISSING = object()  # what bind_query returns for `also` when Redis did not answer
+
+
 class ProtocolError(Exception):
     """A callback WeChat would never send; `status` is the HTTP answer."""
 
@@ -100,7 +103,9 @@ def check_mode(mode: MessageMode, encrypted: bool) -> None:
         )
 
 
-def bind_query(redis: Redis, account_id: int, args: dict[str, str], message: str, window: int) -> None:
+def bind_query(
+    redis: Redis, account_id: int, args: dict[str, str], message: str, window: int, also: str | None = None
+) -> object:
     """Bind a signed query string to the first message it carried.
 
     A plaintext callback's `signature` covers token, timestamp and nonce, not the body: whoever saw
@@ -108,19 +113,25 @@ def bind_query(redis: Redis, account_id: int, args: dict[str, str], message: str
     under a (timestamp, nonce) is remembered for the replay window; the same message again is
     WeChat retrying (it gets the first reply), another is refused. Without Redis, nothing is
     remembered (logged): the window stays the only bound, as WeChat's own signature gives.
+
+    One round trip (SET NX and GET pipelined), which also reads the key `also` when given (the
+    programme's version, which the reply needs next): its value is returned, MISSING without Redis.
     """
     key = f"tiefen:callback-query:{account_id}:{args.get('timestamp', '')}:{args.get('nonce', '')}"
+    pipe = redis.pipeline(transaction=False)
+    pipe.set(key, message, nx=True, ex=2 * window)
+    pipe.get(key)
+    if also is not None:
+        pipe.get(also)
     try:
-        if redis.set(key, message, nx=True, ex=2 * window):
-            return
-        seen = redis.get(key)
+        answers = pipe.execute()
     except RedisError:
         log.warning("callback query not bound to its message: Redis unreachable")
-        return
-    if isinstance(seen, bytes):
-        seen = seen.decode("utf-8", "replace")
+        return MISSING
+    seen = answers[1].decode("utf-8", "replace") if isinstance(answers[1], bytes) else answers[1]
     if seen is not None and seen != message:
         raise QueryReused("this signed query string already carried another message")
+    return answers[2] if also is not None else MISSING
 
 
 def check_size(content_length: int | None, limit: int) -> None:

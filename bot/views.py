@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import partial
 
 from flask import Response, abort, request
 from wechatpy.replies import ImageReply, TextReply
@@ -12,9 +13,11 @@ import metrics
 from bot import bp, protocol
 from bot.context import Tiefen, tiefen
 from bot.dispatch import Ctx, Reply, route_for
+from bot.programmes import VERSION_KEY, as_version
 from rules.inbound.messages import Inbound
 from services.accounts.registry import AccountRef
 from services.inbound import outbox as inbound
+from services.points.programme import ProgrammeConfig
 from tasks import wake_drainer
 
 log = logging.getLogger(__name__)
@@ -54,15 +57,21 @@ def _webhook(appid: str | None) -> tuple[Response, str, str]:
         else _text(body)
     )
     msg = protocol.parse(xml)
-    protocol.bind_query(context.runtime.redis, account.id, args, msg.dedup_key, settings.timestamp_window)
-    reply_xml, stored = store_and_reply(context, account, msg)
+    version: tuple[bytes | None, bool] | None = None
+    if not encrypted:  # an envelope's msg_signature covers its body: only plaintext needs binding
+        redis, key = context.runtime.redis, VERSION_KEY.format(account.id)
+        found = protocol.bind_query(redis, account.id, args, msg.dedup_key, settings.timestamp_window, key)
+        version = None if found is protocol.MISSING else as_version(found)
+    reply_xml, stored = store_and_reply(context, account, msg, version)
     if stored:
         wake_drainer()  # after commit: the job must find the row
     kind = (msg.event or msg.msg_type)[:32] if msg.known else "unknown"
     return _respond(reply_xml, account, args, encrypted), kind, "stored" if stored else "retry"
 
 
-def store_and_reply(context: Tiefen, account: AccountRef, msg: Inbound) -> tuple[str | None, bool]:
+def store_and_reply(
+    context: Tiefen, account: AccountRef, msg: Inbound, version: tuple[bytes | None, bool] | None = None
+) -> tuple[str | None, bool]:
     """Do what the reply needs, then store the event with its reply; or, for a retried
     delivery, find the reply the first one got. Returns (reply, newly stored).
 
@@ -74,11 +83,19 @@ def store_and_reply(context: Tiefen, account: AccountRef, msg: Inbound) -> tuple
     route, routed = route_for(msg) if msg.known else (None, msg)
     runtime = context.runtime
     with runtime.engine.begin() if route and route.atomic else runtime.kept.connection() as conn:
-        reply = route.handler(routed, Ctx(conn, account, context.programmes.get)) if route else None
+        programme = partial(_programme, context, version)
+        reply = route.handler(routed, Ctx(conn, account, programme)) if route else None
         xml = _render(reply, msg)
         if inbound.record_inbound(conn, account.id, msg, xml) is None:
             return inbound.first_reply(conn, account.id, msg), False
     return xml, True
+
+
+def _programme(
+    context: Tiefen, version: tuple[bytes | None, bool] | None, account_id: int
+) -> ProgrammeConfig:
+    """The programme, its version already read (with the binding key) when the webhook did."""
+    return context.programmes.get(account_id, version)
 
 
 def _text(body: bytes) -> str:
