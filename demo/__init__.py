@@ -53,6 +53,9 @@ def main(argv: list[str], db_file: Path | None = None) -> int:
                 "PUBLIC_BASE_URL": public,
                 "SECRET_KEY": secrets.token_urlsafe(48),  # this run's: its links die with it
                 "LOG_FORMAT": "text",
+                # hundreds of customers' phones, all on this one address: per-address limits off
+                "H5_RATE_LIMIT": "1000000 per minute",
+                "API_RATE_LIMIT": "1000000 per minute",
             }
         )
         with serve_in_thread(app, port=port) as web:
