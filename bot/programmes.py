@@ -31,10 +31,9 @@ class ProgrammeCache:
         self.sessions, self.redis = sessions, redis
         self._cache: Bounded[int, tuple[bytes | None, ProgrammeConfig]] = Bounded(CACHE_SIZE)
 
-    def get(self, account_id: int, read: tuple[bytes | None, bool] | None = None) -> ProgrammeConfig:
-        """The account's programme; `read`: its version as the caller already read it from Redis
-        (the webhook reads it in the same round trip as its binding key)."""
-        version, known = read if read is not None else self._version(account_id)
+    def get(self, account_id: int) -> ProgrammeConfig:
+        """The account's programme, as of its version in Redis now."""
+        version, known = self._version(account_id)
         hit, kept = self._cache.get(account_id)
         if hit and kept is not None and (not known or kept[0] == version):
             return kept[1]
@@ -60,13 +59,9 @@ class ProgrammeCache:
         if self.redis is None:
             return None, False
         try:
-            return as_version(self.redis.get(VERSION_KEY.format(account_id)))
+            found = self.redis.get(VERSION_KEY.format(account_id))
         except RedisError:
             return None, False
-
-
-def as_version(found: object) -> tuple[bytes | None, bool]:
-    """A version as Redis answered it (bytes, or None: never changed), Redis having answered."""
-    if found is None:
-        return None, True
-    return (found if isinstance(found, bytes) else str(found).encode()), True
+        if found is None:
+            return None, True
+        return (found if isinstance(found, bytes) else str(found).encode()), True

@@ -7,14 +7,13 @@ before any parser could expand them.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 import re
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
-from redis import Redis
-from redis.exceptions import RedisError
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
 from wechatpy.events import EVENT_TYPES
 from wechatpy.exceptions import InvalidAppIdException
@@ -32,9 +31,6 @@ QR_SCENE = "qrscene_"  # a follow through a parametric QR code: EventKey qrscene
 MAX_CREATE_TIME = 4_102_444_800  # 2100-01-01: a Unix time any database and datetime can hold
 MAX_MSG_ID = 2**63 - 1  # a BIGINT
 MAX_NAME = 32  # characters of a message type or event name (the longest WeChat sends is 23)
-
-
-MISSING = object()  # what bind_query returns for `also` when Redis did not answer
 
 
 class ProtocolError(Exception):
@@ -103,35 +99,17 @@ def check_mode(mode: MessageMode, encrypted: bool) -> None:
         )
 
 
-def bind_query(
-    redis: Redis, account_id: int, args: dict[str, str], message: str, window: int, also: str | None = None
-) -> object:
-    """Bind a signed query string to the first message it carried.
+def query_key(args: dict[str, str]) -> str:
+    """What binds a plaintext callback's signed query string to the first message it carried.
 
     A plaintext callback's `signature` covers token, timestamp and nonce, not the body: whoever saw
-    one callback URL could post any body under it while the timestamp is fresh. The first message
-    under a (timestamp, nonce) is remembered for the replay window; the same message again is
-    WeChat retrying (it gets the first reply), another is refused. Without Redis, nothing is
-    remembered (logged): the window stays the only bound, as WeChat's own signature gives.
-
-    One round trip (SET NX and GET pipelined), which also reads the key `also` when given (the
-    programme's version, which the reply needs next): its value is returned, MISSING without Redis.
+    one callback URL could post any body under it while the timestamp is fresh. The outbox stores
+    this key with the first message (a unique index per account), so the same query string with
+    another message is refused, while WeChat retrying the same message gets the first reply.
+    Hashed: the nonce's length is WeChat's choice, the column's is not.
     """
-    key = f"tiefen:callback-query:{account_id}:{args.get('timestamp', '')}:{args.get('nonce', '')}"
-    pipe = redis.pipeline(transaction=False)
-    pipe.set(key, message, nx=True, ex=2 * window)
-    pipe.get(key)
-    if also is not None:
-        pipe.get(also)
-    try:
-        answers = pipe.execute()
-    except RedisError:
-        log.warning("callback query not bound to its message: Redis unreachable")
-        return MISSING
-    seen = answers[1].decode("utf-8", "replace") if isinstance(answers[1], bytes) else answers[1]
-    if seen is not None and seen != message:
-        raise QueryReused("this signed query string already carried another message")
-    return answers[2] if also is not None else MISSING
+    signed = f"{args.get('timestamp', '')}:{args.get('nonce', '')}".encode("utf-8", "replace")
+    return hashlib.blake2b(signed, digest_size=16).hexdigest()
 
 
 def check_size(content_length: int | None, limit: int) -> None:

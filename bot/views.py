@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from functools import partial
 
 from flask import Response, abort, request
 from wechatpy.replies import ImageReply, TextReply
@@ -13,11 +12,9 @@ import metrics
 from bot import bp, protocol
 from bot.context import Tiefen, tiefen
 from bot.dispatch import Ctx, Reply, route_for
-from bot.programmes import VERSION_KEY, as_version
 from rules.inbound.messages import Inbound
 from services.accounts.registry import AccountRef
 from services.inbound import outbox as inbound
-from services.points.programme import ProgrammeConfig
 from tasks import wake_drainer
 
 log = logging.getLogger(__name__)
@@ -57,12 +54,10 @@ def _webhook(appid: str | None) -> tuple[Response, str, str]:
         else _text(body)
     )
     msg = protocol.parse(xml)
-    version: tuple[bytes | None, bool] | None = None
-    if not encrypted:  # an envelope's msg_signature covers its body: only plaintext needs binding
-        redis, key = context.runtime.redis, VERSION_KEY.format(account.id)
-        found = protocol.bind_query(redis, account.id, args, msg.dedup_key, settings.timestamp_window, key)
-        version = None if found is protocol.MISSING else as_version(found)
-    reply_xml, stored = store_and_reply(context, account, msg, version)
+    # an envelope's msg_signature covers its body: only a plaintext query string needs binding
+    reply_xml, stored = store_and_reply(
+        context, account, msg, None if encrypted else protocol.query_key(args)
+    )
     if stored:
         wake_drainer()  # after commit: the job must find the row
     kind = (msg.event or msg.msg_type)[:32] if msg.known else "unknown"
@@ -70,10 +65,12 @@ def _webhook(appid: str | None) -> tuple[Response, str, str]:
 
 
 def store_and_reply(
-    context: Tiefen, account: AccountRef, msg: Inbound, version: tuple[bytes | None, bool] | None = None
+    context: Tiefen, account: AccountRef, msg: Inbound, query_key: str | None = None
 ) -> tuple[str | None, bool]:
     """Do what the reply needs, then store the event with its reply; or, for a retried
-    delivery, find the reply the first one got. Returns (reply, newly stored).
+    delivery, find the reply the first one got. Returns (reply, newly stored). A query string
+    (`query_key`) already bound to another message is refused (QueryReused); an atomic
+    handler's writes are rolled back with it, and the others write nothing.
 
     Most handlers run on the autocommit engine, on the connection this thread keeps: each
     statement is its own transaction, one round trip with no BEGIN or COMMIT, which is safe
@@ -83,19 +80,14 @@ def store_and_reply(
     route, routed = route_for(msg) if msg.known else (None, msg)
     runtime = context.runtime
     with runtime.engine.begin() if route and route.atomic else runtime.kept.connection() as conn:
-        programme = partial(_programme, context, version)
-        reply = route.handler(routed, Ctx(conn, account, programme)) if route else None
+        reply = route.handler(routed, Ctx(conn, account, context.programmes.get)) if route else None
         xml = _render(reply, msg)
-        if inbound.record_inbound(conn, account.id, msg, xml) is None:
-            return inbound.first_reply(conn, account.id, msg), False
+        if inbound.record_inbound(conn, account.id, msg, xml, query_key) is None:
+            try:
+                return inbound.first_reply(conn, account.id, msg, query_key), False
+            except inbound.QueryTaken as taken:
+                raise protocol.QueryReused(str(taken)) from None
     return xml, True
-
-
-def _programme(
-    context: Tiefen, version: tuple[bytes | None, bool] | None, account_id: int
-) -> ProgrammeConfig:
-    """The programme, its version already read (with the binding key) when the webhook did."""
-    return context.programmes.get(account_id, version)
 
 
 def _text(body: bytes) -> str:

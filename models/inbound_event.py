@@ -32,6 +32,15 @@ class InboundEvent(Base):
             postgresql_where=text("event = 'unsubscribe'"),
             sqlite_where=text("event = 'unsubscribe'"),
         ),
+        # a plaintext callback's signed query string carries one message (see `query_key`)
+        Index(
+            "uq_inbound_events_query",
+            "account_id",
+            "query_key",
+            unique=True,
+            postgresql_where=text("query_key IS NOT NULL"),
+            sqlite_where=text("query_key IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,3 +63,7 @@ class InboundEvent(Base):
     # the member the drain applied it to (None while pending, and for WeChat's own reports); no
     # foreign key: the drain sets it for a thousand events at a time
     member_id: Mapped[int | None]
+    # a plaintext callback's signed (timestamp, nonce), hashed: the first message stored under it
+    # holds it, so the same query string with another message is refused (None for envelopes,
+    # whose msg_signature covers the body, and for callbacks stored before migration 0030)
+    query_key: Mapped[str | None] = mapped_column(String(32))

@@ -9,7 +9,7 @@ from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from models import EventStatus, InboundEvent, Scan, utcnow
@@ -30,8 +30,15 @@ MASS_FINISHED = "masssendjobfinish"
 SYSTEM_EVENTS = frozenset({MASS_FINISHED, "templatesendjobfinish"})  # from WeChat, not from a member
 
 
-def record_inbound(conn: Connection, account_id: int, msg: Inbound, reply: str | None) -> int | None:
-    """Store the callback and the reply it gets; None when this delivery was seen before."""
+class QueryTaken(Exception):
+    """A signed query string that already carried another message (a replay, not WeChat retrying)."""
+
+
+def record_inbound(
+    conn: Connection, account_id: int, msg: Inbound, reply: str | None, query_key: str | None = None
+) -> int | None:
+    """Store the callback and the reply it gets; None when this delivery was seen before, or when
+    `query_key` (a plaintext callback's signed query string) is already held: `first_reply` tells."""
     params = {
         "account_id": account_id,
         "dedup_key": msg.dedup_key,
@@ -47,6 +54,7 @@ def record_inbound(conn: Connection, account_id: int, msg: Inbound, reply: str |
         "status": EventStatus.PENDING.value,
         "attempts": 0,
         "received_at": utcnow(),
+        "query_key": query_key,
     }
     rows = fast(conn, "record_inbound", lambda dialect: _record_stmt(dialect, params)).execute(conn, params)
     return int(rows[0][0]) if rows else None
@@ -56,18 +64,25 @@ def _record_stmt(dialect: str, params: dict[str, object]) -> object:
     return (
         insert_for(dialect, InboundEvent)
         .values({name: bindparam(name) for name in params})
-        .on_conflict_do_nothing(index_elements=[InboundEvent.account_id, InboundEvent.dedup_key])
+        .on_conflict_do_nothing()  # either unique index: (account, dedup key) or (account, query key)
         .returning(InboundEvent.id)
     )
 
 
-def first_reply(conn: Connection | Session, account_id: int, msg: Inbound) -> str | None:
-    """The reply the first delivery of this callback got (a retry gets the same)."""
-    return conn.execute(
-        select(InboundEvent.reply).where(
-            InboundEvent.account_id == account_id, InboundEvent.dedup_key == msg.dedup_key
-        )
-    ).scalar_one_or_none()
+def first_reply(
+    conn: Connection | Session, account_id: int, msg: Inbound, query_key: str | None = None
+) -> str | None:
+    """The reply the first delivery of this callback got (a retry gets the same, under any query
+    string). Raises QueryTaken when `query_key` is held by another message."""
+    found = InboundEvent.dedup_key == msg.dedup_key
+    if query_key is not None:
+        found = or_(found, InboundEvent.query_key == query_key)
+    rows = conn.execute(
+        select(InboundEvent.dedup_key, InboundEvent.reply).where(InboundEvent.account_id == account_id, found)
+    ).all()
+    if any(key != msg.dedup_key for key, _ in rows):
+        raise QueryTaken("this signed query string already carried another message")
+    return next((reply for key, reply in rows if key == msg.dedup_key), None)
 
 
 CLAIMED = (

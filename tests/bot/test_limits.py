@@ -33,6 +33,25 @@ def test_the_webhook_is_never_limited(wechat):
     assert all(wechat.send(wechat.text(f"oLimit{i}", "你好")).status_code == 200 for i in range(8))
 
 
+def test_the_limiters_hooks_skip_the_webhook_and_run_for_the_rest(wechat, client, monkeypatch):
+    """The webhook's reply path pays none of the limiter's bookkeeping; H5 pages still get it."""
+    from flask import request
+
+    from bot.limits import limiter
+
+    seen: list[str] = []
+    identify = limiter.identify_request
+
+    def spy() -> str:
+        seen.append(request.path)
+        return identify()
+
+    monkeypatch.setattr(limiter, "identify_request", spy)
+    assert wechat.send(wechat.text("oSkip1", "你好")).status_code == 200
+    assert client.get(f"/h5/{APPID}/rewards").status_code == 302  # to WeChat's sign-in
+    assert seen == [f"/h5/{APPID}/rewards"]
+
+
 def test_an_h5_post_over_64_kb_is_413_before_it_is_parsed(client):
     big = client.post(f"/h5/{APPID}/profile", data={"phone": "1" * (70 * 1024)})
     assert big.status_code == 413 and "内容太长" in big.text

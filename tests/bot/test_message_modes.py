@@ -7,11 +7,10 @@ so whoever saw one callback URL (a log line) could post any events under it for 
 from __future__ import annotations
 
 import pytest
-from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from bot import protocol
-from models import InboundEvent
+from models import InboundEvent, LedgerEntry, Member
 from rules.inbound.modes import MessageMode, accepts, default_mode, mode_problem
 from services.accounts.registry import InvalidAccount, save_account
 from tests.conftest import AES_KEY, APPID, TOKEN
@@ -65,6 +64,9 @@ def test_a_signed_query_string_carries_one_message_and_its_retries(live_app, ses
     retried = wechat.send_raw(first.body, first.params)  # WeChat retrying: the first reply again
     assert retried.status_code == 200 and retried.content == answered.content
     assert session.scalars(select(InboundEvent.openid)).all() == ["oVictim1"]
+    # the check-in handler ran for each forged body, in the INSERT's transaction: all rolled back
+    assert session.scalars(select(Member.openid)).all() == ["oVictim1"]
+    assert count(session, LedgerEntry) == 1
 
 
 def test_modes_as_rules():
@@ -82,21 +84,24 @@ def test_an_account_cannot_be_put_in_safe_mode_without_its_key(session):
     assert ref.message_mode is MessageMode.SAFE  # a key and no mode given: safe
 
 
-def test_without_redis_the_query_is_not_bound_but_the_callback_is_taken(caplog):
-    class Down:  # a pipeline that queues, then finds Redis gone
-        def pipeline(self, transaction=True):
-            return self
+def test_the_binding_holds_without_redis_and_a_reused_query_stores_nothing(session, hot_engine):
+    """The outbox itself holds the binding: nothing in Redis is needed, and an atomic handler's
+    writes are rolled back with the refused INSERT."""
+    from services.inbound import outbox
+    from tests.bot.test_parse import callback
 
-        def set(self, *a, **k):
-            return self
-
-        def get(self, *a):
-            return self
-
-        def execute(self):
-            raise RedisError("down")
-
-    args = {"timestamp": "1", "nonce": "2"}
-    for message in ("m1", "m2"):  # not refused: the outage is logged, the window is the bound
-        assert protocol.bind_query(Down(), 1, args, message, 300) is protocol.MISSING  # type: ignore[arg-type]
-    assert caplog.text.count("Redis unreachable") == 2
+    account, _ = save_account(session, "wxbinding0000001", "绑定", TOKEN)
+    session.commit()
+    first, other = (protocol.parse(callback("text", Content="签到", MsgId=str(n))) for n in (1, 2))
+    key = protocol.query_key({"timestamp": "1700000000", "nonce": "42"})
+    with hot_engine.connect() as conn:
+        assert outbox.record_inbound(conn, account.id, first, "<xml>1</xml>", key) is not None
+        assert outbox.record_inbound(conn, account.id, other, "<xml>2</xml>", key) is None
+        with pytest.raises(outbox.QueryTaken):
+            outbox.first_reply(conn, account.id, other, key)
+        assert outbox.record_inbound(conn, account.id, first, "<xml>again</xml>", key) is None
+        assert outbox.first_reply(conn, account.id, first, key) == "<xml>1</xml>"
+        fresh = protocol.query_key({"timestamp": "1700000000", "nonce": "43"})
+        assert outbox.first_reply(conn, account.id, first, fresh) == "<xml>1</xml>"  # retried afresh
+        assert outbox.record_inbound(conn, account.id, other, None, fresh) is not None
+    assert count(session, InboundEvent) == 2
