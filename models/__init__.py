@@ -9,7 +9,7 @@ from models.inbound_event import EventStatus, InboundEvent
 from models.ledger import LedgerEntry, PointLot
 from models.member import Member
 from models.programme import PointTaskRow, Programme, TierRow
-from models.referral import Channel, MemberTag, QrCode, Referral
+from models.referral import Channel, MemberTag, PosterRequest, QrCode, Referral
 from models.rewards import Redemption, Reward, TierChange
 from models.scan import Scan
 from models.segments import DashboardDay, KolRun, MemberScore, PageView, Share, WeChatTag
@@ -42,6 +42,7 @@ __all__ = [
     "PageView",
     "PointLot",
     "PointTaskRow",
+    "PosterRequest",
     "Programme",
     "QrCode",
     "Redemption",

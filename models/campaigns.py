@@ -38,6 +38,9 @@ class Campaign(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # when the merchant pressed send: a draft with it set and no job left (Redis lost its data)
+    # is queued again by the sweeper (tasks.campaigns.resume_stalled)
+    send_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", name="fk_campaigns_parent"))
     occurs_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # an occurrence's firing time
     cover_image_id: Mapped[int | None] = mapped_column(ForeignKey("images.id"))  # served at /media/…

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
@@ -101,3 +101,27 @@ class MemberTag(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # kept until WeChat forgets it too
     mirrored_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last told to WeChat
+
+
+class PosterRequest(Base):
+    """A member asked for their poster (邀请) and the reply promised it: the job that makes and
+    sends it marks it here, so a job lost with Redis's data is queued again by the sweeper and a
+    sent one is never sent twice."""
+
+    __tablename__ = "poster_requests"
+    __table_args__ = (
+        # what the sweeper looks for: small, since nearly every request is settled within seconds
+        Index(
+            "ix_poster_requests_open",
+            "requested_at",
+            postgresql_where=text("settled_at IS NULL"),
+            sqlite_where=text("settled_at IS NULL"),
+        ),
+    )
+
+    event_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # the inbound event
+    account_id: Mapped[int]  # no foreign keys: the drain writes these in its batch
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a job is making it
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # sent, or never to be
+    outcome: Mapped[str | None] = mapped_column(String(200))  # "sent", or why not

@@ -14,9 +14,10 @@ from models import Account, InboundEvent, Member, utcnow
 from services.points import programme
 from services.referrals import graph as referral_graph
 from services.referrals import invitations as invites
+from services.referrals import poster_requests
 from services.referrals import rewards as referral_rewards
 from tasks.points import announce
-from tasks.runtime import current
+from tasks.runtime import Runtime, current
 from wechat.client import client_for, nickname_of, qrcode_image
 from wechat.errors import Outcome, classify
 
@@ -56,16 +57,33 @@ def queue_posters(event_ids: list[int]) -> None:
 def send_poster(event_id: int) -> str:
     """Make (or reuse) the member's poster, upload it and send it as a customer-service image.
 
-    Nothing is sent when the reply already carried the image, or when it was sent before.
+    The request is claimed first and settled after (services.referrals.poster_requests): a second
+    job for it (the sweeper's, a duplicate) sends nothing; a temporary failure lets it go for
+    RQ's retry. Nothing is sent when the reply already carried the image.
     """
     runtime = current()
-    sent_key = f"tiefen:poster-sent:{event_id}"
-    if runtime.redis.exists(sent_key):
-        return "sent before"
     with runtime.job_sessions.begin() as session:
         asked = session.get(InboundEvent, event_id)
         if asked is None:
             return "no such event"
+        poster_requests.record(session, [(event_id, asked.account_id)], utcnow())  # queued before 0032
+        if not poster_requests.claim(session, event_id, utcnow()):
+            return "settled, or another job is sending it"
+    try:
+        outcome = _make_and_send(runtime, event_id)
+    except Exception:
+        with runtime.job_sessions.begin() as session:
+            poster_requests.release(session, event_id)
+        raise  # -1, 45009, a timeout, the database: RQ retries
+    with runtime.job_sessions.begin() as session:
+        poster_requests.settle(session, event_id, utcnow(), outcome)
+    return outcome
+
+
+def _make_and_send(runtime: Runtime, event_id: int) -> str:
+    with runtime.job_sessions.begin() as session:
+        asked = session.get(InboundEvent, event_id)
+        assert asked is not None
         if IMAGE_REPLY in (asked.reply or ""):
             return "the reply carried the poster"
         account = session.get(Account, asked.account_id)
@@ -94,8 +112,7 @@ def send_poster(event_id: int) -> str:
         if classify(exc.errcode) is Outcome.FINAL:  # bad openid, unfollowed, window closed…
             log.info("poster for event %s not sent: %s %s", event_id, exc.errcode, exc.errmsg)
             return f"not sent: {exc.errcode}"
-        raise  # -1, 45009, a timeout: RQ retries
-    runtime.redis.set(sent_key, 1, ex=2 * 86400)
+        raise
     return "sent"
 
 

@@ -44,9 +44,7 @@ def member(me: Visitor) -> tuple[str, int]:
     today = business_date(now, prog.timezone)
     first = today.replace(day=1)
     with tiefen().sessions() as session:
-        st = statements.statement(
-            session, me.account.id, me.openid, prog.tiers, prog.tier_basis, prog.timezone, now
-        )
+        st = statements.statement_under(session, prog, me.openid, now)
         recent: list[Checkin] = []
         if st.member_id is not None:
             recent = checkins.calendar(session, st.member_id, min(first, today - timedelta(days=6)), today)
@@ -81,9 +79,7 @@ def benefits(me: Visitor) -> tuple[str, int]:
     """会员权益: every tier, what reaches it and what it gives; the member's own marked."""
     prog = tiefen().programmes.get(me.account.id)
     with tiefen().sessions() as session:
-        st = statements.statement(
-            session, me.account.id, me.openid, prog.tiers, prog.tier_basis, prog.timezone, utcnow()
-        )
+        st = statements.statement_under(session, prog, me.openid, utcnow())
     rows = [(t, labels.tier_threshold(t.threshold, prog.tier_basis)) for t in ladder(prog.tiers)]
     return page(
         "h5/tiers.html",

@@ -53,9 +53,7 @@ class Held:
 def catalogue(me: Visitor) -> tuple[str, int]:
     prog = tiefen().programmes.get(me.account.id)
     with tiefen().sessions() as session:
-        st = statements.statement(
-            session, me.account.id, me.openid, prog.tiers, prog.tier_basis, prog.timezone, utcnow()
-        )
+        st = statements.statement_under(session, prog, me.openid, utcnow())
         items = figures.on_shelf(rewards.catalogue(session, me.account.id))
         pictures = images.paths_of(session, [r.image_id for r in items if r.image_id])
     offers = [(r, form_token(me, f"redeem:{r.id}"), pictures.get(r.image_id or 0)) for r in items]
@@ -87,9 +85,7 @@ def _confirm(me: Visitor, reward_id: int) -> tuple[str, int]:
         reward = rewards.reward_of(session, me.account.id, reward_id)
         if reward is None or not reward.enabled:
             raise Refused(404, "该商品不存在或已下架。")
-        st = statements.statement(
-            session, me.account.id, me.openid, prog.tiers, prog.tier_basis, prog.timezone, utcnow()
-        )
+        st = statements.statement_under(session, prog, me.openid, utcnow())
     token = request.form[forms.FIELD]
     return page("h5/rewards/confirm.html", me=me, reward=reward, st=st, token=token)
 

@@ -59,15 +59,7 @@ def make_up(msg: Inbound, ctx: Ctx) -> Reply:
 def points(msg: Inbound, ctx: Ctx) -> Reply:
     prog = ctx.programme()
     with Session(bind=ctx.db) as session:
-        s = statements.statement(
-            session,
-            ctx.account.id,
-            msg.openid,
-            prog.tiers,
-            prog.tier_basis,
-            prog.timezone,
-            from_create_time(msg.create_time),
-        )
+        s = statements.statement_under(session, prog, msg.openid, from_create_time(msg.create_time))
     gap = replies.tier_gap(s.next[0].name, s.next[1]) if s.next else ""
     text = replies.points_summary(s.balance, s.pending, s.tier.name if s.tier else None, gap, s.expiring)
     return Reply(f'{text}\n<a href="{member_link(ctx.account, msg.openid, "ledger")}">查看积分明细</a>')

@@ -32,6 +32,8 @@ def act(session: Session, campaign: Campaign, action: Action, now: datetime) -> 
     if action is Action.SEND and audience.audience_size(session, campaign, now) == 0:
         raise EmptyAudience(f"campaign {campaign.id}'s audience matches no member")
     campaign.status = after
+    if action is Action.SEND:
+        campaign.send_requested_at = now
     if after is CampaignStatus.RECURRING:  # its occurrences send (tasks.campaigns.run_recurring)
         campaign.started_at = campaign.started_at or now
     return rules.queues_senders(action, after)
@@ -95,7 +97,13 @@ def close(session: Session, campaign_id: int, now: datetime) -> dict[str, int]:
 
 
 def stalled(session: Session, now: datetime) -> list[int]:
-    """Campaigns still sending whose deliveries wait (a worker died, a job timed out)."""
+    """Campaigns whose senders should be running and are not: still sending with deliveries
+    waiting (a worker died, a job timed out), sent but still a draft (the job was lost with
+    Redis's data), or scheduled and due long ago (the delayed job was lost the same way)."""
+    return sorted(set(_sending_stalled(session, now) + _lost_sends(session, now)))
+
+
+def _sending_stalled(session: Session, now: datetime) -> list[int]:
     return list(
         session.scalars(
             select(Campaign.id)
@@ -111,3 +119,19 @@ def stalled(session: Session, now: datetime) -> list[int]:
             )
         )
     )
+
+
+def _lost_sends(session: Session, now: datetime) -> list[int]:
+    """Sent drafts and scheduled campaigns that were already due a STALE while ago: their jobs
+    would have claimed them by now. (Senders queued twice share the batches: nothing goes twice.)"""
+    due_by = now - delivery.STALE
+    rows = session.execute(
+        select(Campaign, Account.timezone)
+        .join(Account, Account.id == Campaign.account_id)
+        .where(
+            Campaign.kind == "campaign",
+            Campaign.status.in_([CampaignStatus.DRAFT, CampaignStatus.SCHEDULED]),
+            Campaign.send_requested_at < due_by,
+        )
+    ).all()
+    return [c.id for c, tz in rows if not_yet(c, tz, due_by) is None]

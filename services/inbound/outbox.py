@@ -24,6 +24,7 @@ from services.campaigns import delivery
 from services.inbound import awards
 from services.inbound.awards import AwardOutcome
 from services.referrals import attribution as referrals
+from services.referrals import poster_requests
 
 MAX_ATTEMPTS = 5
 MASS_FINISHED = "masssendjobfinish"
@@ -154,7 +155,9 @@ def apply_batch(session: Session, claimed: list[InboundEvent], read_report: Mass
     changes.touch(plan.interactions, plan.messages)
     outcome = awards.award_batch(session, events, member_ids, utcnow(), changes, attribution.earnings)
     _mark_done(session, [e.id for e in events], [member_ids[(e.account_id, e.openid)] for e in events])
-    outcome.posters = [e.id for e in events if is_invite(e.msg_type, e.event, e.event_key, e.content)]
+    asked = [e for e in events if is_invite(e.msg_type, e.event, e.event_key, e.content)]
+    poster_requests.record(session, [(e.id, e.account_id) for e in asked], utcnow())
+    outcome.posters = [e.id for e in asked]
     outcome.deferred = len(claimed) - len(events)
     return outcome
 

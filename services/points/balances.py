@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from models import LedgerEntry, Member, PointLot
 from rules.points.tiers import Tier, next_tier, tier_for
+from services.points.programme import ProgrammeConfig
 
 SOON = timedelta(days=30)
 
@@ -47,6 +48,11 @@ def statement(
         tier,
         next_tier(value, tiers),
     )
+
+
+def statement_under(session: Session, prog: ProgrammeConfig, openid: str, now: datetime) -> Statement:
+    """`statement` for a member of the programme's account, with the programme's tiers and clock."""
+    return statement(session, prog.account_id, openid, prog.tiers, prog.tier_basis, prog.timezone, now)
 
 
 def _pending(session: Session, member_id: int, now: datetime) -> int:

@@ -131,6 +131,43 @@ def test_a_campaign_left_sending_by_a_dead_worker_is_picked_up_again(
     assert resume_stalled() == 0
 
 
+def test_a_sent_campaign_whose_job_redis_lost_is_queued_again(api, talkers, run_jobs, simulator, session):
+    """Send pressed, then Redis lost its data (the queued senders with it): the campaign stayed a
+    draft. The sweeper finds it by send_requested_at; a draft nobody sent is left alone."""
+    lost = api.post("/campaigns", {"name": "丢失", "variants": VARIANTS}).get_json()["id"]
+    unsent = api.post("/campaigns", {"name": "草稿", "variants": VARIANTS}).get_json()["id"]
+    session.get(Campaign, lost).send_requested_at = utcnow() - delivery.STALE - timedelta(minutes=1)
+    session.commit()
+    assert resume_stalled() == 1
+    run_jobs()
+    assert len(simulator.state.custom_messages(APPID)) == 6
+    session.expire_all()
+    assert (session.get(Campaign, lost).status, session.get(Campaign, unsent).status) == ("done", "draft")
+    assert resume_stalled() == 0
+
+
+def test_a_scheduled_campaign_whose_delayed_job_was_lost_is_sent_once_due(api, talkers, run_jobs, session):
+    long_ago = utcnow() - delivery.STALE - timedelta(minutes=1)
+    due, later = (api.post("/campaigns", {"name": n, "variants": VARIANTS}).get_json()["id"] for n in "甲乙")
+    for cid, send_at in ((due, long_ago), (later, utcnow() + timedelta(hours=2))):
+        c = session.get(Campaign, cid)
+        c.status, c.send_at, c.send_requested_at = "scheduled", send_at, long_ago
+    session.commit()
+    assert resume_stalled() == 1  # only the one that was due; the other's job still waits in Redis
+    run_jobs()
+    session.expire_all()
+    assert (session.get(Campaign, due).status, session.get(Campaign, later).status) == ("done", "scheduled")
+
+
+def test_pressing_send_records_when(api, talkers, session):
+    later = {"name": "记录", "variants": VARIANTS, "send_at": "2030-01-01T10:00:00+08:00"}
+    cid = api.post("/campaigns", later).get_json()["id"]
+    assert api.post(f"/campaigns/{cid}/send").status_code == 202
+    session.expire_all()
+    sent = session.get(Campaign, cid)
+    assert sent.status == "scheduled" and sent.send_requested_at is not None
+
+
 def test_a_sender_that_fails_before_its_claim_is_retried():
     """Seen in tests/faults: both senders met a terminated database connection on their claim, and
     the sent campaign stayed a draft (resume_stalled only looks at sending ones)."""

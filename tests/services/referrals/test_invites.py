@@ -4,11 +4,14 @@ friend scanning it by ticket is bound to the member; the H5 invite page shows th
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
+import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, update
+from wechatpy.exceptions import WeChatClientException
 
-from models import QrCode, Referral, Scan
+from models import PosterRequest, QrCode, Referral, Scan, utcnow
 from tests.conftest import APPID
 from tests.factories import member
 
@@ -91,3 +94,60 @@ def test_the_invite_page_counts_come_from_the_services(wechat, session, run_jobs
     session.flush()
     assert ledger.earned_by_referrals(session, inviter.id) == before + 150
     session.rollback()
+
+
+def promised_but_lost(wechat, session, monkeypatch, openid: str) -> int:
+    """A member asks for their poster and the job is lost (Redis lost its data): the event id."""
+    import tasks.inbound
+
+    monkeypatch.setattr(tasks.inbound, "queue_posters", lambda ids: None)
+    wechat.send(wechat.subscribe(openid))
+    assert "专属邀请海报" in wechat.send(wechat.text(openid, "推广码")).content
+    monkeypatch.undo()
+    request = session.scalar(select(PosterRequest))
+    assert request is not None and request.settled_at is None
+    return request.event_id
+
+
+def test_a_poster_whose_job_was_lost_is_sent_by_the_sweeper_once(
+    wechat, session, run_jobs, simulator, monkeypatch
+):
+    from tasks.referrals import send_poster
+    from tasks.sweeper import sweep_outbox
+
+    event_id = promised_but_lost(wechat, session, monkeypatch, "oLost1")
+    run_jobs()
+    assert simulator.state.custom_messages(APPID, "oLost1") == []
+    sweep_outbox()
+    run_jobs()
+    assert simulator.state.custom_messages(APPID, "oLost1") == []  # too fresh: its job may still run
+    session.execute(update(PosterRequest).values(requested_at=utcnow() - timedelta(minutes=6)))
+    session.commit()
+    sweep_outbox()
+    run_jobs()
+    assert [m.msgtype for m in simulator.state.custom_messages(APPID, "oLost1")] == ["image"]
+    sweep_outbox()
+    run_jobs()
+    assert send_poster(event_id) == "settled, or another job is sending it"
+    assert len(simulator.state.custom_messages(APPID, "oLost1")) == 1
+    session.expire_all()
+    assert session.get(PosterRequest, event_id).outcome == "sent"
+
+
+def test_a_poster_held_by_another_job_is_not_sent_twice_and_a_failure_lets_it_go(
+    wechat, session, run_jobs, simulator, monkeypatch
+):
+    from services.referrals import poster_requests
+    from tasks.referrals import send_poster
+
+    event_id = promised_but_lost(wechat, session, monkeypatch, "oHeld1")
+    assert poster_requests.claim(session, event_id, utcnow())  # another job is making it
+    session.commit()
+    assert send_poster(event_id) == "settled, or another job is sending it"
+    session.execute(update(PosterRequest).values(claimed_at=None))
+    session.commit()
+    simulator.state.inject("/cgi-bin/message/custom/send", errcode=-1)
+    with pytest.raises(WeChatClientException):
+        send_poster(event_id)  # WeChat busy: RQ retries, and the retry may claim it
+    assert send_poster(event_id) == "sent"
+    assert [m.msgtype for m in simulator.state.custom_messages(APPID, "oHeld1")] == ["image"]
