@@ -59,3 +59,4 @@ class TierChange(Base):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     notify_error: Mapped[str | None] = mapped_column(String(200))
+    notice_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a job is sending it

@@ -13,7 +13,7 @@ from models import Account, utcnow
 from services.accounts import member_tokens
 from services.points import birthdays, expiry, programme, tiers
 from services.points import tier_notices as notices
-from tasks.runtime import current
+from tasks.runtime import Runtime, current
 from wechat.client import client_for
 from wechat.errors import Outcome, classify
 
@@ -77,15 +77,26 @@ def announce(change_ids: list[int]) -> None:
 
 @counted
 def notify_tier_change(change_id: int) -> str:
-    """Send one tier change's service notice through the WeChat API. Safe to run twice."""
+    """Send one tier change's service notice through the WeChat API, once: the job claims it first
+    (a second job for it sends nothing) and lets it go on a temporary failure, for RQ's retry."""
     runtime = current()
-    with runtime.job_sessions() as session:
+    with runtime.job_sessions.begin() as session:
         notice = notices.pending_notice(session, change_id)
-    if notice is None:
-        return "nothing to send"
+        if notice is None or not notices.claim(session, change_id, utcnow()):
+            return "nothing to send"
     if not notice.template_id or not notice.secret:
         return _mark(change_id, "no template configured")
-    client = client_for(notice.appid, notice.secret, runtime.settings.wechat_api_base, runtime.redis)
+    try:
+        return _send(runtime, notice)
+    except Exception:
+        with runtime.job_sessions.begin() as session:
+            notices.release(session, change_id)
+        raise
+
+
+def _send(runtime: Runtime, notice: notices.Notice) -> str:
+    change_id = notice.change_id
+    client = client_for(notice.appid, notice.secret or "", runtime.settings.wechat_api_base, runtime.redis)
     token = member_tokens.sign_member(runtime.settings.secret_key, notice.account_id, notice.openid)
     url = f"{runtime.settings.public_base_url.rstrip('/')}/h5/{notice.appid}/member?t={token}"
     try:

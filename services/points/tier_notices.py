@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from models import Account, Member, Programme, TierChange, TierRow
@@ -51,9 +51,34 @@ def pending_notice(session: Session, change_id: int) -> Notice | None:
     return Notice(change.id, account.id, account.appid, account.secret, openid, template_id, data)
 
 
+CLAIM = timedelta(minutes=2)  # a job holding a notice this long died: another may send it
+
+
+def claim(session: Session, change_id: int, now: datetime) -> bool:
+    """Take the notice up for sending; False when it was sent, refused, or another job holds it
+    (the sweeper's job and the first one never both send)."""
+    taken = session.execute(
+        update(TierChange)
+        .where(
+            TierChange.id == change_id,
+            TierChange.notified_at.is_(None),
+            TierChange.notify_error.is_(None),
+            or_(TierChange.notice_claimed_at.is_(None), TierChange.notice_claimed_at < now - CLAIM),
+        )
+        .values(notice_claimed_at=now)
+    )
+    return bool(getattr(taken, "rowcount", 0))
+
+
+def release(session: Session, change_id: int) -> None:
+    """A temporary failure: the job's retry (or the sweeper) claims it again."""
+    session.execute(update(TierChange).where(TierChange.id == change_id).values(notice_claimed_at=None))
+
+
 def mark(session: Session, change_id: int, now: datetime, error: str | None = None) -> None:
     change = session.get(TierChange, change_id)
     if change is not None:
+        change.notice_claimed_at = None
         if error is None:
             change.notified_at = now
         else:
@@ -67,6 +92,7 @@ def unannounced(session: Session, older_than: datetime, limit: int = 500) -> lis
             TierChange.notified_at.is_(None),
             TierChange.notify_error.is_(None),
             TierChange.changed_at < older_than,
+            or_(TierChange.notice_claimed_at.is_(None), TierChange.notice_claimed_at < older_than),
         )
         .order_by(TierChange.id)
         .limit(limit)

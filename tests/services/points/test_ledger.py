@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select, update
+from wechatpy.exceptions import WeChatClientException
 
 from models import LedgerEntry, Member, PointLot, Programme, TierChange, utcnow
 from rules.points.lots import NotEnoughPoints
@@ -151,6 +152,37 @@ def test_crossing_a_threshold_upgrades_at_once_and_sends_one_service_notice(
     link = urlsplit(sent.url)
     page = client.get(f"{link.path}?{link.query}", follow_redirects=True)
     assert page.status_code == 200 and "银卡会员" in page.get_data(as_text=True)
+
+
+def test_a_tier_notice_is_sent_once_however_many_jobs_and_a_failure_lets_it_go(
+    followed, session, run_jobs, simulator, monkeypatch
+):
+    """The sweeper's job and the first one for a notice never both send; a WeChat hiccup releases it."""
+    import tasks.inbound
+    from services.points import tier_notices
+    from tasks import points as point_jobs
+
+    m = followed("oLedger7")
+    session.execute(
+        update(Programme).where(Programme.account_id == m.account_id).values(tier_template_id="TPL_TIER")
+    )
+    session.commit()
+    monkeypatch.setattr(tasks.inbound, "announce", lambda ids: None)  # the notice's job is lost
+    buy(session, "oLedger7", "SO-7", 50_000)
+    run_jobs()
+    monkeypatch.undo()
+    (change,) = session.scalars(select(TierChange)).all()
+    assert tier_notices.claim(session, change.id, utcnow())  # another job is sending it
+    session.commit()
+    assert point_jobs.notify_tier_change(change.id) == "nothing to send"
+    session.execute(update(TierChange).values(notice_claimed_at=None))
+    session.commit()
+    simulator.state.inject("/cgi-bin/message/template/send", errcode=-1)
+    with pytest.raises(WeChatClientException):
+        point_jobs.notify_tier_change(change.id)
+    assert point_jobs.notify_tier_change(change.id) == "sent"
+    assert point_jobs.notify_tier_change(change.id) == "nothing to send"
+    assert [t.touser for t in simulator.state.template_messages()] == ["oLedger7"]
 
 
 def test_a_refund_below_the_threshold_downgrades_after_the_grace_period(followed, session, run_jobs):
