@@ -5,7 +5,8 @@ Customer-service messages go one per member (a news card with the member's signe
 link), CAMPAIGN_CONCURRENCY calls in flight per sender (threads: each call waits tens of ms on
 WeChat), each started at its slot of the shared rate; mass sends go as openid lists of up to
 10,000 with a clientmsgid, so WeChat drops a retried one. Errors (wechat.errors.classify):
-RETRY_LATER codes and timeouts put the delivery back for a later batch (failed after five tries);
+RETRY_LATER codes and connections never made put the delivery back for a later batch (failed
+after five tries); a call WeChat may have taken (a read timeout) is sent, unconfirmed, never twice;
 any other code closes it as failed with the code; wechatpy refreshes the shared access token on
 40001/42001 and repeats the call itself.
 """
@@ -21,6 +22,7 @@ from typing import Any
 import requests
 from rq import Retry
 from sqlalchemy.orm import Session
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from wechatpy.exceptions import WeChatClientException
 
 import metrics
@@ -51,6 +53,19 @@ SEND_TIMEOUT = 4 * 3600  # a 100,000-member campaign at 200 messages/s takes ove
 # a sender that fails before its claim (the database restarting) would leave a sent campaign a
 # draft, which nothing sweeps (resume_stalled looks at sending ones): RQ tries it again
 SENDER_RETRY = Retry(max=3, interval=[5, 30, 120])
+
+
+def reached_wechat(exc: requests.RequestException) -> bool:
+    """Whether a failed call may have been taken by WeChat: anything but a connection never made
+    (refused, or timed out connecting). A customer-service message has no idempotency key, so such
+    a delivery is recorded as sent, unconfirmed, and never sent again (found by tests/faults: WeChat
+    answering after the client's 5 s took the message, and the retry sent it twice)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    if isinstance(exc, requests.ConnectionError):
+        reason = getattr(exc.args[0], "reason", None) if exc.args else None
+        return not isinstance(reason, NewConnectionError | ConnectTimeoutError)
+    return True
 
 
 def queue_senders(queue: Any, campaign_id: int) -> None:
@@ -187,6 +202,9 @@ class Sender:
         except WeChatClientException as exc:
             return self._after_error(c, exc.errcode, exc.errmsg)
         except requests.RequestException as exc:
+            if reached_wechat(exc):  # it may have gone through: a second copy is worse than none
+                log.info("campaign %s delivery %s unconfirmed: %r", self.campaign_id, c.delivery_id, exc)
+                return DeliveryStatus.SENT, f"unconfirmed: {type(exc).__name__}"
             return self._after_error(c, -1, type(exc).__name__)
         return DeliveryStatus.SENT, None
 

@@ -96,13 +96,14 @@ def test_the_invite_page_counts_come_from_the_services(wechat, session, run_jobs
     session.rollback()
 
 
-def promised_but_lost(wechat, session, monkeypatch, openid: str) -> int:
+def promised_but_lost(wechat, session, run_jobs, monkeypatch, openid: str) -> int:
     """A member asks for their poster and the job is lost (Redis lost its data): the event id."""
     import tasks.inbound
 
     monkeypatch.setattr(tasks.inbound, "queue_posters", lambda ids: None)
     wechat.send(wechat.subscribe(openid))
     assert "专属邀请海报" in wechat.send(wechat.text(openid, "推广码")).content
+    run_jobs()  # the drain (in this process) records the request and queues nothing
     monkeypatch.undo()
     request = session.scalar(select(PosterRequest))
     assert request is not None and request.settled_at is None
@@ -115,7 +116,7 @@ def test_a_poster_whose_job_was_lost_is_sent_by_the_sweeper_once(
     from tasks.referrals import send_poster
     from tasks.sweeper import sweep_outbox
 
-    event_id = promised_but_lost(wechat, session, monkeypatch, "oLost1")
+    event_id = promised_but_lost(wechat, session, run_jobs, monkeypatch, "oLost1")
     run_jobs()
     assert simulator.state.custom_messages(APPID, "oLost1") == []
     sweep_outbox()
@@ -140,7 +141,7 @@ def test_a_poster_held_by_another_job_is_not_sent_twice_and_a_failure_lets_it_go
     from services.referrals import poster_requests
     from tasks.referrals import send_poster
 
-    event_id = promised_but_lost(wechat, session, monkeypatch, "oHeld1")
+    event_id = promised_but_lost(wechat, session, run_jobs, monkeypatch, "oHeld1")
     assert poster_requests.claim(session, event_id, utcnow())  # another job is making it
     session.commit()
     assert send_poster(event_id) == "settled, or another job is sending it"
