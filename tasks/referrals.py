@@ -70,7 +70,7 @@ def send_poster(event_id: int) -> str:
         if not poster_requests.claim(session, event_id, utcnow()):
             return "settled, or another job is sending it"
     try:
-        outcome = _make_and_send(runtime, event_id)
+        outcome = _make_and_send(runtime, asked)
     except Exception:
         with runtime.job_sessions.begin() as session:
             poster_requests.release(session, event_id)
@@ -80,12 +80,11 @@ def send_poster(event_id: int) -> str:
     return outcome
 
 
-def _make_and_send(runtime: Runtime, event_id: int) -> str:
+def _make_and_send(runtime: Runtime, asked: InboundEvent) -> str:
+    if IMAGE_REPLY in (asked.reply or ""):
+        return "the reply carried the poster"
+    event_id = asked.id
     with runtime.job_sessions.begin() as session:
-        asked = session.get(InboundEvent, event_id)
-        assert asked is not None
-        if IMAGE_REPLY in (asked.reply or ""):
-            return "the reply carried the poster"
         account = session.get(Account, asked.account_id)
         assert account is not None
         if not account.secret:

@@ -128,14 +128,19 @@ def test_rebuilding_balances_repairs_a_cached_balance(followed, session):
     assert (member(session, "oLedger5").points_balance, member(session, "oLedger5").points_earned) == (50, 50)
 
 
+def with_tier_template(session, account_id: int) -> None:
+    """The merchant has set the service-notice template tier changes are announced with."""
+    session.execute(
+        update(Programme).where(Programme.account_id == account_id).values(tier_template_id="TPL_TIER")
+    )
+    session.commit()
+
+
 def test_crossing_a_threshold_upgrades_at_once_and_sends_one_service_notice(
     followed, session, run_jobs, simulator, client
 ):
     m = followed("oLedger6")
-    session.execute(
-        update(Programme).where(Programme.account_id == m.account_id).values(tier_template_id="TPL_TIER")
-    )
-    session.commit()
+    with_tier_template(session, m.account_id)
     buy(session, "oLedger6", "SO-6", 50_000)  # 500 points: 550 earned → 银卡
     run_jobs()
     run_jobs()  # the notice job queued after the drain's commit
@@ -163,10 +168,7 @@ def test_a_tier_notice_is_sent_once_however_many_jobs_and_a_failure_lets_it_go(
     from tasks import points as point_jobs
 
     m = followed("oLedger7")
-    session.execute(
-        update(Programme).where(Programme.account_id == m.account_id).values(tier_template_id="TPL_TIER")
-    )
-    session.commit()
+    with_tier_template(session, m.account_id)
     monkeypatch.setattr(tasks.inbound, "announce", lambda ids: None)  # the notice's job is lost
     buy(session, "oLedger7", "SO-7", 50_000)
     run_jobs()
