@@ -22,7 +22,6 @@ from typing import Any
 import requests
 from rq import Retry
 from sqlalchemy.orm import Session
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from wechatpy.exceptions import WeChatClientException
 
 import metrics
@@ -37,7 +36,7 @@ from services.campaigns.delivery import Claimed, MassBatch
 from tasks.ratelimit import TokenBucket
 from tasks.runtime import Runtime, current
 from wechat.client import client_for
-from wechat.errors import DUPLICATE_MASS, Outcome, classify
+from wechat.errors import DUPLICATE_MASS, Outcome, classify, reached_wechat
 
 log = logging.getLogger(__name__)
 
@@ -53,19 +52,6 @@ SEND_TIMEOUT = 4 * 3600  # a 100,000-member campaign at 200 messages/s takes ove
 # a sender that fails before its claim (the database restarting) would leave a sent campaign a
 # draft, which nothing sweeps (resume_stalled looks at sending ones): RQ tries it again
 SENDER_RETRY = Retry(max=3, interval=[5, 30, 120])
-
-
-def reached_wechat(exc: requests.RequestException) -> bool:
-    """Whether a failed call may have been taken by WeChat: anything but a connection never made
-    (refused, or timed out connecting). A customer-service message has no idempotency key, so such
-    a delivery is recorded as sent, unconfirmed, and never sent again (found by tests/faults: WeChat
-    answering after the client's 5 s took the message, and the retry sent it twice)."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return False
-    if isinstance(exc, requests.ConnectionError):
-        reason = getattr(exc.args[0], "reason", None) if exc.args else None
-        return not isinstance(reason, NewConnectionError | ConnectTimeoutError)
-    return True
 
 
 def queue_senders(queue: Any, campaign_id: int) -> None:

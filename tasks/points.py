@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import requests
 from rq import Retry
 from sqlalchemy import select
 from wechatpy.exceptions import WeChatClientException
@@ -15,7 +16,7 @@ from services.points import birthdays, expiry, programme, tiers
 from services.points import tier_notices as notices
 from tasks.runtime import Runtime, current
 from wechat.client import client_for
-from wechat.errors import Outcome, classify
+from wechat.errors import Outcome, classify, reached_wechat
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def notify_tier_change(change_id: int) -> str:
         if notice is None or not notices.claim(session, change_id, utcnow()):
             return "nothing to send"
     if not notice.template_id or not notice.secret:
-        return _mark(change_id, "no template configured")
+        return _settle(change_id, False, "no template configured")
     try:
         return _send(runtime, notice)
     except Exception:
@@ -103,12 +104,18 @@ def _send(runtime: Runtime, notice: notices.Notice) -> str:
         client.message.send_template(notice.openid, notice.template_id, notice.data, url=url)
     except WeChatClientException as exc:
         if classify(exc.errcode) is Outcome.FINAL:  # bad openid, bad template, blocked…: never retried
-            return _mark(change_id, f"{exc.errcode} {exc.errmsg}")
-        raise  # temporary (-1, 45009, a timeout): RQ retries
-    return _mark(change_id, None)
+            return _settle(change_id, False, f"{exc.errcode} {exc.errmsg}")
+        raise  # temporary (-1, 45009): RQ retries
+    except requests.RequestException as exc:
+        if not reached_wechat(exc):
+            raise  # a connection never made: RQ retries
+        log.info("tier notice %s unconfirmed: %r", change_id, exc)  # a second copy is worse than none
+        return _settle(change_id, True, f"unconfirmed: {type(exc).__name__}")
+    return _settle(change_id, True)
 
 
-def _mark(change_id: int, error: str | None) -> str:
+def _settle(change_id: int, sent: bool, note: str | None = None) -> str:
+    """Record the notice sent (`note`: why unconfirmed) or refused (`note`: why); the job's result."""
     with current().job_sessions.begin() as session:
-        notices.mark(session, change_id, utcnow(), error)
-    return error or "sent"
+        notices.mark(session, change_id, utcnow(), note, sent=sent)
+    return ("sent" + (f", {note}" if note else "")) if sent else str(note)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from functools import partial
 
+import requests
 from rq import Retry
 from sqlalchemy import select
 from wechatpy.exceptions import WeChatClientException
@@ -19,7 +20,7 @@ from services.referrals import rewards as referral_rewards
 from tasks.points import announce
 from tasks.runtime import Runtime, current
 from wechat.client import client_for, nickname_of, qrcode_image
-from wechat.errors import Outcome, classify
+from wechat.errors import Outcome, classify, reached_wechat
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,11 @@ def _make_and_send(runtime: Runtime, asked: InboundEvent) -> str:
             log.info("poster for event %s not sent: %s %s", event_id, exc.errcode, exc.errmsg)
             return f"not sent: {exc.errcode}"
         raise
+    except requests.RequestException as exc:
+        if not reached_wechat(exc):
+            raise  # a connection never made: RQ retries
+        log.info("poster for event %s unconfirmed: %r", event_id, exc)  # a second copy is worse than none
+        return f"sent, unconfirmed: {type(exc).__name__}"
     return "sent"
 
 

@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import enum
 
+import requests
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
 SYSTEM_BUSY = -1
 BAD_OPENID = 40003
 BAD_TEMPLATE = 40037
@@ -62,3 +65,17 @@ def classify(errcode: object) -> Outcome:
     if code in TOKEN_CODES:
         return Outcome.REFRESH_TOKEN
     return Outcome.UNKNOWN
+
+
+def reached_wechat(exc: requests.RequestException) -> bool:
+    """Whether a failed call may have been taken by WeChat: anything but a connection never made
+    (refused, or timed out connecting). A customer-service or template message has no idempotency
+    key, so a job that sends one records such a call as sent, unconfirmed, and never sends it again
+    (found by tests/faults: WeChat answering after the client's 5 s took the message, and the retry
+    sent it twice). Only a mass send, under its clientmsgid, is safe to repeat."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    if isinstance(exc, requests.ConnectionError):
+        reason = getattr(exc.args[0], "reason", None) if exc.args else None
+        return not isinstance(reason, NewConnectionError | ConnectTimeoutError)
+    return True

@@ -75,14 +75,13 @@ def release(session: Session, change_id: int) -> None:
     session.execute(update(TierChange).where(TierChange.id == change_id).values(notice_claimed_at=None))
 
 
-def mark(session: Session, change_id: int, now: datetime, error: str | None = None) -> None:
+def mark(session: Session, change_id: int, now: datetime, note: str | None = None, sent: bool = True) -> None:
+    """Settle the notice: sent (`note`: a send WeChat did not confirm), or refused (`note`: why)."""
     change = session.get(TierChange, change_id)
     if change is not None:
         change.notice_claimed_at = None
-        if error is None:
-            change.notified_at = now
-        else:
-            change.notify_error = error[:200]
+        change.notified_at = now if sent else None
+        change.notify_error = None if note is None else note[:200]
 
 
 def unannounced(session: Session, older_than: datetime, limit: int = 500) -> list[int]:

@@ -1,6 +1,8 @@
 import pytest
+import requests
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
-from wechat.errors import DUPLICATE_MASS, Outcome, classify
+from wechat.errors import DUPLICATE_MASS, Outcome, classify, reached_wechat
 
 
 @pytest.mark.parametrize("code", [40003, 40037, 43004, 43019, 45015, 45047])
@@ -29,3 +31,15 @@ def test_codes_given_as_strings_are_read():
 
 def test_a_duplicate_mass_send_is_not_a_failure_code():
     assert DUPLICATE_MASS == 45065 and classify(DUPLICATE_MASS) not in (Outcome.FINAL, Outcome.RETRY_LATER)
+
+
+def test_a_call_wechat_may_have_taken_is_never_sent_again():
+    """Seen in tests/faults: WeChat took a message after the client's timeout, and the retry sent it
+    twice. Only a connection never made is safe to try again."""
+    refused = MaxRetryError(None, "/send", NewConnectionError(None, "refused"))  # type: ignore[arg-type]
+    assert not reached_wechat(requests.ConnectionError(refused))
+    assert not reached_wechat(requests.ConnectTimeout("connecting"))
+    assert reached_wechat(requests.ReadTimeout("no answer in 5 s"))
+    assert reached_wechat(
+        requests.ConnectionError(ProtocolError("Connection aborted.", "RemoteDisconnected"))
+    )

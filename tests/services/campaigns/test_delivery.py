@@ -211,19 +211,3 @@ def test_calls_in_flight_together_still_start_at_the_shared_rate(
     assert len(sent) == len(talkers)
     gaps = [b - a for a, b in zip(sent, sent[1:], strict=False)]
     assert min(gaps) > 0.5 / 20  # each at its own slot, 1/20 s apart (with the threads' jitter)
-
-
-def test_a_call_wechat_may_have_taken_is_never_sent_again():
-    """Seen in tests/faults: WeChat took a message after the client's timeout, and the retry sent it
-    twice. Only a connection never made is safe to try again."""
-    from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
-
-    from tasks.campaigns import reached_wechat
-
-    refused = MaxRetryError(None, "/send", NewConnectionError(None, "refused"))  # type: ignore[arg-type]
-    assert not reached_wechat(requests.ConnectionError(refused))
-    assert not reached_wechat(requests.ConnectTimeout("connecting"))
-    assert reached_wechat(requests.ReadTimeout("no answer in 5 s"))
-    assert reached_wechat(
-        requests.ConnectionError(ProtocolError("Connection aborted.", "RemoteDisconnected"))
-    )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 from sqlalchemy import select, update
 from wechatpy.exceptions import WeChatClientException
 
@@ -185,6 +187,38 @@ def test_a_tier_notice_is_sent_once_however_many_jobs_and_a_failure_lets_it_go(
     assert point_jobs.notify_tier_change(change.id) == "sent"
     assert point_jobs.notify_tier_change(change.id) == "nothing to send"
     assert [t.touser for t in simulator.state.template_messages()] == ["oLedger7"]
+
+
+def test_a_tier_notice_wechat_may_have_taken_is_never_sent_again(
+    followed, session, run_jobs, simulator, monkeypatch
+):
+    """A send that timed out waiting for WeChat's answer may have gone through: it is recorded
+    sent, unconfirmed, and the retry sends nothing. A connection never made is retried."""
+    import tasks.inbound
+    from tasks import points as point_jobs
+    from wechat.client import client_for
+
+    m = followed("oLedger8")
+    with_tier_template(session, m.account_id)
+    monkeypatch.setattr(tasks.inbound, "announce", lambda ids: None)  # the test runs the job itself
+    buy(session, "oLedger8", "SO-8", 50_000)
+    run_jobs()
+    (change,) = session.scalars(select(TierChange)).all()
+    monkeypatch.setattr(point_jobs, "client_for", lambda *a: client_for(*a[:2], "http://127.0.0.1:1", a[3]))
+    with pytest.raises(requests.ConnectionError):  # refused: WeChat never saw it
+        point_jobs.notify_tier_change(change.id)
+    assert simulator.state.template_messages() == []
+    monkeypatch.setattr(point_jobs, "client_for", lambda *a: client_for(*a, timeout=0.3))
+    simulator.state.inject("/cgi-bin/message/template/send", delay=1.0)
+    assert point_jobs.notify_tier_change(change.id) == "sent, unconfirmed: ReadTimeout"
+    assert point_jobs.notify_tier_change(change.id) == "nothing to send"
+    session.expire_all()
+    noted = session.get(TierChange, change.id)
+    assert noted.notified_at is not None and noted.notify_error == "unconfirmed: ReadTimeout"
+    deadline = time.monotonic() + 5
+    while not simulator.state.template_messages() and time.monotonic() < deadline:
+        time.sleep(0.05)  # WeChat took it after the client gave up
+    assert [t.touser for t in simulator.state.template_messages()] == ["oLedger8"]
 
 
 def test_a_refund_below_the_threshold_downgrades_after_the_grace_period(followed, session, run_jobs):

@@ -4,9 +4,11 @@ friend scanning it by ticket is bound to the member; the H5 invite page shows th
 from __future__ import annotations
 
 import io
+import time
 from datetime import timedelta
 
 import pytest
+import requests
 from PIL import Image
 from sqlalchemy import select, update
 from wechatpy.exceptions import WeChatClientException
@@ -152,3 +154,30 @@ def test_a_poster_held_by_another_job_is_not_sent_twice_and_a_failure_lets_it_go
         send_poster(event_id)  # WeChat busy: RQ retries, and the retry may claim it
     assert send_poster(event_id) == "sent"
     assert [m.msgtype for m in simulator.state.custom_messages(APPID, "oHeld1")] == ["image"]
+
+
+def test_a_poster_wechat_may_have_taken_is_never_sent_again(
+    wechat, session, run_jobs, simulator, monkeypatch
+):
+    """A send that timed out waiting for WeChat's answer may have gone through: settled as sent,
+    unconfirmed, and no retry sends it again. A connection never made is retried."""
+    import tasks.referrals
+    from tasks.referrals import send_poster
+    from wechat.client import client_for
+
+    event_id = promised_but_lost(wechat, session, run_jobs, monkeypatch, "oSlow1")
+    monkeypatch.setattr(
+        tasks.referrals, "client_for", lambda *a: client_for(*a[:2], "http://127.0.0.1:1", a[3])
+    )
+    with pytest.raises(requests.ConnectionError):  # refused: WeChat never saw it
+        send_poster(event_id)
+    monkeypatch.setattr(tasks.referrals, "client_for", lambda *a: client_for(*a, timeout=0.3))
+    simulator.state.inject("/cgi-bin/message/custom/send", delay=1.0)
+    assert send_poster(event_id) == "sent, unconfirmed: ReadTimeout"
+    assert send_poster(event_id) == "settled, or another job is sending it"
+    session.expire_all()
+    assert session.get(PosterRequest, event_id).outcome == "sent, unconfirmed: ReadTimeout"
+    deadline = time.monotonic() + 5
+    while not simulator.state.custom_messages(APPID, "oSlow1") and time.monotonic() < deadline:
+        time.sleep(0.05)  # WeChat took it after the client gave up
+    assert [m.msgtype for m in simulator.state.custom_messages(APPID, "oSlow1")] == ["image"]
