@@ -3,7 +3,8 @@ request it belongs to, or of the request that caused the job it comes from.
 
 The id is the caller's `X-Request-Id` when it is a sane one, else a fresh one; it is echoed in the
 response header, put into the meta of every job enqueued while handling the request, and set again
-while a worker runs that job (metrics.counted reads it).
+while a worker runs that job (metrics.counted reads it). A callback's id is stored with it in the
+outbox: the drain's line about a failed event, and the poster job for an event, carry it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import logging
 import re
 import secrets
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TextIO
@@ -23,6 +26,20 @@ SANE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 def new_request_id(offered: str | None) -> str:
     return offered if offered and SANE.match(offered) else secrets.token_hex(8)
+
+
+@contextmanager
+def bound(request_id: str | None) -> Iterator[None]:
+    """Log (and enqueue) under `request_id` inside the block: a job working on one stored callback
+    speaks under the id of the request that stored it. None leaves the current id."""
+    if not request_id:
+        yield
+        return
+    token = REQUEST_ID.set(request_id)
+    try:
+        yield
+    finally:
+        REQUEST_ID.reset(token)
 
 
 class JsonLines(logging.Formatter):

@@ -8,6 +8,7 @@ import time
 from flask import Response, abort, request
 from wechatpy.replies import ImageReply, TextReply
 
+import logs
 import metrics
 from bot import bp, protocol
 from bot.context import Tiefen, tiefen
@@ -82,7 +83,7 @@ def store_and_reply(
     with runtime.engine.begin() if route and route.atomic else runtime.kept.connection() as conn:
         reply = route.handler(routed, Ctx(conn, account, context.programmes.get)) if route else None
         xml = _render(reply, msg)
-        if inbound.record_inbound(conn, account.id, msg, xml, query_key) is None:
+        if inbound.record_inbound(conn, account.id, msg, xml, query_key, logs.REQUEST_ID.get()) is None:
             try:
                 return inbound.first_reply(conn, account.id, msg, query_key), False
             except inbound.QueryTaken as taken:

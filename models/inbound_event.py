@@ -70,3 +70,6 @@ class InboundEvent(Base):
     # holds it, so the same query string with another message is refused (None for envelopes,
     # whose msg_signature covers the body, and for callbacks stored before migration 0030)
     query_key: Mapped[str | None] = mapped_column(String(32))
+    # the id of the web request that stored it (logs.REQUEST_ID): the jobs' lines about this event
+    # carry it, so an operator finds them with the request's
+    request_id: Mapped[str | None] = mapped_column(String(64))

@@ -7,6 +7,7 @@ import time
 
 from sqlalchemy.exc import OperationalError
 
+import logs
 from metrics import counted
 from services.inbound import outbox as inbound
 from tasks import WAKE_KEY, linger, wake_drainer
@@ -78,9 +79,11 @@ def _one_at_a_time(runtime: Runtime, limit: int, failed: set[int]) -> int:
     with runtime.job_sessions() as session:
         ids = inbound.pending_ids(session, limit, exclude=failed)
     for event_id in ids:
+        request_id = None
         try:
             with runtime.job_sessions.begin() as session:
                 events = inbound.claim(session, 1, only=event_id)
+                request_id = events[0].request_id if events else None
                 outcome = inbound.apply_batch(session, events, mass_job_report) if events else None
             if outcome:
                 announce(outcome.tier_changes)
@@ -91,5 +94,6 @@ def _one_at_a_time(runtime: Runtime, limit: int, failed: set[int]) -> int:
             failed.add(event_id)
             with runtime.job_sessions.begin() as session:
                 attempts = inbound.note_failure(session, event_id, f"{type(exc).__name__}: {exc}")
-            log.exception("event %s failed (attempt %s)", event_id, attempts)
+            with logs.bound(request_id):  # the line is found with the request that stored the event
+                log.exception("event %s failed (attempt %s)", event_id, attempts)
     return len(ids) - len(failed.intersection(ids))

@@ -10,6 +10,7 @@ from rq import Retry
 from sqlalchemy import select
 from wechatpy.exceptions import WeChatClientException
 
+import logs
 from metrics import counted
 from models import Account, InboundEvent, Member, utcnow
 from services.points import programme
@@ -70,12 +71,13 @@ def send_poster(event_id: int) -> str:
         poster_requests.record(session, [(event_id, asked.account_id)], utcnow())  # queued before 0032
         if not poster_requests.claim(session, event_id, utcnow()):
             return "settled, or another job is sending it"
-    try:
-        outcome = _make_and_send(runtime, asked)
-    except Exception:
-        with runtime.job_sessions.begin() as session:
-            poster_requests.release(session, event_id)
-        raise  # -1, 45009, a timeout, the database: RQ retries
+    with logs.bound(asked.request_id):  # its lines are found with the 推广码 message's request
+        try:
+            outcome = _make_and_send(runtime, asked)
+        except Exception:
+            with runtime.job_sessions.begin() as session:
+                poster_requests.release(session, event_id)
+            raise  # -1, 45009, a timeout, the database: RQ retries
     with runtime.job_sessions.begin() as session:
         poster_requests.settle(session, event_id, utcnow(), outcome)
     return outcome

@@ -36,10 +36,16 @@ class QueryTaken(Exception):
 
 
 def record_inbound(
-    conn: Connection, account_id: int, msg: Inbound, reply: str | None, query_key: str | None = None
+    conn: Connection,
+    account_id: int,
+    msg: Inbound,
+    reply: str | None,
+    query_key: str | None = None,
+    request_id: str | None = None,
 ) -> int | None:
-    """Store the callback and the reply it gets; None when this delivery was seen before, or when
-    `query_key` (a plaintext callback's signed query string) is already held: `first_reply` tells."""
+    """Store the callback and the reply it gets (and the id of the request that brought it); None
+    when this delivery was seen before, or when `query_key` (a plaintext callback's signed query
+    string) is already held: `first_reply` tells."""
     params = {
         "account_id": account_id,
         "dedup_key": msg.dedup_key,
@@ -56,6 +62,7 @@ def record_inbound(
         "attempts": 0,
         "received_at": utcnow(),
         "query_key": query_key,
+        "request_id": request_id,
     }
     rows = fast(conn, "record_inbound", lambda dialect: _record_stmt(dialect, params)).execute(conn, params)
     return int(rows[0][0]) if rows else None
@@ -96,6 +103,7 @@ CLAIMED = (
     InboundEvent.event_key,
     InboundEvent.content,
     InboundEvent.create_time,
+    InboundEvent.request_id,
 )
 
 

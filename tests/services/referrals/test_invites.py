@@ -13,7 +13,7 @@ from PIL import Image
 from sqlalchemy import select, update
 from wechatpy.exceptions import WeChatClientException
 
-from models import PosterRequest, QrCode, Referral, Scan, utcnow
+from models import InboundEvent, PosterRequest, QrCode, Referral, Scan, utcnow
 from tests.conftest import APPID
 from tests.factories import member
 
@@ -181,3 +181,21 @@ def test_a_poster_wechat_may_have_taken_is_never_sent_again(
     while not simulator.state.custom_messages(APPID, "oSlow1") and time.monotonic() < deadline:
         time.sleep(0.05)  # WeChat took it after the client gave up
     assert [m.msgtype for m in simulator.state.custom_messages(APPID, "oSlow1")] == ["image"]
+
+
+def test_the_poster_job_speaks_under_the_request_that_asked_for_it(wechat, session, run_jobs, monkeypatch):
+    """Whoever queued it (the drain, the sweeper), the poster job's lines carry the id of the web
+    request that brought the 推广码 message."""
+    import tasks.referrals
+    from logs import REQUEST_ID
+    from tasks.referrals import send_poster
+
+    event_id = promised_but_lost(wechat, session, run_jobs, monkeypatch, "oTraced1")
+    session.execute(update(InboundEvent).where(InboundEvent.id == event_id).values(request_id="cb-asked-1"))
+    session.commit()
+    seen: list[str | None] = []
+    monkeypatch.setattr(
+        tasks.referrals, "_make_and_send", lambda runtime, asked: seen.append(REQUEST_ID.get()) or "sent"
+    )
+    assert send_poster(event_id) == "sent"
+    assert seen == ["cb-asked-1"] and REQUEST_ID.get() is None

@@ -124,3 +124,45 @@ def test_a_process_that_just_saw_a_drain_waiting_does_not_ask_redis_again(config
         assert len(app.extensions["tiefen"].runtime.queue("events")) == 1
     finally:
         app.extensions["tiefen"].runtime.dispose()
+
+
+def test_a_failed_events_line_carries_the_request_that_stored_it(wechat, session, monkeypatch, redis_down):
+    """The drain works for many requests at once; its line about one failed event is found with
+    the web request that stored that event (its X-Request-Id, kept in the outbox)."""
+    import logging
+
+    import requests
+
+    from logs import REQUEST_ID
+
+    stop, start = redis_down
+    stop()
+    sent = wechat.prepare(wechat.text("oFail2", "hi"))
+    headers = {"X-Request-Id": "cb-fail-2", "Content-Type": "text/xml"}
+    answer = requests.post(wechat.url, params=sent.params, data=sent.body, headers=headers, timeout=10)
+    assert answer.status_code == 200 and answer.headers["X-Request-Id"] == "cb-fail-2"
+    start()
+    (stored,) = events(session)
+    assert stored.request_id == "cb-fail-2"
+
+    def broken(db, account_id, openids):
+        raise RuntimeError("disk on fire")
+
+    seen: list[tuple[str, str | None]] = []
+
+    class Seen(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append((record.getMessage(), REQUEST_ID.get()))
+
+    monkeypatch.setattr(inbound.members, "lock_members", broken)
+    handler, token = Seen(), REQUEST_ID.set("the-drains-own")  # the request that woke the drain
+    logging.getLogger("tasks.inbound").addHandler(handler)
+    try:
+        inbound_jobs.drain()
+    finally:
+        logging.getLogger("tasks.inbound").removeHandler(handler)
+        REQUEST_ID.reset(token)
+    assert seen == [
+        ("a batch failed; retrying its events one at a time", "the-drains-own"),
+        (f"event {stored.id} failed (attempt 1)", "cb-fail-2"),
+    ]
