@@ -6,6 +6,7 @@
 - every referee bound once;
 - every campaign delivery at most once per member (and, given what WeChat received, no message
   sent twice);
+- given the tier notices WeChat received, none more often than the member's tier changed;
 - nothing stuck in the outbox (no callback pending or failed longer than a grace).
 
 Each check is one aggregate query; `check` returns every violation found, named and counted, so
@@ -22,7 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Delivery, InboundEvent, LedgerEntry, Member, Referral, Reward, utcnow
+from models import Delivery, InboundEvent, LedgerEntry, Member, Referral, Reward, TierChange, utcnow
 from rules.inbound.status import EventStatus
 
 
@@ -55,14 +56,17 @@ def check(
     received: Iterable[tuple[int, str]] | None = None,
     grace: timedelta = timedelta(minutes=2),
     now: datetime | None = None,
+    notified: Iterable[str] | None = None,
 ) -> Verdict:
     """Check every invariant. `accepted`: (account_id, dedup_key) of each callback the sender saw
-    answered 200; `received`: (campaign_id, openid) of each campaign message WeChat took."""
+    answered 200; `received`: (campaign_id, openid) of each campaign message WeChat took;
+    `notified`: the openid of each tier notice (template message) WeChat took."""
     v = Verdict()
     _callbacks(session, v, accepted, grace, now or utcnow())
     _ledger(session, v)
     _referrals(session, v)
     _deliveries(session, v, received)
+    _notices(session, v, notified)
     return v
 
 
@@ -126,3 +130,17 @@ def _deliveries(session: Session, v: Verdict, received: Iterable[tuple[int, str]
     if received is not None:
         sent_twice = [k for k, n in Counter(received).items() if n > 1]
         v.fail("a campaign message WeChat received twice", (f"campaign {c} → {o}" for c, o in sent_twice))
+
+
+def _notices(session: Session, v: Verdict, notified: Iterable[str] | None) -> None:
+    if notified is None:
+        return
+    changes = dict(
+        session.execute(
+            select(Member.openid, func.count())
+            .join(TierChange, TierChange.member_id == Member.id)
+            .group_by(Member.openid)
+        ).all()
+    )
+    over = [(o, n) for o, n in Counter(notified).items() if n > changes.get(o, 0)]
+    v.fail("a tier notice WeChat received twice", (f"{o}: {n} for {changes.get(o, 0)}" for o, n in over))

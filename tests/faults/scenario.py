@@ -139,10 +139,11 @@ def _judge(
     """The invariant checker with what the driver saw accepted and WeChat received; the balances."""
     out.campaign = f"{campaign_id} {merchant.status(campaign_id)}"
     got = received(stack.state, campaign_id)
-    out.received, out.notices = len(got), len(stack.state.template_messages(APPID))
+    notified = [t.touser for t in stack.state.template_messages(APPID)]
+    out.received, out.notices = len(got), len(notified)
     out.callbacks, out.deliveries = len(driver.sent), driver.statuses()
     with Session(engine) as session:
-        out.verdict = invariants.check(session, accepted=driver.accepted(), received=got)
+        out.verdict = invariants.check(session, accepted=driver.accepted(), received=got, notified=notified)
         out.mismatches = balance_mismatches(session, driver.account_id, driver.sent)
         out.explained = [
             explain(session, driver.account_id, m.split(":")[0], driver.sent) for m in out.mismatches[:5]

@@ -21,7 +21,7 @@ def _run(wechat, run_jobs):
 def test_a_run_is_clean_and_says_what_it_looked_at(wechat, run_jobs, session):
     _run(wechat, run_jobs)
     accepted = [(a, k) for a, k in session.execute(select(InboundEvent.account_id, InboundEvent.dedup_key))]
-    verdict = invariants.check(session, accepted=accepted, received=[(1, "oInv0"), (1, "oInv1")])
+    verdict = invariants.check(session, accepted=accepted, received=[(1, "oInv0"), (1, "oInv1")], notified=[])
     assert verdict.clean, verdict.lines()
     assert verdict.counts["callbacks"] == 6 and verdict.counts["ledger rows"] == 6
     assert verdict.lines()[0].startswith("invariants: clean (6 callbacks")
@@ -40,7 +40,10 @@ def test_each_broken_invariant_is_named(wechat, run_jobs, session, app):
     )
     session.commit()
     verdict = invariants.check(
-        session, accepted=[(account_id, "never-stored")], received=[(7, "oInv0"), (7, "oInv0")]
+        session,
+        accepted=[(account_id, "never-stored")],
+        received=[(7, "oInv0"), (7, "oInv0")],
+        notified=["oInv1"],  # its tier never changed
     )
     assert set(verdict.violations) == {
         "an accepted callback not stored",
@@ -49,6 +52,8 @@ def test_each_broken_invariant_is_named(wechat, run_jobs, session, app):
         "a negative balance",
         "a negative stock",
         "a campaign message WeChat received twice",
+        "a tier notice WeChat received twice",
     }
     assert verdict.violations["a campaign message WeChat received twice"] == ["campaign 7 → oInv0"]
-    assert not verdict.clean and verdict.lines()[0].startswith("invariants: 6 violated")
+    assert verdict.violations["a tier notice WeChat received twice"] == ["oInv1: 1 for 0"]
+    assert not verdict.clean and verdict.lines()[0].startswith("invariants: 7 violated")
