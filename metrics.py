@@ -34,6 +34,9 @@ JOBS = Counter("tiefen_jobs", "Jobs run, by job and outcome (ok, error)", ["job"
 JOB_SECONDS = Histogram("tiefen_job_seconds", "Time a job took", ["job"])
 WECHAT_ERRORS = Counter("tiefen_wechat_api_errors", "WeChat API calls that failed, by errcode", ["code"])
 CAMPAIGN_SENDS = Counter("tiefen_campaign_sends", "Campaign messages by outcome", ["outcome"])
+H5_SDK_ERRORS = Counter(
+    "tiefen_h5_sdk_errors", "wx.config failures members' phones reported, by kind", ["kind"]
+)
 
 P = ParamSpec("P")
 R = TypeVar("R")

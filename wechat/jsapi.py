@@ -59,6 +59,22 @@ def page_config(client: Any, url: str, now: int, apis: tuple[str, ...] = SHARE_A
     }
 
 
+# what WeChat's client says when wx.config fails (wx.error's errMsg after "config:"), by kind
+CONFIG_ERRORS = {
+    "invalid url domain": "invalid_url_domain",  # the page's domain is not a JS接口安全域名 of the account
+    "invalid signature": "invalid_signature",  # signed for another address, or with a stale ticket
+    "the permission value is offline verifying": "offline_verifying",  # not verified: outside WeChat
+    "permission denied": "permission_denied",  # the account lacks the share APIs' permission
+}
+
+
+def config_error(err_msg: str) -> str:
+    """The kind of a failed `wx.config`, from wx.error's errMsg (`config:invalid signature`): one of
+    CONFIG_ERRORS' kinds, or `other` (a bounded set: it labels a metric)."""
+    said = err_msg.split(":", 1)[-1].strip().lower()
+    return next((kind for text, kind in CONFIG_ERRORS.items() if said.startswith(text)), "other")
+
+
 def jsapi_ticket(client: Any) -> str:
     """The account's jsapi_ticket: the shared one, or one fetched by one process for all."""
     storage = client.session  # wechatpy's RedisStorage, as for the access token

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+import metrics
 from bot.context import tiefen
 from bot.h5 import forms, h5, jssdk, links
 from bot.h5.identity import Visitor, form_token, on_page_opened, page_arg, remembered
@@ -26,6 +27,7 @@ from models import utcnow
 from services.accounts import members
 from services.referrals import shares
 from tasks import wake_drainer
+from wechat.jsapi import config_error
 
 log = logging.getLogger(__name__)
 PURPOSE = "share"  # the form token the page's script sends with a share
@@ -63,6 +65,7 @@ class ShareConfig:
     url: str  # the visitor's own share link for this page (path and query)
     page: str
     post: str  # where the page tells us it was shared
+    failed: str  # where the page tells us wx.config failed (wx.error)
     key: str  # the form token that post carries
     card: dict[str, str]  # the share card: link (absolute), desc, imgUrl
     wechat: dict[str, Any] | None  # wx.config's arguments, signed for this page; None: no ticket now
@@ -83,6 +86,7 @@ def share_of(me: object) -> ShareConfig | None:
         url=f"{link.path}?{link.query}",
         page=page,
         post=url_for("h5.shared", appid=me.account.appid),
+        failed=url_for("h5.sdk_failed", appid=me.account.appid),
         key=form_token(me, PURPOSE),
         card=jssdk.card(me.account, absolute),  # on PUBLIC_BASE_URL, the JS-safe domain
         wechat=jssdk.signed_config(me.account),
@@ -118,6 +122,28 @@ def shared(appid: str) -> tuple[Response, int]:
     return _answer(
         400 if outcome.reason == "target" else 200, False, outcome.reason, REFUSALS[outcome.reason]
     )
+
+
+@h5.post("/<appid>/sdk-failed")
+def sdk_failed(appid: str) -> tuple[Response, int]:
+    """The page's `wx.config` failed on the member's phone (wx.error; form or JSON: errMsg, page,
+    request_key): counted by kind (tiefen_h5_sdk_errors_total) and logged for the operator, since
+    shares go uncounted meanwhile. Nothing is stored; the page's form token is required."""
+    account = account_or_404(appid)
+    fields = _fields()
+    openid = remembered(account)
+    secret = tiefen().settings.secret_key
+    if (
+        openid is None
+        or forms.key_of(secret, _str(fields.get(forms.FIELD)), account.id, openid, PURPOSE) is None
+    ):
+        return _answer(403, False, "expired", "页面已过期，请刷新。")
+    said = (_str(fields.get("errMsg")) or "")[:200]
+    kind = config_error(said)
+    metrics.H5_SDK_ERRORS.labels(kind).inc()
+    page = (_str(fields.get("page")) or "")[:100]
+    log.warning("wx.config failed on %s's page %r: %s (%r)", appid, page, kind, said)
+    return _answer(200, True, kind, "已记录。")
 
 
 def _page_path(appid: str, path: str) -> str | None:

@@ -28,8 +28,9 @@ ANDROID_WECHAT = (
     "MicroMessenger/8.0.49.2600(0x28003133) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64"
 )
 # WeChat's client as the SDK talks to it: invoke(name, args, callback) and on(event, handler). It
-# answers every call "ok" (as WeChat does once wx.config has verified), keeps what it was asked in
-# window.__wechat, and the menu's handlers there for the test to tap.
+# answers every call "ok" (as WeChat does once wx.config has verified; window.__configRefused, when
+# set, is its answer to the config instead), keeps what it was asked in window.__wechat, and the
+# menu's handlers there for the test to tap.
 BRIDGE = """
 (() => {
   const seen = (window.__wechat = { invoked: [], handlers: {} });
@@ -38,7 +39,8 @@ BRIDGE = """
   window.WeixinJSBridge = {
     invoke(name, args, callback) {
       seen.invoked.push({ name, args: JSON.parse(JSON.stringify(args || {})) });
-      setTimeout(() => callback && callback({ err_msg: answers[name] || name + ":ok" }), 0);
+      const refused = name === "preVerifyJSAPI" && window.__configRefused;  // as WeChat, on a bad config
+      setTimeout(() => callback && callback({ err_msg: refused || answers[name] || name + ":ok" }), 0);
     },
     on(name, handler) { seen.handlers[name] = handler; },
   };
@@ -135,3 +137,24 @@ def test_a_member_shares_a_page_to_a_friend_and_to_moments_and_earns_the_share_p
     )
     assert sorted(points) == sorted(("share", f"share:{s.id}", 5) for s in shares)
     phone.shot("member-shared")
+
+
+def test_a_config_wechat_refuses_on_the_phone_reaches_the_operators_metrics(
+    phone,
+    token_for,  # noqa: F811
+    alice,
+):
+    """WeChat's client refuses the page's wx.config (the domain is not a JS接口安全域名): wx.error
+    fires on the phone, and the page tells the server, which counts it by kind."""
+    from prometheus_client import REGISTRY
+
+    def counted() -> float:
+        found = REGISTRY.get_sample_value("tiefen_h5_sdk_errors_total", {"kind": "invalid_url_domain"})
+        return found or 0.0
+
+    before = counted()
+    phone.page.add_init_script('window.__configRefused = "config:invalid url domain";')
+    with phone.page.expect_response(lambda r: r.url.endswith(f"/h5/{APPID}/sdk-failed")) as told:
+        phone.page.goto(f"{phone.base}/h5/{APPID}/member?t={token_for(ALICE)}")
+    assert told.value.status == 200
+    assert counted() == before + 1

@@ -50,8 +50,10 @@ FORMS = [
     "rewards/1/redeem",
     "rewards/0/redeem",
     "shared",
+    "sdk-failed",
 ]
 FIELDS = ["request_key", "phone", "nickname", "birthday", "rating", "content", "page", "target", "confirm"]
+FIELDS += ["errMsg"]  # wx.error's words, told to /sdk-failed
 FIELDS += ["confirmed", "back"]  # the confirm sheet's and the 签到 button's
 
 texts = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=120)

@@ -19,7 +19,7 @@ from tests.conftest import APPID
 
 META = re.compile(
     r'<meta name="tiefen-share" content="(?P<url>[^"]+)" data-page="(?P<page>[^"]+)" '
-    r'data-post="(?P<post>[^"]+)" data-key="(?P<key>[^"]+)">'
+    r'data-post="(?P<post>[^"]+)" data-failed="(?P<failed>[^"]+)" data-key="(?P<key>[^"]+)">'
 )
 ALICE, READER = "oAliceShare1", "oReaderShr1"
 DAY = 24 * 3600
@@ -180,6 +180,32 @@ def test_nobody_records_a_share_for_another_member(client, browser, login, sessi
     assert refused.status_code == 403 and "刷新" in refused.json["message"]
     assert share(client, meta, request_key="forged").status_code == 403
     assert session.scalar(select(Share.id)) is None
+
+
+def test_a_failed_wx_config_is_counted_by_kind_for_the_operator(client, browser, login, alice, caplog):
+    """wx.error on the member's phone: the page posts WeChat's errMsg; the metric counts its kind
+    (a bounded set), the log keeps the words; only the page's own visitor may post it."""
+    from prometheus_client import REGISTRY
+
+    def counted(kind: str) -> float:
+        return REGISTRY.get_sample_value("tiefen_h5_sdk_errors_total", {"kind": kind}) or 0.0
+
+    login(ALICE)
+    meta = share_meta(client.get(f"/h5/{APPID}/invite").text)
+    assert meta["failed"] == f"/h5/{APPID}/sdk-failed"
+    before = counted("invalid_url_domain"), counted("other")
+    form = {"page": "invite", "request_key": meta["key"], "errMsg": "config:invalid url domain"}
+    with caplog.at_level("WARNING", logger="bot.h5.tracking"):
+        told = client.post(meta["failed"], data=form)
+    assert told.status_code == 200 and told.json["reason"] == "invalid_url_domain"
+    assert "invalid_url_domain" in caplog.text and APPID in caplog.text
+    odd = client.post(meta["failed"], data={**form, "errMsg": "<script>alert(1)</script>" * 40})
+    assert odd.status_code == 200 and odd.json["reason"] == "other"
+    assert (counted("invalid_url_domain"), counted("other")) == (before[0] + 1, before[1] + 1)
+
+    assert browser().post(meta["failed"], data=form).status_code == 403  # no session: nobody's page
+    assert client.post(meta["failed"], data={**form, "request_key": "forged"}).status_code == 403
+    assert counted("invalid_url_domain") == before[0] + 1
 
 
 @pytest.mark.parametrize(

@@ -147,3 +147,20 @@ def test_no_redis_is_no_ticket_not_a_crash(simulator):
     with pytest.raises(jsapi.TicketUnavailable, match="Redis"):
         jsapi.jsapi_ticket(client)
     client._http.close()
+
+
+@pytest.mark.parametrize(
+    ("said", "kind"),
+    [
+        ("config:invalid url domain", "invalid_url_domain"),
+        ("config:invalid signature", "invalid_signature"),
+        ("config:the permission value is offline verifying", "offline_verifying"),
+        ("config:permission denied", "permission_denied"),
+        ("config:Invalid Signature", "invalid_signature"),
+        ("config:fail", "other"),
+        ("", "other"),
+        ("<img src=x>", "other"),
+    ],
+)
+def test_a_failed_config_is_named_by_a_kind_of_a_bounded_set(said, kind):
+    assert jsapi.config_error(said) == kind
