@@ -38,6 +38,7 @@ class Settings:
     timestamp_window: int = 300  # seconds a callback's timestamp may stray from now
     h5_rate_limit: str = "300 per minute"  # per address: a shop's Wi-Fi carries many customers
     api_rate_limit: str = "1200 per minute"  # per address: a till posting orders, a report run
+    api_token_rate_limit: str = "1200 per minute"  # per token, from however many addresses
     log_format: str = "json"  # json (one object a line, for the log store) | text
     log_level: str = "INFO"
     ready_max_lag: int = 120  # seconds the oldest waiting callback may wait before /readyz says 503

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from functools import partial, wraps
 from typing import Any
@@ -28,7 +29,8 @@ def _webhook() -> bool:
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    """Limits per address: H5 pages (H5_RATE_LIMIT) and the API (API_RATE_LIMIT); the webhook has
+    """Limits per address: H5 pages (H5_RATE_LIMIT) and the API (API_RATE_LIMIT, and per token
+    API_TOKEN_RATE_LIMIT); the webhook has
     none (WeChat's few addresses carry every follower's callbacks, and it must never be turned away)."""
     app.config["RATELIMIT_STORAGE_URI"] = settings.redis_url or "memory://"
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "tiefen-limits")
@@ -73,3 +75,23 @@ def h5_rate() -> str:
 
 def api_rate() -> str:
     return tiefen().settings.api_rate_limit
+
+
+def api_token_rate() -> str:
+    return tiefen().settings.api_token_rate_limit
+
+
+def bearer_key() -> str:
+    """The API's second budget is the credential's: a token used from many addresses (a leaked
+    one, looking members up by phone or 会员码) still has one. Hashed: no token lands in Redis."""
+    return "token:" + hashlib.sha256(_bearer().encode("utf-8", "replace")).hexdigest()[:32]
+
+
+def no_bearer() -> bool:
+    """A request without a token has no credential's budget (the address's still holds it)."""
+    return not _bearer()
+
+
+def _bearer() -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token if scheme.lower() == "bearer" else ""

@@ -56,6 +56,7 @@ def main(argv: list[str], db_file: Path | None = None) -> int:
                 # hundreds of customers' phones, all on this one address: per-address limits off
                 "H5_RATE_LIMIT": "1000000 per minute",
                 "API_RATE_LIMIT": "1000000 per minute",
+                "API_TOKEN_RATE_LIMIT": "1000000 per minute",
             }
         )
         with serve_in_thread(app, port=port) as web:

@@ -116,6 +116,7 @@ def config(database_url: str, redis_url: str | None, engine: Engine, simulator: 
         # to in tests/bot/test_limits.py
         "H5_RATE_LIMIT": "100000 per minute",
         "API_RATE_LIMIT": "100000 per minute",
+        "API_TOKEN_RATE_LIMIT": "100000 per minute",
         "TESTING": True,
     }
 

@@ -26,6 +26,7 @@ from bot.api.points import (  # noqa: E402, F401
 )
 from bot.api.referrals import graph, referrals  # noqa: E402, F401
 from bot.api.segments import segments, tags  # noqa: E402, F401
-from bot.limits import api_rate, limiter  # noqa: E402
+from bot.limits import api_rate, api_token_rate, bearer_key, limiter, no_bearer  # noqa: E402
 
 limiter.shared_limit(api_rate, scope="api")(api)  # per address over every operation together
+limiter.shared_limit(api_token_rate, scope="api-token", key_func=bearer_key, exempt_when=no_bearer)(api)

@@ -1,5 +1,6 @@
-"""Rate limits per address on H5 pages and the API; hostile sizes refused before parsing; H5 404s
-locked down like every H5 page; the OAuth return address never taken from the Host header."""
+"""Rate limits per address on H5 pages and the API (and per token there); hostile sizes refused
+before parsing; H5 404s locked down like every H5 page; the OAuth return address never taken from
+the Host header."""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ from tests.conftest import APPID
 
 @pytest.fixture
 def config(config):
-    return {**config, "H5_RATE_LIMIT": "5 per minute", "API_RATE_LIMIT": "4 per minute"}
+    return {
+        **config,
+        "H5_RATE_LIMIT": "5 per minute",
+        "API_RATE_LIMIT": "4 per minute",
+        "API_TOKEN_RATE_LIMIT": "3 per minute",
+    }
 
 
 def test_h5_pages_answer_429_in_chinese_past_the_limit(client):
@@ -27,6 +33,26 @@ def test_the_api_answers_429_as_json_past_the_limit(client):
     codes = [client.get("/api/v1/members").status_code for _ in range(6)]
     assert codes[:4] == [401] * 4 and codes[4:] == [429, 429]
     assert client.get("/api/v1/members").get_json()["error"]["code"] == "too_many_requests"
+
+
+def test_a_token_has_one_budget_from_however_many_addresses(app, client):
+    """A leaked till token used from many addresses (looking members up by phone or 会员码) is held
+    to its own budget; another token, and the address limit, are apart from it."""
+    from services.accounts.registry import issue_api_token
+
+    assert app.extensions["tiefen"].accounts.get(None) is not None  # the test account, stored
+    with app.extensions["tiefen"].sessions.begin() as s:
+        leaked, other = issue_api_token(s, APPID), issue_api_token(s, APPID)
+
+    def ask(token: str, address: str) -> int:
+        headers = {"Authorization": f"Bearer {token}"}
+        return client.get(
+            "/api/v1/members", headers=headers, environ_base={"REMOTE_ADDR": address}
+        ).status_code
+
+    codes = [ask(leaked, f"203.0.113.{i}") for i in range(1, 6)]
+    assert codes == [200, 200, 200, 429, 429]  # API_TOKEN_RATE_LIMIT: 3 a minute, each from a new address
+    assert ask(other, "203.0.113.9") == 200
 
 
 def test_the_webhook_is_never_limited(wechat):

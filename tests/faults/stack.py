@@ -80,6 +80,7 @@ class Stack:
             "ADMIN_TOKEN": ADMIN_TOKEN,
             "PUBLIC_BASE_URL": self.url,
             "API_RATE_LIMIT": "100000 per minute",
+            "API_TOKEN_RATE_LIMIT": "100000 per minute",
             "H5_RATE_LIMIT": "100000 per minute",
             "BIND": self.url.removeprefix("http://"),
             "WEB_CONCURRENCY": "2",
