@@ -39,7 +39,7 @@ from tests.faults.driver import Driver
 from tests.faults.expect import balance_mismatches
 from tests.faults.merchant import Merchant
 from tests.faults.sampling import Sample, Sampler, header, outbox, quantile
-from tests.faults.stack import ROOT, Stack, remove, workdir
+from tests.faults.stack import APPID, ROOT, Stack, remove, workdir
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/tiefen_soak"
 RESULTS = ROOT / "bench" / "results"
@@ -175,7 +175,8 @@ def soak(stack: Stack, engine: Engine, minutes: float) -> int:
     scenario.drain(stack, engine, timeout=600)
     driver.close()
     with Session(engine) as session:
-        verdict = invariants.check(session, accepted=driver.accepted())
+        notified = [t.touser for t in stack.state.template_messages(APPID)]
+        verdict = invariants.check(session, accepted=driver.accepted(), notified=notified)
         mismatches = balance_mismatches(session, driver.account_id, driver.sent)
     marks = [(t - sampler.started, what) for t, what in chaos.log]
     summary = report(capacity_lines, rate, sampler.samples, chaos, verdict, mismatches, len(unanswered), load)
