@@ -61,6 +61,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(ops)
     app.before_request(_take_request_id)
     app.after_request(_give_request_id)
+    app.teardown_request(_forget_request_id)
     limits.init_app(app, settings)
     app.session_interface = SkipWebhookSessions()
     unrouted.init_app(app)
@@ -82,6 +83,15 @@ def _give_request_id(response: Response) -> Response:
     if request_id:
         response.headers["X-Request-Id"] = request_id
     return response
+
+
+def _forget_request_id(_error: BaseException | None = None) -> None:
+    """The thread that served the request speaks under no request's id afterwards."""
+    from flask import g
+
+    token = g.pop("request_id_token", None)
+    if token is not None:
+        logs.REQUEST_ID.reset(token)
 
 
 if __name__ == "__main__":

@@ -94,8 +94,10 @@ def test_wechat_api_errors_are_counted_by_code(app, client, simulator):
 def test_a_request_id_is_echoed_and_carried_into_the_jobs_the_request_enqueues(app, client):
     from logs import REQUEST_ID, JsonLines, new_request_id
 
+    before = REQUEST_ID.get()
     sane = client.get("/healthz", headers={"X-Request-Id": "till-42.a"})
     assert sane.headers["X-Request-Id"] == "till-42.a"
+    assert REQUEST_ID.get() == before  # the serving thread forgets it after the request
     made = client.get("/healthz", headers={"X-Request-Id": "bad id {}"}).headers["X-Request-Id"]
     assert made != "bad id {}" and len(made) == 16 and new_request_id(None) != new_request_id(None)
 
