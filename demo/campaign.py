@@ -14,9 +14,8 @@ from simulator.customer import WeChatServer
 from simulator.state import SimulatorState
 from simulator.webhooks import WebhookConfig
 
-SHARE_META = re.compile(
-    r'<meta name="tiefen-share" content="([^"]+)" data-page="([^"]+)" data-post="([^"]+)" data-key="([^"]+)">'
-)
+SHARE_META = re.compile(r'<meta name="tiefen-share"([^>]*)>')  # the page's own share link, and where to post
+ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
 SHARERS = 6  # members who open their message and share the page; each brings one friend who follows
 
 CAMPAIGN = {
@@ -84,14 +83,21 @@ def share_landing_pages(
     shared = 0
     for n, (openid, link) in enumerate(links[:SHARERS]):
         with Phone(sim_url, openid) as phone:
-            found = SHARE_META.search(phone.get(link).text)
-            if found is None:
+            meta = share_meta(phone.get(link).text)
+            if meta is None:
                 continue
-            url, page_path, post, key = (html.unescape(g) for g in found.groups())
-            form = {"page": page_path, "target": "friend", "request_key": key}
-            shared += bool(phone.post(f"{web_url}{post}", data=form).json().get("recorded"))
+            url = meta["content"]
+            form = {"page": meta["data-page"], "target": "friend", "request_key": meta["data-key"]}
+            shared += bool(phone.post(f"{web_url}{meta['data-post']}", data=form).json().get("recorded"))
         friend = f"oDemoCampFriend{n:02d}"
         with Phone(sim_url, friend) as reader:
             reader.get(f"{web_url}{url}")
         wechat.send(wechat.subscribe(friend, create_time=int(time.time()) + 1))  # after reading
     return shared
+
+
+def share_meta(page: str) -> dict[str, str] | None:
+    """The attributes of a member page's share meta tag (content: the share link, data-page,
+    data-post, data-key…); None on a page without one."""
+    found = SHARE_META.search(page)
+    return None if found is None else {k: html.unescape(v) for k, v in ATTRIBUTE.findall(found.group(1))}

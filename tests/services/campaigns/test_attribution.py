@@ -3,8 +3,6 @@ the reads through them and the follows after them, the points they cost — in t
 
 from __future__ import annotations
 
-import html
-import re
 import time
 from urllib.parse import urlsplit
 
@@ -15,12 +13,9 @@ from models import Delivery, LedgerEntry, Member
 from services.accounts import member_tokens
 from services.campaigns import links as campaign_links
 from tests.conftest import APPID
+from tests.h5.test_sharing import share_meta
 from tests.services.campaigns.test_delivery import daytime, start  # noqa: F401  (daytime: a fixture)
 
-META = re.compile(
-    r'<meta name="tiefen-share" content="(?P<url>[^"]+)" data-page="(?P<page>[^"]+)" '
-    r'data-post="(?P<post>[^"]+)" data-key="(?P<key>[^"]+)">'
-)
 FRIEND = "oCampFriend1"
 
 
@@ -91,7 +86,7 @@ def test_a_share_of_the_page_brings_a_read_and_a_follow_and_costs_its_points(
     cid = start(api, run_jobs)
     sharer = talkers[0]
     landed = client.get(client.get(landing_link(simulator, sharer)).headers["Location"])
-    meta = {k: html.unescape(v) for k, v in META.search(landed.text).groupdict().items()}
+    meta = share_meta(landed.text)
     assert meta["page"].startswith(f"campaign/{cid}/") and "from=" in meta["url"]
     assert "分享给好友" in landed.text  # the page tells the member they can share it
     told = client.post(
