@@ -29,9 +29,9 @@ def _webhook() -> bool:
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    """Limits per address: H5 pages (H5_RATE_LIMIT) and the API (API_RATE_LIMIT, and per token
-    API_TOKEN_RATE_LIMIT); the webhook has
-    none (WeChat's few addresses carry every follower's callbacks, and it must never be turned away)."""
+    """Limits per address: H5 pages (H5_RATE_LIMIT) and the API (API_RATE_LIMIT; and per token,
+    API_TOKEN_RATE_LIMIT). The webhook has none: WeChat's few addresses carry every follower's
+    callbacks, and it must never be turned away."""
     app.config["RATELIMIT_STORAGE_URI"] = settings.redis_url or "memory://"
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "tiefen-limits")
     app.config["RATELIMIT_SWALLOW_ERRORS"] = True  # Redis down: serve without limits, not a 500
