@@ -25,6 +25,7 @@ from bot.h5.profile import member_profile
 from bot.h5.web import account_or_404
 from models import utcnow
 from services.accounts import members
+from services.accounts.registry import AccountRef
 from services.referrals import shares
 from tasks import wake_drainer
 from wechat.jsapi import config_error
@@ -98,12 +99,8 @@ def share_of(me: object) -> ShareConfig | None:
 def shared(appid: str) -> tuple[Response, int]:
     """The page says it was shared (form or JSON: page, target, request_key); 200 also when the
     share is not counted, with why."""
-    account = account_or_404(appid)
-    fields = _fields()
-    openid = remembered(account)
-    token = fields.get(forms.FIELD)
-    secret = tiefen().settings.secret_key
-    if openid is None or forms.key_of(secret, _str(token), account.id, openid, PURPOSE) is None:
+    account, openid, fields = _from_the_page(appid)
+    if openid is None:
         return _answer(403, False, "expired", "页面已过期，请刷新后再分享。")
     page = _routed_page(appid, _str(fields.get("page")) or "")
     if page is None:
@@ -129,6 +126,20 @@ def sdk_failed(appid: str) -> tuple[Response, int]:
     """The page's `wx.config` failed on the member's phone (wx.error; form or JSON: errMsg, page,
     request_key): counted by kind (tiefen_h5_sdk_errors_total) and logged for the operator, since
     shares go uncounted meanwhile. Nothing is stored; the page's form token is required."""
+    _, openid, fields = _from_the_page(appid)
+    if openid is None:
+        return _answer(403, False, "expired", "页面已过期，请刷新。")
+    said = (_str(fields.get("errMsg")) or "")[:200]
+    kind = config_error(said)
+    metrics.H5_SDK_ERRORS.labels(kind).inc()
+    page = (_str(fields.get("page")) or "")[:100]
+    log.warning("wx.config failed on %s's page %r: %s (%r)", appid, page, kind, said)
+    return _answer(200, True, kind, "已记录。")
+
+
+def _from_the_page(appid: str) -> tuple[AccountRef, str | None, dict[str, Any]]:
+    """The account, the visitor's openid and the post's fields; the openid is None unless the post
+    carries the form token of a page this visitor opened (a share's, or wx.error's)."""
     account = account_or_404(appid)
     fields = _fields()
     openid = remembered(account)
@@ -137,13 +148,8 @@ def sdk_failed(appid: str) -> tuple[Response, int]:
         openid is None
         or forms.key_of(secret, _str(fields.get(forms.FIELD)), account.id, openid, PURPOSE) is None
     ):
-        return _answer(403, False, "expired", "页面已过期，请刷新。")
-    said = (_str(fields.get("errMsg")) or "")[:200]
-    kind = config_error(said)
-    metrics.H5_SDK_ERRORS.labels(kind).inc()
-    page = (_str(fields.get("page")) or "")[:100]
-    log.warning("wx.config failed on %s's page %r: %s (%r)", appid, page, kind, said)
-    return _answer(200, True, kind, "已记录。")
+        return account, None, fields
+    return account, openid, fields
 
 
 def _page_path(appid: str, path: str) -> str | None:
